@@ -1,0 +1,45 @@
+# 掌上查 (zsc). Two commands on a fresh machine: `make run` and `make test`.
+GO      ?= go
+DB      ?= data/zsc.db
+ADDR    ?= :8080
+SEEDS   ?= 300
+
+.PHONY: run build pwa test test-go test-pwa test-e2e bench fuzz vet clean
+
+run: build
+	./bin/zsc serve --demo --db $(DB) --addr $(ADDR)
+
+build: pwa
+	$(GO) build -o bin/zsc ./server/cmd/zsc
+
+pwa/node_modules/.package-lock.json: pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	@touch $@
+
+# The PWA is built into pwa/dist and embedded into the zsc binary.
+pwa: pwa/node_modules/.package-lock.json
+	cd pwa && npm run build
+
+vet:
+	$(GO) vet ./... ./testdata/...
+	@test -z "$$(gofmt -l schema sync server testdata)" || (gofmt -l schema sync server testdata; exit 1)
+
+test: pwa vet test-go test-pwa test-e2e
+
+test-go:
+	ZSC_SYNC_SEEDS=$(SEEDS) $(GO) test -count=1 ./... ./testdata/gen
+
+test-pwa: pwa/node_modules/.package-lock.json
+	cd pwa && npm test
+
+test-e2e: build
+	cd pwa && npm run e2e
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./server/planimport/
+
+clean:
+	rm -rf bin pwa/dist data

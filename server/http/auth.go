@@ -1,0 +1,110 @@
+package http
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"zsc/schema"
+)
+
+const callerKey = "caller"
+
+// authenticate checks the bearer token and puts the user on the context.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || tok == "" {
+			return schema.Errorf(schema.EUNAUTHORIZED, "missing bearer token")
+		}
+		u, err := s.Auth.Verify(tok)
+		if err != nil {
+			return err
+		}
+		c.Set(callerKey, u)
+		return next(c)
+	}
+}
+
+// user returns the authenticated caller.
+func user(c echo.Context) *schema.User {
+	u, _ := c.Get(callerKey).(*schema.User)
+	return u
+}
+
+// require lets only the given roles (and admin) through.
+func require(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := user(c)
+			if u == nil {
+				return schema.Errorf(schema.EUNAUTHORIZED, "not signed in")
+			}
+			if u.Role != schema.RoleAdmin && !slices.Contains(roles, u.Role) {
+				return schema.Errorf(schema.EFORBIDDEN, "role %s may not do this (needs %s)", u.Role, strings.Join(roles, " or "))
+			}
+			return next(c)
+		}
+	}
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Server) login(c echo.Context) error {
+	var req loginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Password == "" {
+		return schema.Errorf(schema.EINVALID, "username and password are required")
+	}
+	t, err := s.Auth.Login(c.Request().Context(), req.Username, req.Password, c.RealIP())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (s *Server) refresh(c echo.Context) error {
+	var req refreshRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.RefreshToken == "" {
+		return schema.Errorf(schema.EINVALID, "refresh_token is required")
+	}
+	t, err := s.Auth.Refresh(c.Request().Context(), req.RefreshToken)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, t)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	var req refreshRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if err := s.Auth.Logout(c.Request().Context(), req.RefreshToken); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) me(c echo.Context) error {
+	u, err := s.Auth.UserByID(c.Request().Context(), user(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}

@@ -1,0 +1,127 @@
+// Package http serves the 掌上查 API with Echo v4, and the embedded PWA.
+// Handlers decode, check the caller's scope, call the store and encode;
+// they return errors and never write error JSON themselves.
+package http
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"zsc/schema"
+	"zsc/server/auth"
+	"zsc/server/sqlite"
+)
+
+// Server is the HTTP front of zsc.
+type Server struct {
+	DB   *sqlite.DB
+	Auth *auth.Service
+	Log  *slog.Logger
+	// PWA is the built app (pwa/dist); nil serves no UI.
+	PWA fs.FS
+	// BlobDir holds photos by sha256, beside the database.
+	BlobDir string
+
+	e  *echo.Echo
+	ln net.Listener
+	hs *http.Server
+}
+
+// New wires the routes.
+func New(db *sqlite.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir string) *Server {
+	s := &Server{DB: db, Auth: a, Log: log, PWA: pwa, BlobDir: blobDir}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(middleware.Recover())
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, Skipper: func(c echo.Context) bool {
+		return strings.HasPrefix(c.Request().URL.Path, "/api/v1/blobs/")
+	}}))
+	s.e = e
+	s.routes()
+	return s
+}
+
+// Handler returns the http.Handler, for tests with httptest.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Echo exposes the router, for the OpenAPI test that lists routes.
+func (s *Server) Echo() *echo.Echo { return s.e }
+
+// Listen starts serving on addr (":0" picks a free port) and returns once the
+// listener is open, so callers know the address.
+func (s *Server) Listen(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	s.ln = ln
+	s.hs = &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second}
+	go s.hs.Serve(ln)
+	return ln.Addr().String(), nil
+}
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.hs == nil {
+		return nil
+	}
+	return s.hs.Shutdown(ctx)
+}
+
+func (s *Server) routes() {
+	e := s.e
+	e.GET("/healthz", s.healthz)
+	api := e.Group("/api/v1")
+	api.POST("/auth/login", s.login)
+	api.POST("/auth/refresh", s.refresh)
+	api.POST("/auth/logout", s.logout)
+
+	authed := api.Group("", s.authenticate)
+	authed.GET("/me", s.me)
+	authed.GET("/departments", s.departments)
+	authed.GET("/regions", s.regions)
+	authed.POST("/plans/import", s.importPlans, require(schema.RoleOffice))
+	authed.GET("/plans", s.listPlans, require(schema.RoleOffice, schema.RoleLead))
+
+	for _, r := range extraRoutes {
+		r(s, api, authed)
+	}
+	s.servePWA()
+}
+
+// extraRoutes lets each feature file register its routes next to its handlers.
+var extraRoutes []func(s *Server, public, authed *echo.Group)
+
+func (s *Server) healthz(c echo.Context) error {
+	if err := s.DB.Reader().PingContext(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// bind decodes the JSON body into v, turning decoder errors into EINVALID.
+func bind(c echo.Context, v any) error {
+	if err := c.Bind(v); err != nil {
+		msg := "malformed JSON body"
+		if he, ok := err.(*echo.HTTPError); ok {
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			}
+		}
+		return schema.Errorf(schema.EINVALID, "%s", msg)
+	}
+	return nil
+}

@@ -1,0 +1,404 @@
+// Package planimport reads the annual joint-inspection plan table (附件1 "抽查计划汇总表") from TSV, CSV or XLSX into
+// plans with their responsible departments and items (DESIGN R1–R3a).
+//
+// It is a pure parser: no storage and no HTTP, so that the import endpoint, the command line and the tests share one
+// reading of the table. The table's layout is that of the printed document: a row with a 序号 starts a plan, rows
+// with empty leading cells add a responsible department and its items to the plan above, one 序号 may hold several
+// plans, and page-break header rows repeat. Parse reports every problem with its row and column, and returns no plans
+// when there is any, because an import is all or nothing.
+package planimport
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Item is one inspection item (抽查事项) of a responsible department.
+type Item struct {
+	Name  string `json:"name"`  // as printed
+	Class string `json:"class"` // ClassGeneral or ClassKey
+}
+
+// The two item classes (事项分类) of 附件1.
+const (
+	ClassGeneral = "一般检查" // general inspection
+	ClassKey     = "重点检查" // key inspection
+)
+
+// Department is one responsible department (责任部门) of a plan with the items it inspects (R3).
+type Department struct {
+	Raw         string `json:"raw"`         // as printed, e.g. "市卫健委" or "市市场监 管局"
+	Code        string `json:"code"`        // canonical department code; "" for a placeholder
+	Placeholder bool   `json:"placeholder"` // "待定", "相关成员单位": settled when a task is created (R3a)
+	Items       []Item `json:"items"`
+	Row         int    `json:"row"` // the row where the department first appears in the plan
+}
+
+// Plan is one plan of the table: what is inspected, how much of it, by whom, and when.
+type Plan struct {
+	Seq          int          `json:"seq"`           // 序号
+	Sub          int          `json:"sub"`           // 1-based index of the plan under its 序号 (plan 3 of 2024 has 1, 2, 3)
+	Domain       string       `json:"domain"`        // 抽查领域; a later plan under the same 序号 inherits it when empty
+	Target       string       `json:"target"`        // 检查对象
+	Name         string       `json:"name"`          // 计划名称, as printed (truncated names stay truncated)
+	Ratio        Ratio        `json:"ratio"`         // 抽查比例 (R2)
+	Delegated    bool         `json:"delegated"`     // 是否下发: the counties run it too
+	Levels       []string     `json:"levels"`        // 抽查层级, e.g. [市级 县区级]
+	InitiatorRaw string       `json:"initiator_raw"` // 发起部门 as printed
+	Initiator    string       `json:"initiator"`     // 发起部门's code
+	Departments  []Department `json:"departments"`   // 责任部门 in table order, each with its items
+	Window       string       `json:"window"`        // 抽查时间 as printed
+	Start        time.Time    `json:"start,omitzero"`
+	End          time.Time    `json:"end,omitzero"` // the last day (inclusive)
+	Note         string       `json:"note"`         // 备注
+	Row          int          `json:"row"`          // the row of the plan's first line
+}
+
+// Header names of 附件1; columns are found by these, so a reordered or extended table still reads.
+const (
+	colSeq        = "序号"
+	colDomain     = "抽查领域"
+	colTarget     = "检查对象"
+	colName       = "计划名称"
+	colRatio      = "抽查比例"
+	colDelegated  = "是否下发"
+	colLevels     = "抽查层级"
+	colInitiator  = "发起部门"
+	colDepartment = "责任部门"
+	colItems      = "抽查事项"
+	colClass      = "事项分类"
+	colWindow     = "抽查时间"
+	colNote       = "备注"
+)
+
+// requiredColumns must all be present in the header; without any of them a plan cannot be built.
+var requiredColumns = []string{colSeq, colName, colRatio, colInitiator, colDepartment, colItems, colClass}
+
+// optionalColumns are read when present.
+var optionalColumns = []string{colDomain, colTarget, colDelegated, colLevels, colWindow, colNote}
+
+// planColumns belong to a plan's first row only; on a continuation row their content would be lost, so it is an error.
+var planColumns = []string{colDomain, colRatio, colDelegated, colLevels, colInitiator, colWindow, colNote}
+
+// Parse reads a plan table. The format comes from the content (XLSX is a zip) and the file name's extension (.tsv,
+// .csv, .xlsx); department names resolve through res. The result is every plan in table order, or nil and an Errors
+// listing every problem with its row and column.
+func Parse(r io.Reader, filename string, res Resolver) ([]Plan, error) {
+	if res == nil {
+		return nil, fileError("planimport: no department resolver")
+	}
+	data, err := readAll(r)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := readTable(data, filename)
+	if err != nil {
+		return nil, err
+	}
+	return parseRecords(recs, res)
+}
+
+// table is the header: where each named column is.
+type table map[string]int
+
+func (t table) cell(rec record, name string) string {
+	i, ok := t[name]
+	if !ok || i >= len(rec.cells) {
+		return ""
+	}
+	return trimCell(rec.cells[i])
+}
+
+// headerNames returns the whitespace-free cells of a row, which is how header cells are compared ("抽查 比例" in a
+// PDF extraction, "抽查\n比例" in a spreadsheet).
+func headerNames(rec record) map[string]int {
+	names := make(map[string]int, len(rec.cells))
+	for i, c := range rec.cells {
+		n := removeSpace(c)
+		if _, dup := names[n]; !dup && n != "" {
+			names[n] = i
+		}
+	}
+	return names
+}
+
+// isHeader reports whether a row holds every required header name: the header itself or a page-break repeat.
+func isHeader(rec record) bool {
+	names := headerNames(rec)
+	for _, c := range requiredColumns {
+		if _, ok := names[c]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// findHeader locates the header row; rows above it (a title, a date) are ignored. Without one, the row that looks
+// most like a header names the missing columns, which is the error a user with a renamed column needs.
+func findHeader(recs []record) (table, int, error) {
+	bestRow, bestCount := 0, 0
+	var bestNames map[string]int
+	for i, rec := range recs {
+		names := headerNames(rec)
+		count := 0
+		for _, c := range requiredColumns {
+			if _, ok := names[c]; ok {
+				count++
+			}
+		}
+		if count == len(requiredColumns) {
+			t := make(table)
+			for _, c := range append(append([]string(nil), requiredColumns...), optionalColumns...) {
+				if j, ok := names[c]; ok {
+					t[c] = j
+				}
+			}
+			return t, i, nil
+		}
+		if count > bestCount {
+			bestRow, bestCount, bestNames = rec.row, count, names
+		}
+	}
+	if bestCount < 3 {
+		return nil, 0, fileError("no header row found: a plan table needs the columns %s", strings.Join(requiredColumns, ", "))
+	}
+	var errs Errors
+	for _, c := range requiredColumns {
+		if _, ok := bestNames[c]; !ok {
+			errs = append(errs, RowError{Row: bestRow, Column: c, Message: "the header has no column " + c})
+		}
+	}
+	return nil, 0, errs
+}
+
+// planState is a plan being built, with what the later rows need to know about it.
+type planState struct {
+	Plan
+	dept      map[string]int // department key -> index in Departments
+	triedDept bool           // a department row was seen, even a broken one: no extra "no 责任部门" error
+}
+
+// parser holds the scan's state.
+type parser struct {
+	t      table
+	res    Resolver
+	errs   collector
+	plans  []*planState
+	cur    *planState
+	group  int            // 序号 of the current group of plans; 0 when it is unknown (a bad 序号)
+	sub    int            // plans seen under the current group
+	domain string         // 抽查领域 of the group, inherited by later plans under the same 序号
+	seqRow map[int]int    // 序号 -> row of its first plan
+	names  map[string]int // "序号\x00计划名称" -> row
+}
+
+func parseRecords(recs []record, res Resolver) ([]Plan, error) {
+	t, at, err := findHeader(recs)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{t: t, res: res, seqRow: make(map[int]int), names: make(map[string]int)}
+	for _, rec := range recs[at+1:] {
+		if p.errs.full {
+			break
+		}
+		p.row(rec)
+	}
+	for _, ps := range p.plans {
+		if len(ps.Departments) == 0 && !ps.triedDept {
+			p.errs.add(ps.Row, colDepartment, "the plan %q has no 责任部门", ps.Name)
+		}
+	}
+	if len(p.plans) == 0 && len(p.errs.list) == 0 {
+		p.errs.add(recs[at].row, "", "the table has a header but no plans")
+	}
+	if err := p.errs.err(); err != nil {
+		return nil, err
+	}
+	plans := make([]Plan, len(p.plans))
+	for i, ps := range p.plans {
+		plans[i] = ps.Plan
+	}
+	return plans, nil
+}
+
+// row places one row: a blank or repeated header is skipped, a row with a 序号 or a plan name starts a plan, and any
+// other row adds a department to the current plan (R1).
+func (p *parser) row(rec record) {
+	blank := true
+	for _, c := range rec.cells {
+		if trimCell(c) != "" {
+			blank = false
+			break
+		}
+	}
+	if blank || isHeader(rec) {
+		return
+	}
+	seq, name, target := p.t.cell(rec, colSeq), p.t.cell(rec, colName), p.t.cell(rec, colTarget)
+	switch {
+	case seq != "" || name != "" || target != "":
+		p.startPlan(rec, seq)
+	case p.cur == nil:
+		p.errs.add(rec.row, colSeq, "the row has no 序号 and no plan above it to belong to")
+	default:
+		for _, c := range planColumns {
+			if v := p.t.cell(rec, c); v != "" {
+				p.errs.add(rec.row, c, "%q on a row without 序号 or 计划名称: a plan's own cells belong on its first row", v)
+			}
+		}
+		if p.t.cell(rec, colDepartment) == "" {
+			p.errs.add(rec.row, colDepartment, "the row has no 序号, 计划名称 or 责任部门, so it cannot be placed")
+			return
+		}
+		p.addDepartment(rec)
+	}
+}
+
+// startPlan starts a plan on a row with a 序号, or (empty 序号) another plan under the current 序号.
+func (p *parser) startPlan(rec record, seqText string) {
+	row := rec.row
+	ps := &planState{dept: make(map[string]int)}
+	ps.Row = row
+	ps.Name = p.t.cell(rec, colName)
+	ps.Target = p.t.cell(rec, colTarget)
+	ps.Domain = p.t.cell(rec, colDomain)
+
+	if seqText != "" {
+		seq, err := strconv.Atoi(toHalfWidth(seqText))
+		if err != nil || seq <= 0 {
+			p.errs.add(row, colSeq, "bad 序号 %q: want a positive whole number", seqText)
+			p.group, p.sub, p.domain = 0, 0, ps.Domain
+		} else if first, used := p.seqRow[seq]; used && seq != p.group {
+			p.errs.add(row, colSeq, "序号 %d is already used by the plans from row %d; plans under one 序号 must be adjacent", seq, first)
+			p.group, p.sub, p.domain = 0, 0, ps.Domain
+		} else if seq != p.group {
+			p.seqRow[seq] = row
+			p.group, p.sub, p.domain = seq, 0, ps.Domain
+		}
+	} else if p.cur == nil {
+		p.errs.add(row, colSeq, "a plan without 序号 must follow a numbered plan, but none is above it")
+	}
+	p.sub++
+	ps.Seq, ps.Sub = p.group, p.sub
+	if ps.Domain == "" {
+		ps.Domain = p.domain
+	}
+
+	if ps.Name == "" {
+		p.errs.add(row, colName, "the plan has no 计划名称")
+	} else if p.group > 0 {
+		key := strconv.Itoa(p.group) + "\x00" + ps.Name
+		if first, dup := p.names[key]; dup {
+			p.errs.add(row, colName, "duplicate plan: 序号 %d 计划名称 %q is already on row %d", p.group, ps.Name, first)
+		} else {
+			p.names[key] = row
+		}
+	}
+
+	ps.Ratio.Text = p.t.cell(rec, colRatio)
+	if ps.Ratio.Text == "" {
+		p.errs.add(row, colRatio, "the plan has no 抽查比例")
+	} else if r, err := ParseRatio(ps.Ratio.Text); err != nil {
+		p.errs.add(row, colRatio, "%v", err)
+	} else {
+		ps.Ratio = r
+	}
+
+	switch v := p.t.cell(rec, colDelegated); removeSpace(v) {
+	case "是":
+		ps.Delegated = true
+	case "否", "":
+	default:
+		p.errs.add(row, colDelegated, "bad 是否下发 %q: want 是 or 否", v)
+	}
+	ps.Levels = splitAny(p.t.cell(rec, colLevels), "、,，/；; \u3000")
+
+	ps.InitiatorRaw = p.t.cell(rec, colInitiator)
+	switch code, placeholder, ok := p.res.Resolve(ps.InitiatorRaw); {
+	case ps.InitiatorRaw == "":
+		p.errs.add(row, colInitiator, "the plan has no 发起部门")
+	case placeholder:
+		p.errs.add(row, colInitiator, "发起部门 %q is a placeholder; the initiating department must be named", ps.InitiatorRaw)
+	case !ok:
+		p.errs.add(row, colInitiator, "unknown department %q", ps.InitiatorRaw)
+	default:
+		ps.Initiator = code
+	}
+
+	ps.Window = p.t.cell(rec, colWindow)
+	ps.Start, ps.End = parseWindow(ps.Window)
+	ps.Note = p.t.cell(rec, colNote)
+
+	p.plans = append(p.plans, ps)
+	p.cur = ps
+
+	if p.t.cell(rec, colDepartment) != "" {
+		p.addDepartment(rec)
+	} else if items, class := p.t.cell(rec, colItems), p.t.cell(rec, colClass); items != "" || class != "" {
+		p.errs.add(row, colDepartment, "抽查事项 or 事项分类 without a 责任部门")
+		ps.triedDept = true
+	}
+}
+
+// addDepartment adds the row's department and its items to the current plan; a department that appears twice in a
+// plan gets the items of both rows.
+func (p *parser) addDepartment(rec record) {
+	ps, row := p.cur, rec.row
+	ps.triedDept = true
+	raw := p.t.cell(rec, colDepartment)
+	ok := true
+
+	code, placeholder, known := p.res.Resolve(raw)
+	if !known {
+		p.errs.add(row, colDepartment, "unknown department %q", raw)
+		ok = false
+	}
+
+	class := removeSpace(p.t.cell(rec, colClass))
+	switch class {
+	case ClassGeneral, ClassKey:
+	case "":
+		p.errs.add(row, colClass, "事项分类 is empty; want %s or %s", ClassGeneral, ClassKey)
+		ok = false
+	default:
+		p.errs.add(row, colClass, "bad 事项分类 %q: want %s or %s", p.t.cell(rec, colClass), ClassGeneral, ClassKey)
+		ok = false
+	}
+
+	names := splitAny(p.t.cell(rec, colItems), "；;")
+	if len(names) == 0 {
+		p.errs.add(row, colItems, "抽查事项 is empty for 责任部门 %q", raw)
+		ok = false
+	}
+	if !ok {
+		return
+	}
+
+	key := code
+	if placeholder {
+		key = "?" + removeSpace(raw)
+	}
+	i, seen := ps.dept[key]
+	if !seen {
+		i = len(ps.Departments)
+		ps.dept[key] = i
+		ps.Departments = append(ps.Departments, Department{Raw: raw, Code: code, Placeholder: placeholder, Row: row})
+	}
+	d := &ps.Departments[i]
+	for _, n := range names {
+		it := Item{Name: n, Class: class}
+		dup := false
+		for _, have := range d.Items {
+			if have == it {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			d.Items = append(d.Items, it)
+		}
+	}
+}
