@@ -1,0 +1,367 @@
+package directory
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"zsc/schema"
+)
+
+// Entity file columns, in the order of EntityColumns.
+const (
+	eUSCC = iota
+	eName
+	eRegion
+	eAddress
+	eTags
+	eRisk
+	eStatus
+	eLat
+	eLng
+	eFlags
+)
+
+var entitySpec = []column{
+	{name: "uscc", required: true, aliases: []string{"统一社会信用代码"}},
+	{name: "name", required: true, aliases: []string{"名称", "企业名称", "主体名称"}},
+	{name: "region", required: true, aliases: []string{"区划代码", "行政区划代码"}},
+	{name: "address", aliases: []string{"地址", "住所"}},
+	{name: "tags", required: true, aliases: []string{"检查对象"}},
+	{name: "risk", required: true, aliases: []string{"信用风险分类", "风险分类"}},
+	{name: "status", required: true, aliases: []string{"登记状态", "状态"}},
+	{name: "lat", aliases: []string{"纬度"}},
+	{name: "lng", aliases: []string{"经度"}},
+	{name: "flags", aliases: []string{"子类"}},
+}
+
+// Coordinates must fall within China's extent, so that swapped or
+// projected (non-WGS84-degree) values are caught.
+const (
+	minLat, maxLat = 3.0, 54.0
+	minLng, maxLng = 73.0, 136.0
+)
+
+// statusAliases maps the status words of 国家企业信用信息公示系统 exports to
+// the four statuses.
+var statusAliases = map[string]string{
+	StatusActive: StatusActive, "在营": StatusActive, "开业": StatusActive, "在册": StatusActive,
+	"存续（在营、开业、在册）": StatusActive, "存续(在营、开业、在册)": StatusActive,
+	StatusCancelled: StatusCancelled, "已注销": StatusCancelled,
+	StatusRevoked: StatusRevoked, "吊销，未注销": StatusRevoked, "吊销,未注销": StatusRevoked, "已吊销": StatusRevoked,
+	StatusMovedOut: StatusMovedOut, "已迁出": StatusMovedOut,
+}
+
+// ParseEntities reads an entity file (README.md). validRegion says whether a
+// region code is one of ours; nil accepts any. Every problem is reported, as
+// Errors, and then no entities are returned: the region must be known and
+// equal to the USCC's digits 3–8, the USCC valid (schema.ValidUSCC) and not
+// repeated, risk one of A–D, status one of 存续/注销/吊销/迁出 (or a common
+// alias), lat and lng both empty or both decimal degrees within China.
+// Input over MaxSize fails with ErrTooLarge.
+func ParseEntities(r io.Reader, validRegion func(string) bool) ([]Entity, error) {
+	var c collector
+	var out collect[Entity]
+	seen := make(map[string]int)
+	err := readTable(r, entitySpec, &c, func(rw row) {
+		e, ok := parseEntity(rw, validRegion, &c)
+		if e.USCC != "" {
+			if first, dup := seen[e.USCC]; dup {
+				c.add(rw.line, "uscc", "%s is repeated: first on row %d", e.USCC, first)
+				ok = false
+			} else {
+				seen[e.USCC] = rw.line
+			}
+		}
+		if ok && len(c.list) == 0 {
+			out.add(e)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return out.slice(), nil
+}
+
+// parseEntity reads one row. USCC is set only when the code is valid, for
+// the duplicate check. ok is false when the row has a problem.
+func parseEntity(rw row, validRegion func(string) bool, c *collector) (e Entity, ok bool) {
+	ok = true
+	bad := func(col, format string, args ...any) {
+		c.add(rw.line, col, format, args...)
+		ok = false
+	}
+
+	code := rw.get(eUSCC)
+	codeRegion := ""
+	switch err := schema.ValidUSCC(code); {
+	case code == "":
+		bad("uscc", "required")
+	case err != nil:
+		bad("uscc", "%s: %s", code, usccReason(err))
+	default:
+		e.USCC = code
+		codeRegion = schema.USCCRegion(code)
+	}
+
+	if e.Name = rw.get(eName); e.Name == "" {
+		bad("name", "required")
+	}
+
+	switch e.Region = rw.get(eRegion); {
+	case e.Region == "":
+		bad("region", "required")
+	case validRegion != nil && !validRegion(e.Region):
+		bad("region", "unknown region code %s", e.Region)
+	case codeRegion != "" && e.Region != codeRegion:
+		bad("region", "%s differs from the USCC's region code %s (digits 3–8 of %s)", e.Region, codeRegion, code)
+	}
+
+	e.Address = rw.get(eAddress)
+	e.Tags = splitList(rw.get(eTags))
+
+	switch risk := strings.ToUpper(rw.get(eRisk)); risk {
+	case RiskA, RiskB, RiskC, RiskD:
+		e.Risk = [...]string{RiskA, RiskB, RiskC, RiskD}[risk[0]-'A'] // a constant, not a piece of the line
+	case "":
+		bad("risk", "required: A, B, C or D")
+	default:
+		bad("risk", "%q is not a risk class: A, B, C or D", rw.get(eRisk))
+	}
+
+	status := rw.get(eStatus)
+	if s, known := statusAliases[status]; known {
+		e.Status = s
+	} else if status == "" {
+		bad("status", "required: 存续, 注销, 吊销 or 迁出")
+	} else {
+		bad("status", "%q is not a status: 存续, 注销, 吊销 or 迁出", status)
+	}
+
+	lat, lng := rw.get(eLat), rw.get(eLng)
+	switch {
+	case lat == "" && lng == "":
+	case lat == "":
+		bad("lat", "empty while lng is given: give both or neither")
+	case lng == "":
+		bad("lng", "empty while lat is given: give both or neither")
+	default:
+		la, errLa := parseCoord(lat, minLat, maxLat)
+		ln, errLn := parseCoord(lng, minLng, maxLng)
+		if errLa != "" {
+			bad("lat", "%q %s", lat, errLa)
+		}
+		if errLn != "" {
+			bad("lng", "%q %s", lng, errLn)
+		}
+		if errLa != "" && errLn != "" {
+			if _, e1 := parseCoord(lat, minLng, maxLng); e1 == "" {
+				if _, e2 := parseCoord(lng, minLat, maxLat); e2 == "" {
+					bad("lat", "lat and lng look swapped")
+				}
+			}
+		}
+		if errLa == "" && errLn == "" {
+			p := &[2]float64{la, ln} // one allocation for both
+			e.Lat, e.Lng = &p[0], &p[1]
+		}
+	}
+
+	e.Flags = splitList(rw.get(eFlags))
+	return e, ok
+}
+
+// usccReason returns the fault of a USCC without the "uscc: " prefix, since
+// the column already says it.
+func usccReason(err error) string {
+	var ue *schema.USCCError
+	if errors.As(err, &ue) {
+		if ue.Pos > 0 {
+			return "position " + strconv.Itoa(ue.Pos) + ": " + ue.Msg
+		}
+		return ue.Msg
+	}
+	return err.Error()
+}
+
+// parseCoord parses decimal degrees within [lo, hi]; the string is the
+// problem, or "".
+func parseCoord(s string, lo, hi float64) (float64, string) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, "is not a decimal number of degrees"
+	}
+	if !(v >= lo && v <= hi) { // also false for NaN
+		return 0, "is outside China (" + strconv.FormatFloat(lo, 'f', -1, 64) + " to " + strconv.FormatFloat(hi, 'f', -1, 64) + ")"
+	}
+	return v, ""
+}
+
+// Inspector file columns, in the order of InspectorColumns.
+const (
+	iUsername = iota
+	iName
+	iDept
+	iRegion
+	iCertNo
+	iSpecialities
+	iExpert
+	iOnDuty
+)
+
+var inspectorSpec = []column{
+	{name: "username", required: true, aliases: []string{"用户名", "账号"}},
+	{name: "name", required: true, aliases: []string{"姓名"}},
+	{name: "dept", required: true, aliases: []string{"部门"}},
+	{name: "region", required: true, aliases: []string{"区划代码", "行政区划代码"}},
+	{name: "cert_no", required: true, aliases: []string{"执法证号"}},
+	{name: "specialities", aliases: []string{"专长", "执法领域"}},
+	{name: "expert", aliases: []string{"专家"}},
+	{name: "on_duty", aliases: []string{"在岗"}},
+}
+
+// ParseInspectors reads an inspector file (README.md). validDept and
+// validRegion say whether a department or region code is one of ours; nil
+// accepts any. An empty cert_no is allowed (the inspector cannot count
+// toward the two of R5); an empty expert reads as 0 and an empty on_duty
+// as 1. Usernames must not repeat. Every problem is reported, as Errors.
+func ParseInspectors(r io.Reader, validDept, validRegion func(string) bool) ([]Inspector, error) {
+	var c collector
+	var out collect[Inspector]
+	seen := make(map[string]int)
+	err := readTable(r, inspectorSpec, &c, func(rw row) {
+		ok := true
+		bad := func(col, format string, args ...any) {
+			c.add(rw.line, col, format, args...)
+			ok = false
+		}
+		in := Inspector{
+			Username:     rw.get(iUsername),
+			Name:         rw.get(iName),
+			Dept:         rw.get(iDept),
+			Region:       rw.get(iRegion),
+			CertNo:       rw.get(iCertNo),
+			Specialities: splitList(rw.get(iSpecialities)),
+		}
+		switch {
+		case in.Username == "":
+			bad("username", "required")
+		case strings.IndexFunc(in.Username, unicode.IsSpace) >= 0:
+			bad("username", "%q has a space", in.Username)
+		default:
+			if first, dup := seen[in.Username]; dup {
+				bad("username", "%s is repeated: first on row %d", in.Username, first)
+			} else {
+				seen[in.Username] = rw.line
+			}
+		}
+		if in.Name == "" {
+			bad("name", "required")
+		}
+		switch {
+		case in.Dept == "":
+			bad("dept", "required")
+		case validDept != nil && !validDept(in.Dept):
+			bad("dept", "unknown department %s", in.Dept)
+		}
+		switch {
+		case in.Region == "":
+			bad("region", "required")
+		case validRegion != nil && !validRegion(in.Region):
+			bad("region", "unknown region code %s", in.Region)
+		}
+		if strings.IndexFunc(in.CertNo, unicode.IsSpace) >= 0 || len(in.CertNo) > 40 {
+			bad("cert_no", "%q is not a 执法证号", in.CertNo)
+		}
+		var msg string
+		if in.Expert, msg = parseBool(rw.get(iExpert), false); msg != "" {
+			bad("expert", "%s", msg)
+		}
+		if in.OnDuty, msg = parseBool(rw.get(iOnDuty), true); msg != "" {
+			bad("on_duty", "%s", msg)
+		}
+		if ok && len(c.list) == 0 {
+			out.add(in)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return out.slice(), nil
+}
+
+// parseBool accepts 1/0, 是/否, true/false, yes/no and y/n; empty gives def.
+func parseBool(s string, def bool) (bool, string) {
+	switch strings.ToLower(s) {
+	case "":
+		return def, ""
+	case "1", "是", "true", "yes", "y":
+		return true, ""
+	case "0", "否", "false", "no", "n":
+		return false, ""
+	}
+	return false, strconv.Quote(s) + " is not 1/0, 是/否 or true/false"
+}
+
+var conflictSpec = []column{
+	{name: "inspector", required: true, aliases: []string{"检查人员", "用户名"}},
+	{name: "uscc", required: true, aliases: []string{"统一社会信用代码"}},
+	{name: "reason", required: true, aliases: []string{"回避原因", "原因"}},
+}
+
+// ParseConflicts reads a conflict-of-interest file (README.md). The USCC
+// must be valid and the reason given; a repeated inspector–entity pair is an
+// error. Whether the inspector and the entity exist is for the store to
+// check. Every problem is reported, as Errors.
+func ParseConflicts(r io.Reader) ([]Conflict, error) {
+	var c collector
+	var out collect[Conflict]
+	type pair struct{ inspector, uscc string }
+	seen := make(map[pair]int)
+	err := readTable(r, conflictSpec, &c, func(rw row) {
+		ok := true
+		bad := func(col, format string, args ...any) {
+			c.add(rw.line, col, format, args...)
+			ok = false
+		}
+		cf := Conflict{Inspector: rw.get(0), USCC: rw.get(1), Reason: rw.get(2)}
+		if cf.Inspector == "" {
+			bad("inspector", "required")
+		}
+		switch err := schema.ValidUSCC(cf.USCC); {
+		case cf.USCC == "":
+			bad("uscc", "required")
+		case err != nil:
+			bad("uscc", "%s: %s", cf.USCC, usccReason(err))
+		}
+		if cf.Reason == "" {
+			bad("reason", "required, for example 亲属关系, 曾任职 or 利害关系")
+		}
+		if ok {
+			k := pair{cf.Inspector, cf.USCC}
+			if first, dup := seen[k]; dup {
+				bad("", "%s and %s are repeated: first on row %d", cf.Inspector, cf.USCC, first)
+			} else {
+				seen[k] = rw.line
+			}
+		}
+		if ok && len(c.list) == 0 {
+			out.add(cf)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return out.slice(), nil
+}
