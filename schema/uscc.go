@@ -80,7 +80,7 @@ func ValidUSCC(s string) error {
 	if err := checkUSCCChars(s); err != nil {
 		return err
 	}
-	want, _ := usccCheck(s[:USCCLen-1])
+	want := usccCheck(s[:USCCLen-1])
 	if s[USCCLen-1] != want {
 		return &USCCError{Pos: USCCLen, Msg: fmt.Sprintf("check character should be %c, not %c", want, s[USCCLen-1])}
 	}
@@ -98,8 +98,7 @@ func USCCCheckChar(first17 string) (byte, error) {
 	if err := checkUSCCChars(first17); err != nil {
 		return 0, err
 	}
-	c, _ := usccCheck(first17)
-	return c, nil
+	return usccCheck(first17), nil
 }
 
 // USCCRegion returns the registration authority's region code, positions
@@ -117,12 +116,11 @@ func USCCRegion(s string) string {
 	return s[2:8]
 }
 
-// checkUSCCChars checks that s uses only the USCC
-// alphabet and has digits in positions 3–8. It reports the first bad
-// character by its 1-based position.
+// checkUSCCChars checks that s uses only the USCC alphabet and has digits in
+// positions 3–8. It reports the first bad character by its 1-based position.
 func checkUSCCChars(s string) error {
 	pos := 0
-	for _, r := range s {
+	for i, r := range s {
 		pos++
 		if r < utf8.RuneSelf && usccValue[r] >= 0 {
 			if pos >= 3 && pos <= 8 && (r < '0' || r > '9') {
@@ -137,7 +135,9 @@ func checkUSCCChars(s string) error {
 		case r >= 'a' && r <= 'z':
 			msg += ": letters must be upper case"
 		case r == utf8.RuneError:
-			msg = "bad character: not valid UTF-8"
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 { // not a real U+FFFD
+				msg = "bad character: not valid UTF-8"
+			}
 		}
 		return &USCCError{Pos: pos, Msg: msg}
 	}
@@ -145,18 +145,11 @@ func checkUSCCChars(s string) error {
 }
 
 // usccCheck computes the check character for 17 characters already known to
-// be in the alphabet. The bool is false if they are not.
-func usccCheck(first17 string) (byte, bool) {
-	if len(first17) != USCCLen-1 {
-		return 0, false
-	}
+// be in the alphabet.
+func usccCheck(first17 string) byte {
 	sum := 0
 	for i := 0; i < USCCLen-1; i++ {
-		v := usccValue[first17[i]]
-		if v < 0 {
-			return 0, false
-		}
-		sum += int(v) * usccWeights[i]
+		sum += int(usccValue[first17[i]]) * usccWeights[i]
 	}
-	return usccAlphabet[(31-sum%31)%31], true
+	return usccAlphabet[(31-sum%31)%31]
 }

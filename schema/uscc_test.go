@@ -197,3 +197,10 @@ func TestUSCCErrorIsInvalid(t *testing.T) {
 		t.Fatalf("ErrorMessage = %q, want the reason", got)
 	}
 }
+
+func TestUSCCReplacementCharacterIsNotCalledInvalidUTF8(t *testing.T) {
+	err := ValidUSCC("91440300192203821\uFFFD")
+	if err == nil || strings.Contains(err.Error(), "UTF-8") || !strings.Contains(err.Error(), "position 18") {
+		t.Fatalf("err = %v", err)
+	}
+}

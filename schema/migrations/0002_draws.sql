@@ -46,6 +46,7 @@ CREATE TABLE tasks (
     plan_id    TEXT NOT NULL REFERENCES plans (id),
     region     TEXT NOT NULL REFERENCES regions (code),
     batch      INTEGER NOT NULL,
+    level      TEXT NOT NULL CHECK (level IN ('市级', '县区级')),
     tag        TEXT NOT NULL,
     created_by TEXT NOT NULL REFERENCES users (id),
     created_at TEXT NOT NULL,
@@ -59,6 +60,13 @@ CREATE TABLE task_departments (
     dept    TEXT NOT NULL REFERENCES departments (code),
     PRIMARY KEY (task_id, ord),
     UNIQUE (task_id, dept)
+);
+
+-- The canonical population snapshot of a draw (server/draw ALGORITHM.md),
+-- gzip-compressed and addressed by its SHA-256, so verify can re-run it.
+CREATE TABLE draw_snapshots (
+    hash TEXT PRIMARY KEY,
+    data BLOB NOT NULL
 );
 
 CREATE TABLE draws (

@@ -2,12 +2,118 @@ package demo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
 
 	"zsc/schema"
+	"zsc/server/directory"
+	"zsc/server/planimport"
 	"zsc/server/sqlite"
+	"zsc/server/synth"
 )
 
-// loadDirectory is filled in by the draw work: synthetic directory, pools, drawn tasks.
+// DemoTasks are drawn at start-up with fixed seeds, so that insp1, insp2,
+// insp3 and lead find joint visits waiting: plan 66 (大中型餐饮服务:
+// 市市场监管局, 市住建局, 市卫健委) and plan 7 (养老机构, 100%) in 西峰区.
+var DemoTasks = []struct {
+	Seq    int
+	Region string
+}{{66, "621002"}, {7, "621002"}}
+
+// Config returns the synthetic directory of the demo for the year's plans:
+// one tag per plan target, sub-population flags from the ratio overrides,
+// pools for every department in every region (and the city).
+func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Region, entities int) synth.Config {
+	c := synth.Config{Seed: 2024, Entities: entities, SubFlags: map[string][]string{}, InspectorsPerPool: 4}
+	for _, r := range regions {
+		if r.Level == "county" {
+			c.Regions = append(c.Regions, r.Code)
+		}
+		c.InspectorRegions = append(c.InspectorRegions, r.Code)
+	}
+	for _, d := range depts {
+		if d.Kind == "member" {
+			c.Depts = append(c.Depts, d.Code)
+		}
+	}
+	for _, p := range plans {
+		if !slices.Contains(c.Tags, p.Tag) {
+			c.Tags = append(c.Tags, p.Tag)
+		}
+		var r planimport.Ratio
+		json.Unmarshal(p.Ratio, &r)
+		for _, o := range r.Overrides {
+			if !slices.Contains(c.SubFlags[p.Tag], o.Population) {
+				c.SubFlags[p.Tag] = append(c.SubFlags[p.Tag], o.Population)
+			}
+		}
+	}
+	return c
+}
+
+// loadDirectory imports the synthetic directory, pools and conflicts, then
+// draws the demo tasks as the office.
 func loadDirectory(ctx context.Context, db *sqlite.DB, opt Options, admin *schema.User, hash string) error {
+	plans, err := db.Plans(ctx, Year)
+	if err != nil {
+		return err
+	}
+	depts, err := db.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	regions, err := db.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := Config(plans, depts, regions, opt.Entities)
+	var es []directory.Entity
+	if err := synth.Entities(cfg, func(e directory.Entity) error { es = append(es, e); return nil }); err != nil {
+		return err
+	}
+	if _, err := db.ImportEntities(ctx, es, admin, schema.ChannelImport); err != nil {
+		return fmt.Errorf("demo directory: %w", err)
+	}
+	var ins []directory.Inspector
+	if err := synth.Inspectors(cfg, func(i directory.Inspector) error { ins = append(ins, i); return nil }); err != nil {
+		return err
+	}
+	if _, err := db.ImportInspectors(ctx, ins, hash, admin, schema.ChannelImport); err != nil {
+		return fmt.Errorf("demo inspectors: %w", err)
+	}
+	var cs []directory.Conflict
+	if err := synth.Conflicts(cfg, func(c directory.Conflict) error { cs = append(cs, c); return nil }); err != nil {
+		return err
+	}
+	if _, err := db.ImportConflicts(ctx, cs, admin, schema.ChannelImport); err != nil {
+		return fmt.Errorf("demo conflicts: %w", err)
+	}
+	office, err := db.UserByUsername(ctx, "office")
+	if err != nil {
+		return err
+	}
+	for _, dt := range DemoTasks {
+		var plan *sqlite.Plan
+		for _, p := range plans {
+			if p.Seq == dt.Seq {
+				plan = p
+				break
+			}
+		}
+		if plan == nil {
+			return fmt.Errorf("demo: plan %d not in the seed", dt.Seq)
+		}
+		t, err := db.CreateTask(ctx, office, sqlite.NewTask{PlanID: plan.ID, Region: dt.Region, Batch: 1})
+		if err != nil {
+			return fmt.Errorf("demo task of plan %d: %w", dt.Seq, err)
+		}
+		seed := sha256.Sum256([]byte(fmt.Sprintf("zsc-demo-%d-%s", dt.Seq, dt.Region)))
+		if _, err := db.RunDraw(ctx, office, t.ID, hex.EncodeToString(seed[:])); err != nil {
+			return fmt.Errorf("demo draw of plan %d: %w", dt.Seq, err)
+		}
+	}
 	return nil
 }

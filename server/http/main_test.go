@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"database/sql"
 	"context"
 	"encoding/json"
 	"io"
@@ -122,3 +123,5 @@ type APIError struct {
 }
 
 var _ = http.StatusOK
+
+type schemaTx = sql.Tx

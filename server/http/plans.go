@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/directory"
 	"zsc/server/planimport"
 )
 
@@ -71,6 +72,10 @@ func tableError(name string, err error) error {
 	var rows planimport.Errors
 	if errors.As(err, &rows) {
 		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: name + ": " + rows.Error(), Details: rows}
+	}
+	var drows directory.Errors
+	if errors.As(err, &drows) {
+		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: name + ": " + drows.Error(), Details: drows}
 	}
 	var de *schema.Error
 	if errors.As(err, &de) {

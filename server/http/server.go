@@ -19,6 +19,7 @@ import (
 	"zsc/schema"
 	"zsc/server/auth"
 	"zsc/server/sqlite"
+	zsync "zsc/sync"
 )
 
 // Server is the HTTP front of zsc.
@@ -30,6 +31,8 @@ type Server struct {
 	PWA fs.FS
 	// BlobDir holds photos by sha256, beside the database.
 	BlobDir string
+	// Sync is the sync engine (DESIGN §5); syncRoutes makes one if nil.
+	Sync *zsync.Engine
 
 	e  *echo.Echo
 	ln net.Listener
@@ -94,14 +97,9 @@ func (s *Server) routes() {
 	authed.POST("/plans/import", s.importPlans, require(schema.RoleOffice))
 	authed.GET("/plans", s.listPlans, require(schema.RoleOffice, schema.RoleLead))
 
-	for _, r := range extraRoutes {
-		r(s, api, authed)
-	}
+	s.drawRoutes(authed)
 	s.servePWA()
 }
-
-// extraRoutes lets each feature file register its routes next to its handlers.
-var extraRoutes []func(s *Server, public, authed *echo.Group)
 
 func (s *Server) healthz(c echo.Context) error {
 	if err := s.DB.Reader().PingContext(c.Request().Context()); err != nil {

@@ -49,3 +49,14 @@ func (db *DB) UserCount(ctx context.Context) (int, error) {
 	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err
 }
+
+// UserByUsername loads an account by its login name.
+func (db *DB) UserByUsername(ctx context.Context, username string) (*schema.User, error) {
+	var u schema.User
+	err := db.read.QueryRowContext(ctx, `SELECT id, username, name, role, dept, region, cert_no, expert, on_duty FROM users WHERE username = ?`, username).
+		Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region, &u.CertNo, &u.Expert, &u.OnDuty)
+	if err == sql.ErrNoRows {
+		return nil, schema.Errorf(schema.ENOTFOUND, "user %s not found", username)
+	}
+	return &u, err
+}

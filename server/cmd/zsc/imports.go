@@ -1,11 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+
+	"zsc/schema"
+	"zsc/server/demo"
+	"zsc/server/directory"
+	"zsc/server/synth"
 
 	"zsc/server/auth"
 	"zsc/server/planimport"
@@ -29,8 +38,124 @@ func importPlanFile(ctx context.Context, db *sqlite.DB, path string, year int) (
 	return db.ImportPlans(ctx, year, plans, cliUser, "import")
 }
 
-func importEntities(ctx context.Context, args []string, stdout io.Writer) error {
-	return fmt.Errorf("import-entities: not available yet")
+// importDirectory imports one of the directory CSVs: entities, inspectors or conflicts.
+func importDirectory(ctx context.Context, kind string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("import-"+kind, flag.ContinueOnError)
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return fmt.Errorf("usage: zsc import-%s FILE.csv [--db data/zsc.db]", kind)
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	db, err := openDB(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	regions, err := db.RegionSet(ctx)
+	if err != nil {
+		return err
+	}
+	var res *sqlite.DirectoryResult
+	switch kind {
+	case "entities":
+		es, err := directory.ParseEntities(f, func(r string) bool { return regions(r) && r != schema.CityRegion })
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		res, err = db.ImportEntities(ctx, es, cliUser, schema.ChannelImport)
+		if err != nil {
+			return err
+		}
+	case "inspectors":
+		depts, err := db.DeptSet(ctx)
+		if err != nil {
+			return err
+		}
+		ins, err := directory.ParseInspectors(f, depts, regions)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		// New accounts get an unusable random password until `zsc user` sets one.
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		hash, err := auth.HashPassword(hex.EncodeToString(raw))
+		if err != nil {
+			return err
+		}
+		if res, err = db.ImportInspectors(ctx, ins, hash, cliUser, schema.ChannelImport); err != nil {
+			return err
+		}
+	case "conflicts":
+		cs, err := directory.ParseConflicts(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		if res, err = db.ImportConflicts(ctx, cs, cliUser, schema.ChannelImport); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "%s: %d created, %d updated, %d unchanged\n", kind, res.Created, res.Updated, res.Unchanged)
+	return nil
+}
+
+// gen writes a synthetic directory (entities.csv, inspectors.csv,
+// conflicts.csv) for the seed plan's targets, deterministic for a seed.
+func gen(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	n := fs.Int("entities", 20000, "number of entities")
+	seed := fs.Uint64("seed", 2024, "generator seed")
+	pool := fs.Int("pool", 4, "inspectors per department per region")
+	out := fs.String("out", ".", "output folder")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, filepath.Join(os.TempDir(), fmt.Sprintf("zsc-gen-%d.db", os.Getpid())))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(db.Path)
+	defer db.Close()
+	if _, err := demo.ImportSeedPlan(ctx, db, cliUser); err != nil {
+		return err
+	}
+	plans, _ := db.Plans(ctx, demo.Year)
+	depts, _ := db.Departments(ctx)
+	regions, _ := db.Regions(ctx)
+	c := demo.Config(plans, depts, regions, *n)
+	c.Seed, c.InspectorsPerPool = *seed, *pool
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for name, write := range map[string]func(io.Writer, synth.Config) error{
+		"entities.csv": synth.WriteEntitiesCSV, "inspectors.csv": synth.WriteInspectorsCSV, "conflicts.csv": synth.WriteConflictsCSV,
+	} {
+		f, err := os.Create(filepath.Join(*out, name))
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 1<<20)
+		if err := write(bw, c); err != nil {
+			f.Close()
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "wrote", filepath.Join(*out, name))
+	}
+	return nil
 }
 
 func userAdd(ctx context.Context, args []string, stdout io.Writer) error {

@@ -27,7 +27,8 @@ const usage = `zsc: 掌上查 — offline-first 双随机、一公开 joint insp
 usage:
   zsc serve [--db data/zsc.db] [--addr :8080] [--demo]
   zsc import-plan FILE --year 2024 [--db data/zsc.db]
-  zsc import-entities FILE [--db data/zsc.db]
+  zsc import-entities FILE.csv [--db data/zsc.db]     (also import-inspectors, import-conflicts)
+  zsc gen [--entities 20000] [--seed 2024] [--pool 4] [--out DIR]   synthetic directory CSVs
   zsc user add --username U --password P --role inspector|lead|office|admin --dept CODE --region CODE [--name N] [--cert NO]
   zsc migrate [--db data/zsc.db]
 `
@@ -44,8 +45,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, rest, stdout, stderr)
 	case "import-plan":
 		return importPlan(ctx, rest, stdout)
-	case "import-entities":
-		return importEntities(ctx, rest, stdout)
+	case "import-entities", "import-inspectors", "import-conflicts":
+		return importDirectory(ctx, strings.TrimPrefix(cmd, "import-"), rest, stdout)
+	case "gen":
+		return gen(ctx, rest, stdout)
 	case "user":
 		if len(rest) == 0 || rest[0] != "add" {
 			return errors.New("usage: zsc user add --username U --password P --role R --dept D --region R")

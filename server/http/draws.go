@@ -1,0 +1,201 @@
+package http
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"zsc/schema"
+	"zsc/server/auth"
+	"zsc/server/directory"
+	"zsc/server/sqlite"
+)
+
+// maxDirectoryUpload caps a directory CSV upload.
+const maxDirectoryUpload = 200 << 20
+
+func (s *Server) drawRoutes(authed *echo.Group) {
+	office := require(schema.RoleOffice)
+	authed.POST("/entities/import", s.importEntities, office)
+	authed.POST("/inspectors/import", s.importInspectors, office)
+	authed.POST("/conflicts/import", s.importConflicts, office)
+	authed.GET("/tasks", s.listTasks, require(schema.RoleOffice, schema.RoleLead))
+	authed.POST("/tasks", s.createTask, office)
+	authed.POST("/tasks/:id/draw", s.runDraw, office)
+	authed.GET("/draws/:id/verify", s.verifyDraw, require(schema.RoleOffice, schema.RoleLead))
+	authed.GET("/draws/:id/snapshot", s.drawSnapshot, require(schema.RoleOffice, schema.RoleLead))
+	authed.GET("/visits", s.listVisits, require(schema.RoleOffice, schema.RoleLead))
+	authed.PATCH("/visits/:id", s.patchVisit, require(schema.RoleOffice, schema.RoleLead))
+	authed.POST("/visits/:id/redraw", s.redrawVisit, require(schema.RoleOffice, schema.RoleLead))
+}
+
+func (s *Server) importEntities(c echo.Context) error {
+	name, data, err := readUpload(c, maxDirectoryUpload)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	valid, err := s.DB.RegionSet(ctx)
+	if err != nil {
+		return err
+	}
+	u := user(c)
+	es, err := directory.ParseEntities(bytes.NewReader(data), func(r string) bool { return valid(r) && r != schema.CityRegion && u.CoversRegion(r) })
+	if err != nil {
+		return tableError(name, err)
+	}
+	res, err := s.DB.ImportEntities(ctx, es, u, schema.ChannelWeb)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) importInspectors(c echo.Context) error {
+	name, data, err := readUpload(c, maxDirectoryUpload)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	regions, err := s.DB.RegionSet(ctx)
+	if err != nil {
+		return err
+	}
+	depts, err := s.DB.DeptSet(ctx)
+	if err != nil {
+		return err
+	}
+	u := user(c)
+	ins, err := directory.ParseInspectors(bytes.NewReader(data), func(d string) bool { return depts(d) && u.CoversDept(d) },
+		func(r string) bool { return regions(r) && u.CoversRegion(r) })
+	if err != nil {
+		return tableError(name, err)
+	}
+	// New inspector accounts get an unusable random password until an admin sets one.
+	hash, err := auth.HashPassword(newSecret())
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.ImportInspectors(ctx, ins, hash, u, schema.ChannelWeb)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) importConflicts(c echo.Context) error {
+	name, data, err := readUpload(c, maxDirectoryUpload)
+	if err != nil {
+		return err
+	}
+	cs, err := directory.ParseConflicts(bytes.NewReader(data))
+	if err != nil {
+		return tableError(name, err)
+	}
+	res, err := s.DB.ImportConflicts(c.Request().Context(), cs, user(c), schema.ChannelWeb)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) listTasks(c echo.Context) error {
+	year, _ := strconv.Atoi(c.QueryParam("year"))
+	ts, err := s.DB.Tasks(c.Request().Context(), user(c), year)
+	if err != nil {
+		return err
+	}
+	if ts == nil {
+		ts = []*sqlite.Task{}
+	}
+	return c.JSON(http.StatusOK, ts)
+}
+
+func (s *Server) createTask(c echo.Context) error {
+	var req sqlite.NewTask
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.PlanID == "" || req.Region == "" {
+		return schema.Errorf(schema.EINVALID, "plan_id and region are required")
+	}
+	t, err := s.DB.CreateTask(c.Request().Context(), user(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, t)
+}
+
+func (s *Server) runDraw(c echo.Context) error {
+	var req struct {
+		Seed string `json:"seed"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	rec, err := s.DB.RunDraw(c.Request().Context(), user(c), c.Param("id"), req.Seed)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, rec)
+}
+
+func (s *Server) verifyDraw(c echo.Context) error {
+	v, err := s.DB.VerifyDraw(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) drawSnapshot(c echo.Context) error {
+	b, err := s.DB.Snapshot(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="draw-`+c.Param("id")+`.snapshot.txt"`)
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", b)
+}
+
+func (s *Server) listVisits(c echo.Context) error {
+	task := c.QueryParam("task")
+	if task == "" {
+		return schema.Errorf(schema.EINVALID, "query parameter task is required")
+	}
+	vs, err := s.DB.Visits(c.Request().Context(), user(c), task)
+	if err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []*sqlite.Visit{}
+	}
+	return c.JSON(http.StatusOK, vs)
+}
+
+func (s *Server) patchVisit(c echo.Context) error {
+	var p sqlite.VisitPatch
+	if err := bind(c, &p); err != nil {
+		return err
+	}
+	v, err := s.DB.PatchVisit(c.Request().Context(), user(c), c.Param("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) redrawVisit(c echo.Context) error {
+	var r sqlite.Redraw
+	if err := bind(c, &r); err != nil {
+		return err
+	}
+	out, err := s.DB.RedrawVisit(c.Request().Context(), user(c), c.Param("id"), r)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}

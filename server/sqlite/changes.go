@@ -1,0 +1,84 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+)
+
+// Change is one entry of the append-only change log (DESIGN §5 step 4).
+//
+// Who receives it is decided by the narrowest scope set: ClientID (one
+// installed app: leases, rejections), else UserID (every app of one user: a
+// removal from a visit, a snapshot for a newly added member), else VisitID
+// (everyone who sees the visit: its team, the leads and office covering it),
+// else everyone (reference data).
+type Change struct {
+	Kind, Op, EntityID, VisitID, UserID string
+	// ClientID, when set, limits the change to one client.
+	ClientID string
+	// Data is marshalled as JSON; a json.RawMessage is stored as is, nil as {}.
+	Data any
+}
+
+// AppendChange appends c to the change log inside tx and returns its
+// sequence number, the cursor that pulls page by. Because the store has a
+// single writer, sequence order is commit order: a pull that has read up to
+// n never misses a change numbered below n that commits later.
+func AppendChange(tx *sql.Tx, at string, c Change) (int64, error) {
+	if c.Op != "put" && c.Op != "remove" {
+		return 0, fmt.Errorf("append change: op %q is neither put nor remove", c.Op)
+	}
+	if c.Kind == "" || c.EntityID == "" {
+		return 0, fmt.Errorf("append change: kind and entity id are required")
+	}
+	data := "{}"
+	switch d := c.Data.(type) {
+	case nil:
+	case json.RawMessage:
+		if len(d) > 0 {
+			data = string(d)
+		}
+	default:
+		b, err := json.Marshal(d)
+		if err != nil {
+			return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
+		}
+		data = string(b)
+	}
+	var seq int64
+	err := tx.QueryRow(`INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at)
+		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?) RETURNING seq`,
+		c.Kind, c.Op, c.EntityID, c.VisitID, c.UserID, c.ClientID, data, at).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
+	}
+	return seq, nil
+}
+
+// AppendVisitSnapshot gives a user newly added to a visit its whole current
+// state: the visit itself and every check-in, item result, outcome,
+// signature, notice, follow-up, conflict and arrived photo of it, appended as
+// user-scoped "put" changes (UserID set, so nobody else receives them again).
+//
+// Why a snapshot rather than re-reading the log: pulls filter the log by the
+// caller's current scope, so the visit's earlier changes lie behind the new
+// member's cursor and would never reach them. The draw code calls this in the
+// same transaction that adds the member (after the visit_members row is
+// written); a removal is the user-scoped Change{Kind: "visit", Op: "remove"}.
+func AppendVisitSnapshot(tx *sql.Tx, at, visitID, userID string) error {
+	if userID == "" {
+		return fmt.Errorf("visit snapshot of %s: no user", visitID)
+	}
+	chs, err := visitSnapshot(tx, visitID)
+	if err != nil {
+		return fmt.Errorf("visit snapshot of %s: %w", visitID, err)
+	}
+	for _, c := range chs {
+		c.UserID = userID
+		if _, err := AppendChange(tx, at, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,565 @@
+package sqlite
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"zsc/schema"
+	"zsc/server/draw"
+	"zsc/server/planimport"
+)
+
+// Task is a plan instantiated for one region and batch.
+type Task struct {
+	ID          string   `json:"id"`
+	PlanID      string   `json:"plan_id"`
+	PlanSeq     int      `json:"plan_seq"`
+	PlanName    string   `json:"plan_name"`
+	Region      string   `json:"region"`
+	Batch       int      `json:"batch"`
+	Level       string   `json:"level"`
+	Tag         string   `json:"tag"`
+	Initiator   string   `json:"initiator"`
+	Departments []string `json:"departments"`
+	DrawID      string   `json:"draw_id,omitempty"`
+	Visits      int      `json:"visits"`
+	CreatedAt   string   `json:"created_at"`
+}
+
+// NewTask is a request to create a task.
+type NewTask struct {
+	PlanID string   `json:"plan_id"`
+	Region string   `json:"region"`
+	Batch  int      `json:"batch"`
+	Level  string   `json:"level"`  // 市级 or 县区级; default from the caller's region
+	Settle []string `json:"settle"` // departments that take a placeholder's place (R3a)
+}
+
+// CreateTask makes a task of a plan for a region and batch. Placeholder
+// departments ("待定", "相关成员单位") must be settled here by naming real
+// departments; the caller must cover the region, and a department's office
+// may only create tasks of plans its department initiates.
+func (db *DB) CreateTask(ctx context.Context, by *schema.User, req NewTask) (*Task, error) {
+	var t *Task
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		p, err := db.PlanByID(ctx, tx, req.PlanID)
+		if err != nil {
+			return err
+		}
+		var n int
+		if tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); n == 0 {
+			return schema.Errorf(schema.EINVALID, "unknown region %q", req.Region)
+		}
+		if !by.CoversRegion(req.Region) {
+			return schema.Errorf(schema.EFORBIDDEN, "region %s is outside your region %s", req.Region, by.Region)
+		}
+		if !by.CoversDept(p.Initiator) {
+			return schema.Errorf(schema.EFORBIDDEN, "plan %d is initiated by %s; only its office or the 联席办 creates its tasks", p.Seq, p.InitiatorName)
+		}
+		if req.Batch == 0 {
+			req.Batch = 1
+		}
+		if req.Level == "" {
+			req.Level = "县区级"
+			if by.Region == schema.CityRegion {
+				req.Level = "市级"
+			}
+		}
+		var levels []string
+		json.Unmarshal(p.Levels, &levels)
+		if !slices.Contains(levels, req.Level) {
+			return schema.Errorf(schema.EINVALID, "plan %d runs at %s, not %s", p.Seq, strings.Join(levels, "、"), req.Level)
+		}
+		depts, err := settleDepartments(tx, p, req.Settle)
+		if err != nil {
+			return err
+		}
+		t = &Task{ID: newID(), PlanID: p.ID, PlanSeq: p.Seq, PlanName: p.Name, Region: req.Region, Batch: req.Batch, Level: req.Level,
+			Tag: p.Tag, Initiator: p.Initiator, Departments: depts, CreatedAt: db.NowText()}
+		if _, err := tx.Exec(`INSERT INTO tasks (id, plan_id, region, batch, level, tag, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.PlanID, t.Region, t.Batch, t.Level, t.Tag, by.ID, t.CreatedAt); err != nil {
+			if strings.Contains(err.Error(), "UNIQUE") {
+				return schema.Errorf(schema.ECONFLICT, "plan %d already has batch %d in region %s", p.Seq, req.Batch, req.Region)
+			}
+			return err
+		}
+		for i, d := range depts {
+			if _, err := tx.Exec(`INSERT INTO task_departments (task_id, ord, dept) VALUES (?, ?, ?)`, t.ID, i+1, d); err != nil {
+				return err
+			}
+		}
+		return Audit(tx, t.CreatedAt, AuditEntry{UserID: by.ID, Channel: schema.ChannelWeb, Action: "task.create", Kind: "task", EntityID: t.ID,
+			ParentKind: "plan", ParentID: p.ID, After: t})
+	})
+	return t, err
+}
+
+func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
+	var depts []string
+	hasPlaceholder := false
+	for _, d := range p.Departments {
+		if d.Placeholder {
+			hasPlaceholder = true
+			continue
+		}
+		if !slices.Contains(depts, d.Code) {
+			depts = append(depts, d.Code)
+		}
+	}
+	if hasPlaceholder && len(settle) == 0 {
+		return nil, schema.Errorf(schema.EINVALID, "plan %d has a placeholder department (待定/相关成员单位): name the departments that take its place in \"settle\"", p.Seq)
+	}
+	if !hasPlaceholder && len(settle) > 0 {
+		return nil, schema.Errorf(schema.EINVALID, "plan %d has no placeholder department to settle", p.Seq)
+	}
+	for _, code := range settle {
+		var n int
+		if tx.QueryRow(`SELECT count(*) FROM departments WHERE code = ? AND kind = 'member'`, code).Scan(&n); n == 0 {
+			return nil, schema.Errorf(schema.EINVALID, "settle: unknown department %q", code)
+		}
+		if !slices.Contains(depts, code) {
+			depts = append(depts, code)
+		}
+	}
+	return depts, nil
+}
+
+// TaskByID loads a task.
+func (db *DB) TaskByID(ctx context.Context, tx *sql.Tx, id string) (*Task, error) {
+	var t Task
+	err := tx.QueryRow(`SELECT t.id, t.plan_id, p.seq, p.name, t.region, t.batch, t.level, t.tag, p.initiator, t.created_at, ifnull(d.id, ''),
+			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status != 'replaced')
+		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN draws d ON d.task_id = t.id WHERE t.id = ?`, id).
+		Scan(&t.ID, &t.PlanID, &t.PlanSeq, &t.PlanName, &t.Region, &t.Batch, &t.Level, &t.Tag, &t.Initiator, &t.CreatedAt, &t.DrawID, &t.Visits)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, schema.Errorf(schema.ENOTFOUND, "task %s not found", id)
+	} else if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(`SELECT dept FROM task_departments WHERE task_id = ? ORDER BY ord`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		rows.Scan(&d)
+		t.Departments = append(t.Departments, d)
+	}
+	return &t, rows.Err()
+}
+
+// Tasks lists the tasks the user may see: the office its region (and, for a
+// department's office, its department's plans); a lead the tasks their
+// department takes part in within their region.
+func (db *DB) Tasks(ctx context.Context, u *schema.User, year int) ([]*Task, error) {
+	var out []*Task
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT t.id FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE (? = 0 OR p.year = ?) ORDER BY p.seq, p.sub, t.region, t.batch`, year, year)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			t, err := db.TaskByID(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if u.CoversRegion(t.Region) && (u.CoversDept(t.Initiator) || slices.Contains(t.Departments, u.Dept)) {
+				out = append(out, t)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DrawRecord is what a draw stored (R6).
+type DrawRecord struct {
+	ID             string          `json:"id"`
+	TaskID         string          `json:"task_id"`
+	Algorithm      string          `json:"algorithm"`
+	Seed           string          `json:"seed"`
+	SnapshotHash   string          `json:"snapshot_hash"`
+	Population     int             `json:"population"`
+	Drawn          int             `json:"drawn"`
+	Strata         json.RawMessage `json:"strata"`
+	RiskApplicable bool            `json:"risk_applicable"`
+	RiskStratified bool            `json:"risk_stratified"`
+	CreatedAt      string          `json:"created_at"`
+	Visits         []string        `json:"visit_ids,omitempty"`
+}
+
+// ratioSpec turns a plan's parsed ratio and class ratios into a draw spec.
+func ratioSpec(p *Plan, depts []string) (draw.Spec, error) {
+	var r planimport.Ratio
+	if err := json.Unmarshal(p.Ratio, &r); err != nil {
+		return draw.Spec{}, err
+	}
+	spec := draw.Spec{Percent: r.Percent, Floor: r.Floor, Depts: depts, PerDept: 2}
+	for _, o := range r.Overrides {
+		spec.Overrides = append(spec.Overrides, draw.Override{Population: o.Population, Percent: o.Percent})
+	}
+	if len(p.ClassRatios) > 0 {
+		var m map[string]float64
+		if err := json.Unmarshal(p.ClassRatios, &m); err != nil {
+			return draw.Spec{}, err
+		}
+		spec.Classes = map[draw.Risk]float64{}
+		for k, v := range m {
+			if len(k) == 1 {
+				spec.Classes[draw.Risk(k[0])] = v
+			}
+		}
+	}
+	return spec, nil
+}
+
+// snapshot reads the population and the pools of a task (R4, R5).
+func snapshotOf(tx *sql.Tx, t *Task, spec draw.Spec) (*draw.Snapshot, map[string]string, error) {
+	s := &draw.Snapshot{Spec: spec}
+	usccID := map[string]string{}
+	q := `SELECT e.id, e.uscc, e.risk, e.flags FROM entity_tags g JOIN entities e ON e.id = g.entity_id WHERE g.tag = ? AND e.status = '存续'`
+	args := []any{t.Tag}
+	if t.Region != schema.CityRegion {
+		q += ` AND g.region = ?`
+		args = append(args, t.Region)
+	}
+	rows, err := tx.Query(q, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var id, uscc, risk, flags string
+		if err := rows.Scan(&id, &uscc, &risk, &flags); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		e := draw.Entity{USCC: uscc, Risk: draw.Risk(risk[0])}
+		if flags != "" {
+			e.Flags = strings.Split(flags, "|")
+		}
+		s.Entities = append(s.Entities, e)
+		usccID[uscc] = id
+	}
+	rows.Close()
+	// Pools: each participating department's inspectors in the task's region
+	// (a city task draws from the whole city).
+	for _, d := range spec.Depts {
+		q := `SELECT id, cert_no != '', expert, on_duty FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = ?`
+		args := []any{d}
+		if t.Region != schema.CityRegion {
+			q += ` AND region = ?`
+			args = append(args, t.Region)
+		}
+		rows, err := tx.Query(q, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			in := draw.Inspector{Dept: d}
+			if err := rows.Scan(&in.ID, &in.Cert, &in.Expert, &in.OnDuty); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			s.Inspectors = append(s.Inspectors, in)
+		}
+		rows.Close()
+	}
+	pool := map[string]bool{}
+	for _, in := range s.Inspectors {
+		pool[in.ID] = true
+	}
+	rows, err = tx.Query(`SELECT c.user_id, e.uscc FROM interest_conflicts c JOIN entities e ON e.id = c.entity_id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var c draw.Conflict
+		rows.Scan(&c.InspectorID, &c.USCC)
+		if pool[c.InspectorID] && usccID[c.USCC] != "" {
+			s.Conflicts = append(s.Conflicts, c)
+		}
+	}
+	rows.Close()
+	// Previous: the team of each entity's latest earlier visit of the same target.
+	rows, err = tx.Query(`SELECT e.uscc, m.user_id FROM visits v JOIN tasks t ON t.id = v.task_id JOIN entities e ON e.id = v.entity_id
+		JOIN visit_members m ON m.visit_id = v.id
+		WHERE t.tag = ? AND v.created_at = (SELECT max(v2.created_at) FROM visits v2 WHERE v2.entity_id = v.entity_id AND v2.task_id IN (SELECT id FROM tasks WHERE tag = ?))`, t.Tag, t.Tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rows.Next() {
+		var p draw.Previous
+		rows.Scan(&p.USCC, &p.InspectorID)
+		if usccID[p.USCC] != "" && pool[p.InspectorID] {
+			s.Previous = append(s.Previous, p)
+		}
+	}
+	rows.Close()
+	return s, usccID, nil
+}
+
+// RunDraw draws a task's entities and inspectors (R4–R6) and creates its
+// joint visits with checklists (R8), all in one transaction: a pool too small
+// for R5 fails with the department and region named and writes nothing.
+func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, seedHex string) (*DrawRecord, error) {
+	var rec *DrawRecord
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		t, err := db.TaskByID(ctx, tx, taskID)
+		if err != nil {
+			return err
+		}
+		if !by.CoversRegion(t.Region) || !by.CoversDept(t.Initiator) {
+			return schema.Errorf(schema.EFORBIDDEN, "task %s is outside your department or region", taskID)
+		}
+		if t.DrawID != "" {
+			return schema.Errorf(schema.ECONFLICT, "task %s was drawn already (draw %s); use a re-draw with a reason", taskID, t.DrawID)
+		}
+		p, err := db.PlanByID(ctx, tx, t.PlanID)
+		if err != nil {
+			return err
+		}
+		spec, err := ratioSpec(p, t.Departments)
+		if err != nil {
+			return err
+		}
+		var seed [32]byte
+		if seedHex != "" {
+			b, err := hex.DecodeString(seedHex)
+			if err != nil || len(b) != 32 {
+				return schema.Errorf(schema.EINVALID, "seed must be 64 hex digits (32 bytes)")
+			}
+			copy(seed[:], b)
+		} else {
+			rand.Read(seed[:])
+		}
+		snap, usccID, err := snapshotOf(tx, t, spec)
+		if err != nil {
+			return err
+		}
+		if len(snap.Entities) == 0 {
+			return schema.Errorf(schema.EINVALID, "no existing entity tagged %q in region %s: import the directory first", t.Tag, t.Region)
+		}
+		res, err := draw.Run(seed, snap)
+		if err != nil {
+			var pe *draw.PoolError
+			if errors.As(err, &pe) {
+				return &schema.Error{Code: schema.EUNPROCESSABLE, Message: fmt.Sprintf("%s 在 %s 的执法人员库不足：需要 %d 名持证在岗且无回避的检查人员，只有 %d 名 (department %s, region %s: pool too small for R5)",
+					deptName(tx, pe.Dept), regionName(tx, t.Region), pe.Need, pe.Have, pe.Dept, t.Region), Details: pe}
+			}
+			return schema.Errorf(schema.EINVALID, "draw: %v", err)
+		}
+		encoded := snap.Encode()
+		if err := storeSnapshot(tx, res.SnapshotHash, encoded); err != nil {
+			return err
+		}
+		now := db.NowText()
+		strata, _ := json.Marshal(res.Strata)
+		result, _ := json.Marshal(res)
+		rec = &DrawRecord{ID: newID(), TaskID: t.ID, Algorithm: res.Algorithm, Seed: res.Seed, SnapshotHash: res.SnapshotHash,
+			Population: len(snap.Entities), Drawn: len(res.Visits), Strata: strata, RiskApplicable: res.RiskApplicable, RiskStratified: res.RiskStratified, CreatedAt: now}
+		if _, err := tx.Exec(`INSERT INTO draws (id, task_id, algorithm, seed, snapshot_hash, population, drawn, strata, result, risk_applicable, risk_stratified, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.ID, t.ID, rec.Algorithm, rec.Seed, rec.SnapshotHash, rec.Population, rec.Drawn,
+			string(strata), string(result), rec.RiskApplicable, rec.RiskStratified, by.ID, now); err != nil {
+			return err
+		}
+		if err := Audit(tx, now, AuditEntry{UserID: by.ID, Channel: schema.ChannelWeb, Action: "draw.run", Kind: "draw", EntityID: rec.ID,
+			ParentKind: "task", ParentID: t.ID, After: rec}); err != nil {
+			return err
+		}
+		base := db.Now()
+		for i, v := range res.Visits {
+			day := scheduleDay(base, i)
+			id, err := createVisit(tx, now, t, p, rec.ID, usccID[v.USCC], v, day)
+			if err != nil {
+				return err
+			}
+			rec.Visits = append(rec.Visits, id)
+		}
+		return nil
+	})
+	return rec, err
+}
+
+// scheduleDay spreads visits over working days from the draw on, five a day,
+// a default the lead adjusts per visit.
+func scheduleDay(base time.Time, i int) string {
+	d := base.In(chinaTZ)
+	for n := i / 5; ; d = d.AddDate(0, 0, 1) {
+		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			continue
+		}
+		if n == 0 {
+			return d.Format("2006-01-02")
+		}
+		n--
+	}
+}
+
+var chinaTZ = time.FixedZone("CST", 8*3600)
+
+func createVisit(tx *sql.Tx, now string, t *Task, p *Plan, drawID, entityID string, v draw.Visit, day string) (string, error) {
+	id := newID()
+	if _, err := tx.Exec(`INSERT INTO visits (id, task_id, draw_id, entity_id, risk, stratum, scheduled_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, t.ID, drawID, entityID, string(v.Risk), v.Stratum, day, now); err != nil {
+		return "", err
+	}
+	for _, d := range t.Departments {
+		for _, uid := range v.Team[d] {
+			if _, err := tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept) VALUES (?, ?, ?)`, id, uid, d); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := insertChecklist(tx, id, t, p); err != nil {
+		return "", err
+	}
+	return id, emitVisit(tx, now, id)
+}
+
+// insertChecklist copies every participating department's items (R8); a
+// department that settled a placeholder takes the placeholder's items.
+func insertChecklist(tx *sql.Tx, visitID string, t *Task, p *Plan) error {
+	var placeholderItems []PlanItem
+	for _, d := range p.Departments {
+		if d.Placeholder {
+			placeholderItems = append(placeholderItems, d.Items...)
+		}
+	}
+	for _, code := range t.Departments {
+		var items []PlanItem
+		for _, d := range p.Departments {
+			if d.Code == code {
+				items = append(items, d.Items...)
+			}
+		}
+		if len(items) == 0 {
+			items = placeholderItems
+		}
+		for i, it := range items {
+			if _, err := tx.Exec(`INSERT INTO checklist_items (id, visit_id, dept, ord, catalogue_id, name, class) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				newID(), visitID, code, i+1, it.CatalogueID, it.Name, it.Class); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func emitVisit(tx *sql.Tx, now, visitID string) error {
+	data, err := VisitData(tx, visitID)
+	if err != nil {
+		return err
+	}
+	_, err = AppendChange(tx, now, Change{Kind: "visit", Op: "put", EntityID: visitID, VisitID: visitID, Data: data})
+	return err
+}
+
+func storeSnapshot(tx *sql.Tx, hash string, b []byte) error {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(b)
+	zw.Close()
+	_, err := tx.Exec(`INSERT INTO draw_snapshots (hash, data) VALUES (?, ?) ON CONFLICT DO NOTHING`, hash, buf.Bytes())
+	return err
+}
+
+func loadSnapshot(tx *sql.Tx, hash string) ([]byte, error) {
+	var z []byte
+	if err := tx.QueryRow(`SELECT data FROM draw_snapshots WHERE hash = ?`, hash).Scan(&z); err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// Snapshot returns a draw's canonical snapshot, for outside auditors.
+func (db *DB) Snapshot(ctx context.Context, drawID string) (b []byte, err error) {
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		var hash string
+		if err := tx.QueryRow(`SELECT snapshot_hash FROM draws WHERE id = ?`, drawID).Scan(&hash); err != nil {
+			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
+		}
+		b, err = loadSnapshot(tx, hash)
+		return err
+	})
+	return b, err
+}
+
+// Verification is the answer of a verify (R6).
+type Verification struct {
+	DrawID       string `json:"draw_id"`
+	Match        bool   `json:"match"`
+	Reason       string `json:"reason,omitempty"`
+	Algorithm    string `json:"algorithm"`
+	Seed         string `json:"seed"`
+	SnapshotHash string `json:"snapshot_hash"`
+	Visits       int    `json:"visits"`
+}
+
+// VerifyDraw re-runs a draw from its stored seed and snapshot and compares
+// the result with the stored one.
+func (db *DB) VerifyDraw(ctx context.Context, drawID string) (*Verification, error) {
+	var v Verification
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		var result string
+		err := tx.QueryRow(`SELECT id, algorithm, seed, snapshot_hash, result FROM draws WHERE id = ?`, drawID).Scan(&v.DrawID, &v.Algorithm, &v.Seed, &v.SnapshotHash, &result)
+		if errors.Is(err, sql.ErrNoRows) {
+			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
+		} else if err != nil {
+			return err
+		}
+		var stored draw.Result
+		if err := json.Unmarshal([]byte(result), &stored); err != nil {
+			return err
+		}
+		v.Visits = len(stored.Visits)
+		snap, err := loadSnapshot(tx, v.SnapshotHash)
+		if err != nil {
+			return err
+		}
+		var seed [32]byte
+		b, _ := hex.DecodeString(v.Seed)
+		copy(seed[:], b)
+		v.Match, v.Reason, err = draw.Verify(seed, snap, &stored)
+		return err
+	})
+	return &v, err
+}
+
+func deptName(tx *sql.Tx, code string) string {
+	var n string
+	if tx.QueryRow(`SELECT name FROM departments WHERE code = ?`, code).Scan(&n) != nil {
+		return code
+	}
+	return n
+}
+
+func regionName(tx *sql.Tx, code string) string {
+	var n string
+	if tx.QueryRow(`SELECT name FROM regions WHERE code = ?`, code).Scan(&n) != nil {
+		return code
+	}
+	return n
+}

@@ -1,0 +1,432 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"zsc/schema"
+	"zsc/server/draw"
+)
+
+// Member is one inspector of a joint team.
+type Member struct {
+	UserID string `json:"user_id"`
+	Name   string `json:"name"`
+	Dept   string `json:"dept"`
+	CertNo string `json:"cert_no,omitempty"`
+	Active bool   `json:"active"`
+}
+
+// ChecklistItem is one item of a visit's checklist (R8).
+type ChecklistItem struct {
+	ID    string `json:"id"`
+	Dept  string `json:"dept"`
+	Ord   int    `json:"ord"`
+	Name  string `json:"name"`
+	Class string `json:"class"`
+}
+
+// Visit is one entity of a task with its joint team and checklist.
+type Visit struct {
+	ID          string `json:"id"`
+	TaskID      string `json:"task_id"`
+	DrawID      string `json:"draw_id"`
+	Status      string `json:"status"`
+	ScheduledOn string `json:"scheduled_on"`
+	CompletedAt string `json:"completed_at,omitempty"`
+	Version     int    `json:"version"`
+	Region      string `json:"region"`
+	Plan        struct {
+		ID   string `json:"id"`
+		Year int    `json:"year"`
+		Seq  int    `json:"seq"`
+		Name string `json:"name"`
+	} `json:"plan"`
+	Entity struct {
+		ID      string   `json:"id"`
+		USCC    string   `json:"uscc"`
+		Name    string   `json:"name"`
+		Address string   `json:"address"`
+		Region  string   `json:"region"`
+		Lat     *float64 `json:"lat,omitempty"`
+		Lng     *float64 `json:"lng,omitempty"`
+	} `json:"entity"`
+	Departments []Department    `json:"departments"`
+	Team        []Member        `json:"team"`
+	Items       []ChecklistItem `json:"items"`
+}
+
+// LoadVisit reads one visit with its team, departments and checklist.
+func LoadVisit(tx *sql.Tx, id string) (*Visit, error) {
+	var v Visit
+	err := tx.QueryRow(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
+			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
+		FROM visits v JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN entities e ON e.id = v.entity_id WHERE v.id = ?`, id).
+		Scan(&v.ID, &v.TaskID, &v.DrawID, &v.Status, &v.ScheduledOn, &v.CompletedAt, &v.Version, &v.Region,
+			&v.Plan.ID, &v.Plan.Year, &v.Plan.Seq, &v.Plan.Name, &v.Entity.ID, &v.Entity.USCC, &v.Entity.Name, &v.Entity.Address, &v.Entity.Region, &v.Entity.Lat, &v.Entity.Lng)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, schema.Errorf(schema.ENOTFOUND, "visit %s not found", id)
+	} else if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(`SELECT d.code, d.name, d.short, d.kind FROM task_departments td JOIN departments d ON d.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, v.TaskID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var d Department
+		rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind)
+		v.Departments = append(v.Departments, d)
+	}
+	rows.Close()
+	rows, err = tx.Query(`SELECT m.user_id, u.name, m.dept, u.cert_no, m.active FROM visit_members m JOIN users u ON u.id = m.user_id
+		JOIN task_departments td ON td.task_id = ? AND td.dept = m.dept WHERE m.visit_id = ? ORDER BY td.ord, u.username`, v.TaskID, id)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m Member
+		rows.Scan(&m.UserID, &m.Name, &m.Dept, &m.CertNo, &m.Active)
+		v.Team = append(v.Team, m)
+	}
+	rows.Close()
+	rows, err = tx.Query(`SELECT c.id, c.dept, c.ord, c.name, c.class FROM checklist_items c JOIN task_departments td ON td.task_id = ? AND td.dept = c.dept
+		WHERE c.visit_id = ? ORDER BY td.ord, c.ord`, v.TaskID, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c ChecklistItem
+		rows.Scan(&c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class)
+		v.Items = append(v.Items, c)
+	}
+	return &v, rows.Err()
+}
+
+// VisitData is the data of a "visit" change: the visit header, entity, team,
+// departments and checklist, as the PWA stores it.
+func VisitData(tx *sql.Tx, visitID string) (*Visit, error) { return LoadVisit(tx, visitID) }
+
+// canLead reports whether u may see and adjust the visits of task t: the
+// office and admins within their region, a lead whose department takes part.
+func canLead(u *schema.User, t *Task) bool {
+	if !u.CoversRegion(t.Region) {
+		return false
+	}
+	switch u.Role {
+	case schema.RoleAdmin:
+		return true
+	case schema.RoleOffice:
+		return u.CoversDept(t.Initiator) || slices.Contains(t.Departments, u.Dept)
+	case schema.RoleLead:
+		return t.Initiator == u.Dept || slices.Contains(t.Departments, u.Dept)
+	}
+	return false
+}
+
+// Visits lists a task's visits for a lead or the office.
+func (db *DB) Visits(ctx context.Context, u *schema.User, taskID string) ([]*Visit, error) {
+	var out []*Visit
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		t, err := db.TaskByID(ctx, tx, taskID)
+		if err != nil {
+			return err
+		}
+		if !canLead(u, t) {
+			return schema.Errorf(schema.EFORBIDDEN, "task %s is outside your department or region", taskID)
+		}
+		rows, err := tx.Query(`SELECT id FROM visits WHERE task_id = ? AND status != 'replaced' ORDER BY scheduled_on, id`, taskID)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			v, err := LoadVisit(tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// VisitPatch adjusts a visit: its date, or one inspector swapped for another
+// of the same department.
+type VisitPatch struct {
+	ScheduledOn string `json:"scheduled_on,omitempty"`
+	Swap        *struct {
+		Dept string `json:"dept"`
+		Out  string `json:"out_user_id"`
+		In   string `json:"in_user_id"`
+	} `json:"swap,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// PatchVisit applies a lead's adjustment without breaking R5: the incoming
+// inspector must be of the same department, on duty, certified, not an
+// expert, not in conflict with the entity and not already on the team.
+func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
+	var out *Visit
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		v, err := LoadVisit(tx, visitID)
+		if err != nil {
+			return err
+		}
+		t, err := db.TaskByID(ctx, tx, v.TaskID)
+		if err != nil {
+			return err
+		}
+		if !canLead(u, t) || u.Role == schema.RoleInspector {
+			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
+		}
+		if v.Status != "open" {
+			return schema.Errorf(schema.ECONFLICT, "visit %s is %s and can no longer be adjusted", visitID, v.Status)
+		}
+		now := db.NowText()
+		if p.ScheduledOn != "" {
+			if _, err := time.Parse("2006-01-02", p.ScheduledOn); err != nil {
+				return schema.Errorf(schema.EINVALID, "scheduled_on must be a date like 2024-06-03, got %q", p.ScheduledOn)
+			}
+			if _, err := tx.Exec(`UPDATE visits SET scheduled_on = ?, version = version + 1 WHERE id = ?`, p.ScheduledOn, visitID); err != nil {
+				return err
+			}
+		}
+		if s := p.Swap; s != nil {
+			if u.Role == schema.RoleLead && s.Dept != u.Dept {
+				return schema.Errorf(schema.EFORBIDDEN, "a lead of %s may only swap that department's inspectors", u.Dept)
+			}
+			if err := swapMember(tx, v, s.Dept, s.Out, s.In); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE visits SET version = version + 1 WHERE id = ?`, visitID); err != nil {
+				return err
+			}
+			if _, err := AppendChange(tx, now, Change{Kind: "visit", Op: "remove", EntityID: visitID, UserID: s.Out}); err != nil {
+				return err
+			}
+			if err := AppendVisitSnapshot(tx, now, visitID, s.In); err != nil {
+				return err
+			}
+		}
+		if out, err = LoadVisit(tx, visitID); err != nil {
+			return err
+		}
+		if err := Audit(tx, now, AuditEntry{UserID: u.ID, Channel: schema.ChannelWeb, Action: "visit.adjust", Kind: "visit", EntityID: visitID,
+			ParentKind: "task", ParentID: v.TaskID, Before: v, After: out, Reason: p.Reason}); err != nil {
+			return err
+		}
+		return emitVisit(tx, now, visitID)
+	})
+	return out, err
+}
+
+func swapMember(tx *sql.Tx, v *Visit, dept, out, in string) error {
+	onTeam := false
+	for _, m := range v.Team {
+		if m.UserID == out && m.Dept == dept && m.Active {
+			onTeam = true
+		}
+		if m.UserID == in && m.Active {
+			return schema.Errorf(schema.EINVALID, "inspector %s is already on this visit's team", in)
+		}
+	}
+	if !onTeam {
+		return schema.Errorf(schema.EINVALID, "inspector %s is not on this visit's team for %s", out, dept)
+	}
+	var role, udept, cert string
+	var expert, onDuty bool
+	err := tx.QueryRow(`SELECT role, dept, cert_no, expert, on_duty FROM users WHERE id = ? AND disabled = 0`, in).Scan(&role, &udept, &cert, &expert, &onDuty)
+	if err != nil {
+		return schema.Errorf(schema.EINVALID, "unknown inspector %s", in)
+	}
+	switch {
+	case role != schema.RoleInspector || udept != dept:
+		return schema.Errorf(schema.EINVALID, "the new inspector must be an inspector of %s (R5)", dept)
+	case cert == "":
+		return schema.Errorf(schema.EINVALID, "the new inspector has no 执法证号 and cannot count toward the two of R5")
+	case expert:
+		return schema.Errorf(schema.EINVALID, "an expert never counts toward the two of R5")
+	case !onDuty:
+		return schema.Errorf(schema.EINVALID, "the new inspector is not on duty (不在岗)")
+	}
+	var n int
+	tx.QueryRow(`SELECT count(*) FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, in, v.Entity.ID).Scan(&n)
+	if n > 0 {
+		return schema.Errorf(schema.EINVALID, "the new inspector has a recorded conflict of interest with %s (回避)", v.Entity.Name)
+	}
+	if _, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = ? AND user_id = ?`, v.ID, out); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept, active) VALUES (?, ?, ?, 1)
+		ON CONFLICT (visit_id, user_id) DO UPDATE SET active = 1, dept = excluded.dept`, v.ID, in, dept)
+	return err
+}
+
+// Redraw replaces one entity (e.g. 对象已注销) or one inspector (回避, 不在岗) of
+// a drawn visit by re-running the draw's rule from its seed and snapshot (R6).
+// The draw and its result are kept; the replacement is recorded with its reason.
+type Redraw struct {
+	Kind      string `json:"kind"` // entity or inspector
+	Dept      string `json:"dept,omitempty"`
+	Inspector string `json:"inspector_id,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+// RedrawResult names what replaced what.
+type RedrawResult struct {
+	ID       string `json:"id"`
+	VisitID  string `json:"visit_id"`
+	Kind     string `json:"kind"`
+	Old      string `json:"old"`
+	New      string `json:"new"`
+	NewVisit string `json:"new_visit_id,omitempty"`
+	Reason   string `json:"reason"`
+}
+
+// RedrawVisit performs a re-draw for one visit.
+func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r Redraw) (*RedrawResult, error) {
+	if r.Reason == "" {
+		return nil, schema.Errorf(schema.EINVALID, "a re-draw needs a reason (回避, 不在岗, 对象已注销…)")
+	}
+	var out *RedrawResult
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		v, err := LoadVisit(tx, visitID)
+		if err != nil {
+			return err
+		}
+		t, err := db.TaskByID(ctx, tx, v.TaskID)
+		if err != nil {
+			return err
+		}
+		if !canLead(u, t) || u.Role == schema.RoleInspector {
+			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
+		}
+		if v.Status != "open" {
+			return schema.Errorf(schema.ECONFLICT, "visit %s is %s", visitID, v.Status)
+		}
+		var seedHex, hash, result string
+		if err := tx.QueryRow(`SELECT seed, snapshot_hash, result FROM draws WHERE id = ?`, v.DrawID).Scan(&seedHex, &hash, &result); err != nil {
+			return err
+		}
+		raw, err := loadSnapshot(tx, hash)
+		if err != nil {
+			return err
+		}
+		snap, err := draw.DecodeSnapshot(raw)
+		if err != nil {
+			return err
+		}
+		var res draw.Result
+		json.Unmarshal([]byte(result), &res)
+		// Apply earlier re-draws so the next replacement skips what was used.
+		if err := applyRedraws(tx, v.DrawID, &res); err != nil {
+			return err
+		}
+		var seed [32]byte
+		b, _ := hex.DecodeString(seedHex)
+		copy(seed[:], b)
+		now := db.NowText()
+		out = &RedrawResult{ID: newID(), VisitID: visitID, Kind: r.Kind, Reason: r.Reason}
+		switch r.Kind {
+		case "inspector":
+			if u.Role == schema.RoleLead && r.Dept != u.Dept {
+				return schema.Errorf(schema.EFORBIDDEN, "a lead of %s may only re-draw that department's inspectors", u.Dept)
+			}
+			in, err := draw.ReplaceInspector(seed, snap, &res, v.Entity.USCC, r.Dept, r.Inspector)
+			if err != nil {
+				return schema.Errorf(schema.EUNPROCESSABLE, "re-draw: %v", err)
+			}
+			if err := swapMember(tx, v, r.Dept, r.Inspector, in); err != nil {
+				return err
+			}
+			out.Old, out.New = r.Inspector, in
+			if _, err := AppendChange(tx, now, Change{Kind: "visit", Op: "remove", EntityID: visitID, UserID: r.Inspector}); err != nil {
+				return err
+			}
+			if err := AppendVisitSnapshot(tx, now, visitID, in); err != nil {
+				return err
+			}
+			if err := emitVisit(tx, now, visitID); err != nil {
+				return err
+			}
+		case "entity":
+			nv, err := draw.ReplaceEntity(seed, snap, &res, v.Entity.USCC)
+			if err != nil {
+				return schema.Errorf(schema.EUNPROCESSABLE, "re-draw: %v", err)
+			}
+			var entityID string
+			if err := tx.QueryRow(`SELECT id FROM entities WHERE uscc = ?`, nv.USCC).Scan(&entityID); err != nil {
+				return err
+			}
+			p, err := db.PlanByID(ctx, tx, t.PlanID)
+			if err != nil {
+				return err
+			}
+			newVisit, err := createVisit(tx, now, t, p, v.DrawID, entityID, *nv, v.ScheduledOn)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(`UPDATE visits SET status = 'replaced', version = version + 1 WHERE id = ?`, visitID); err != nil {
+				return err
+			}
+			if _, err := AppendChange(tx, now, Change{Kind: "visit", Op: "remove", EntityID: visitID, VisitID: visitID}); err != nil {
+				return err
+			}
+			out.Old, out.New, out.NewVisit = v.Entity.USCC, nv.USCC, newVisit
+		default:
+			return schema.Errorf(schema.EINVALID, "kind must be entity or inspector")
+		}
+		if _, err := tx.Exec(`INSERT INTO redraws (id, draw_id, visit_id, kind, old_ref, new_ref, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, v.DrawID, visitID, r.Kind, out.Old, out.New, r.Reason, u.ID, now); err != nil {
+			return err
+		}
+		return Audit(tx, now, AuditEntry{UserID: u.ID, Channel: schema.ChannelWeb, Action: "draw.redraw", Kind: "visit", EntityID: visitID,
+			ParentKind: "draw", ParentID: v.DrawID, After: out, Reason: r.Reason})
+	})
+	return out, err
+}
+
+// applyRedraws folds earlier replacements into res so that ReplaceEntity and
+// ReplaceInspector see the draw as it stands now.
+func applyRedraws(tx *sql.Tx, drawID string, res *draw.Result) error {
+	rows, err := tx.Query(`SELECT r.kind, r.old_ref, r.new_ref, e.uscc, m.dept FROM redraws r JOIN visits v ON v.id = r.visit_id JOIN entities e ON e.id = v.entity_id
+		LEFT JOIN visit_members m ON m.visit_id = r.visit_id AND m.user_id = r.new_ref WHERE r.draw_id = ? ORDER BY r.created_at`, drawID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, old, nw, uscc string
+		var dept sql.NullString
+		rows.Scan(&kind, &old, &nw, &uscc, &dept)
+		for i := range res.Visits {
+			vv := &res.Visits[i]
+			if kind == "entity" && vv.USCC == old {
+				res.Visits = append(res.Visits, draw.Visit{USCC: nw, Risk: vv.Risk, Stratum: vv.Stratum, Team: vv.Team})
+				break
+			}
+			if kind == "inspector" && vv.USCC == uscc && dept.Valid {
+				for j, id := range vv.Team[dept.String] {
+					if id == old {
+						vv.Team[dept.String][j] = nw
+					}
+				}
+			}
+		}
+	}
+	return rows.Err()
+}
