@@ -38,22 +38,22 @@ type Department struct {
 
 // Plan is one plan of the table: what is inspected, how much of it, by whom, and when.
 type Plan struct {
-	Seq          int          `json:"seq"`           // 序号
-	Sub          int          `json:"sub"`           // 1-based index of the plan under its 序号 (plan 3 of 2024 has 1, 2, 3)
-	Domain       string       `json:"domain"`        // 抽查领域; a later plan under the same 序号 inherits it when empty
-	Target       string       `json:"target"`        // 检查对象
-	Name         string       `json:"name"`          // 计划名称, as printed (truncated names stay truncated)
-	Ratio        Ratio        `json:"ratio"`         // 抽查比例 (R2)
-	Delegated    bool         `json:"delegated"`     // 是否下发: the counties run it too
-	Levels       []string     `json:"levels"`        // 抽查层级, e.g. [市级 县区级]
-	InitiatorRaw string       `json:"initiator_raw"` // 发起部门 as printed
-	Initiator    string       `json:"initiator"`     // 发起部门's code
-	Departments  []Department `json:"departments"`   // 责任部门 in table order, each with its items
-	Window       string       `json:"window"`        // 抽查时间 as printed
-	Start        time.Time    `json:"start,omitzero"`
-	End          time.Time    `json:"end,omitzero"` // the last day (inclusive)
-	Note         string       `json:"note"`         // 备注
-	Row          int          `json:"row"`          // the row of the plan's first line
+	Seq          int          `json:"seq"`            // 序号
+	Sub          int          `json:"sub"`            // 1-based index of the plan under its 序号 (plan 3 of 2024 has 1, 2, 3)
+	Domain       string       `json:"domain"`         // 抽查领域; a later plan under the same 序号 inherits it when empty
+	Target       string       `json:"target"`         // 检查对象
+	Name         string       `json:"name"`           // 计划名称, as printed (truncated names stay truncated)
+	Ratio        Ratio        `json:"ratio"`          // 抽查比例 (R2)
+	Delegated    bool         `json:"delegated"`      // 是否下发: the counties run it too
+	Levels       []string     `json:"levels"`         // 抽查层级, e.g. [市级 县区级]
+	InitiatorRaw string       `json:"initiator_raw"`  // 发起部门 as printed
+	Initiator    string       `json:"initiator"`      // 发起部门's code
+	Departments  []Department `json:"departments"`    // 责任部门 in table order, each with its items
+	Window       string       `json:"window"`         // 抽查时间 as printed
+	Start        time.Time    `json:"start,omitzero"` // first day at midnight China time (UTC+8); zero if 抽查时间 does not read
+	End          time.Time    `json:"end,omitzero"`   // last day (inclusive), same zone; "11月前结束" ends on 10-31
+	Note         string       `json:"note"`           // 备注
+	Row          int          `json:"row"`            // the row of the plan's first line
 }
 
 // Header names of 附件1; columns are found by these, so a reordered or extended table still reads.
@@ -83,8 +83,9 @@ var optionalColumns = []string{colDomain, colTarget, colDelegated, colLevels, co
 var planColumns = []string{colDomain, colRatio, colDelegated, colLevels, colInitiator, colWindow, colNote}
 
 // Parse reads a plan table. The format comes from the content (XLSX is a zip) and the file name's extension (.tsv,
-// .csv, .xlsx); department names resolve through res. The result is every plan in table order, or nil and an Errors
-// listing every problem with its row and column.
+// .csv, .xlsx; .txt and others are sniffed); department names resolve through res, which must not be nil. The result
+// is every plan in table order, or nil and an Errors listing every problem with its row and column (row 0 for a
+// problem with the whole file: over MaxSize, empty, binary, no header).
 func Parse(r io.Reader, filename string, res Resolver) ([]Plan, error) {
 	if res == nil {
 		return nil, fileError("planimport: no department resolver")
@@ -176,8 +177,9 @@ func findHeader(recs []record) (table, int, error) {
 // planState is a plan being built, with what the later rows need to know about it.
 type planState struct {
 	Plan
-	dept      map[string]int // department key -> index in Departments
-	triedDept bool           // a department row was seen, even a broken one: no extra "no 责任部门" error
+	dept      map[string]int        // department key -> index in Departments
+	items     map[int]map[Item]bool // index in Departments -> its items, so a repeated item is added once
+	triedDept bool                  // a department row was seen, even a broken one: no extra "no 责任部门" error
 }
 
 // parser holds the scan's state.
@@ -260,7 +262,7 @@ func (p *parser) row(rec record) {
 // startPlan starts a plan on a row with a 序号, or (empty 序号) another plan under the current 序号.
 func (p *parser) startPlan(rec record, seqText string) {
 	row := rec.row
-	ps := &planState{dept: make(map[string]int)}
+	ps := &planState{dept: make(map[string]int), items: make(map[int]map[Item]bool)}
 	ps.Row = row
 	ps.Name = p.t.cell(rec, colName)
 	ps.Target = p.t.cell(rec, colTarget)
@@ -385,19 +387,14 @@ func (p *parser) addDepartment(rec record) {
 	if !seen {
 		i = len(ps.Departments)
 		ps.dept[key] = i
+		ps.items[i] = make(map[Item]bool)
 		ps.Departments = append(ps.Departments, Department{Raw: raw, Code: code, Placeholder: placeholder, Row: row})
 	}
-	d := &ps.Departments[i]
+	d, have := &ps.Departments[i], ps.items[i]
 	for _, n := range names {
 		it := Item{Name: n, Class: class}
-		dup := false
-		for _, have := range d.Items {
-			if have == it {
-				dup = true
-				break
-			}
-		}
-		if !dup {
+		if !have[it] {
+			have[it] = true
 			d.Items = append(d.Items, it)
 		}
 	}

@@ -3,6 +3,7 @@ package planimport
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -251,6 +252,13 @@ func TestParseToleratesLayout(t *testing.T) {
 					t.Errorf("got %s", dump(plans))
 				}
 			}},
+		{"a 1.4 MB cell of 100,000 items is read without quadratic work",
+			tsvTable(strings.Replace(okPlan, "事项甲", manyItems(100000), 1)),
+			func(t *testing.T, plans []Plan) {
+				if n := len(plans[0].Departments[0].Items); n != 100000 {
+					t.Errorf("got %d items", n)
+				}
+			}},
 		{"levels split on 、 and commas",
 			tsvTable(strings.Replace(okPlan, "\t市级\t", "\t市级, 县区级\t", 1)),
 			func(t *testing.T, plans []Plan) {
@@ -305,7 +313,7 @@ func TestParseRejectsNonTables(t *testing.T) {
 		{"a legacy .xls is rejected with a hint", "plan.xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), ".xlsx"},
 		{"text named .xlsx is rejected", "plan.xlsx", []byte(tsvTable(okPlan)), "not an XLSX"},
 		{"a zip that is not a workbook is rejected", "plan.xlsx", zipBuf.Bytes(), "XLSX"},
-		{"prose without a header is rejected", "plan.txt", []byte("庆阳市市场监管局\n关于印发抽查计划的通知\n"), "no header row"},
+		{"prose without a header is rejected", "plan.tsv", []byte("庆阳市市场监管局\n关于印发抽查计划的通知\n"), "no header row"},
 		{"a one-column file without a name is rejected", "", []byte("序号\n1\n"), "cannot tell the format"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -346,4 +354,13 @@ func TestRowErrorText(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyItems is a cell of n distinct items.
+func manyItems(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "事项%d；", i)
+	}
+	return b.String()
 }

@@ -46,7 +46,8 @@ func readAll(r io.Reader) ([]byte, error) {
 }
 
 // readTable turns the file into rows. The content decides first (a zip is an XLSX whatever its name says, because
-// browsers and users rename files); the extension then chooses between CSV and TSV, and sniffing settles the rest.
+// browsers and users rename files); the extension then chooses between CSV and TSV, and sniffing the separator
+// settles the rest (.txt, no extension).
 func readTable(data []byte, filename string) ([]record, error) {
 	ext := strings.ToLower(filepath.Ext(filename))
 	switch {
@@ -64,7 +65,7 @@ func readTable(data []byte, filename string) ([]record, error) {
 	switch ext {
 	case ".csv":
 		return readCSV(text)
-	case ".tsv", ".tab", ".txt":
+	case ".tsv", ".tab":
 		return readTSV(text), nil
 	}
 	tabs, commas := sniff(text)
@@ -90,7 +91,8 @@ func sniff(text string) (tabs, commas int) {
 }
 
 // decodeText returns the file as UTF-8 text. Besides UTF-8 (with or without BOM) it accepts what Excel on a Chinese
-// Windows writes: "CSV" in GBK/GB18030 and "Unicode text" in UTF-16 with a BOM. Anything with control bytes is
+// Windows writes: "CSV" in GBK/GB18030 and "Unicode text" (.txt, tab-separated) in UTF-16 with a BOM. Text with
+// control characters other than tab, line breaks and form feed (which PDF extractions emit at page breaks) is
 // rejected as binary, so that an image or a zip fragment is not read as one very odd row.
 func decodeText(data []byte) (string, error) {
 	var text string
