@@ -3,10 +3,12 @@ package draw
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // bigSnapshot is a city-sized directory: 1,000,000 entities (A 55 %, B 35 %,
@@ -75,8 +77,10 @@ func BenchmarkRun1M(b *testing.B) {
 	}{{"shuffled", bigSnapshot}, {"sorted", sortedBigSnapshot}} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := bc.s()
+			runtime.GC() // the garbage of building the snapshot is not the draw's
 			b.ReportAllocs()
 			var r *Result
+			cpu := cpuTime()
 			for b.Loop() {
 				var err error
 				if r, err = Run(seedOf(1), s); err != nil {
@@ -84,6 +88,7 @@ func BenchmarkRun1M(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(r.Visits)), "visits")
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -95,13 +100,42 @@ func BenchmarkEncodeHash1M(b *testing.B) {
 	}{{"shuffled", bigSnapshot}, {"sorted", sortedBigSnapshot}} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := bc.s()
+			runtime.GC()
 			b.ReportAllocs()
 			var n int
+			cpu := cpuTime()
 			for b.Loop() {
 				n = len(s.Encode())
 				_ = s.Hash()
 			}
 			b.ReportMetric(float64(n)/1e6, "MB-encoded")
+			reportCPU(b, cpu)
 		})
+	}
+}
+
+func BenchmarkVerify1M(b *testing.B) {
+	s := sortedBigSnapshot()
+	snap := s.Encode()
+	r, err := Run(seedOf(1), s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		if ok, reason, err := Verify(seedOf(1), snap, r); !ok || err != nil {
+			b.Fatal(reason, err)
+		}
+	}
+	reportCPU(b, cpu)
+}
+
+// reportCPU adds the CPU time per operation since start, all threads and the
+// garbage collector included.
+func reportCPU(b *testing.B, start time.Duration) {
+	if start > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e6, "cpu-ms/op")
 	}
 }

@@ -2,6 +2,7 @@ package draw
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -77,6 +78,9 @@ func prepare(s *Snapshot) (*prepared, error) {
 		}
 	}
 
+	if len(s.Entities) > math.MaxInt32 || len(s.Inspectors) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: more than %d entities or inspectors", ErrInvalid, math.MaxInt32) // indices are int32 to halve the draw's memory
+	}
 	for i := range s.Entities {
 		e := &s.Entities[i]
 		if err := checkText("USCC", e.USCC); err != nil {
@@ -91,11 +95,9 @@ func prepare(s *Snapshot) (*prepared, error) {
 			}
 		}
 	}
-	p.order = entityOrder(s.Entities)
-	for i := 1; i < len(s.Entities); i++ {
-		if a, b := p.entity(i-1).USCC, p.entity(i).USCC; a == b {
-			return nil, fmt.Errorf("%w: duplicate USCC %s", ErrInvalid, a)
-		}
+	var dup string
+	if p.order, dup = entityOrder(s.Entities); dup != "" {
+		return nil, fmt.Errorf("%w: duplicate USCC %s", ErrInvalid, dup)
 	}
 
 	ids := make(map[string]struct{}, len(s.Inspectors))
@@ -129,14 +131,6 @@ func prepare(s *Snapshot) (*prepared, error) {
 		}
 	}
 	return p, nil
-}
-
-// entity returns the i-th entity in USCC order.
-func (p *prepared) entity(i int) *Entity {
-	if p.order != nil {
-		return &p.s.Entities[p.order[i]]
-	}
-	return &p.s.Entities[i]
 }
 
 // indexInspectors builds the lookups of the inspector draw.

@@ -2,6 +2,8 @@ package draw
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -199,6 +201,63 @@ func expectedDraw(seed [32]byte, s *Snapshot) (drawn map[string][]string, all []
 	return drawn, all, floorTarget
 }
 
+// referenceTeams is a plain re-implementation of the inspector draw from
+// ALGORITHM.md, as an auditor would write it, to check the optimised one.
+func referenceTeams(seed [32]byte, s *Snapshot, visits []string) []map[string][]string {
+	k := effectivePerDept(s.Spec.PerDept)
+	depts := slices.Sorted(slices.Values(s.Spec.Depts))
+	ins := slices.Clone(s.Inspectors)
+	slices.SortFunc(ins, func(a, b Inspector) int { return bytes.Compare([]byte(a.ID), []byte(b.ID)) })
+	load := map[string]int{}
+	var teams []map[string][]string
+	for _, u := range visits {
+		team := map[string][]string{}
+		for _, d := range depts {
+			var cands []string
+			rank := map[string]int{}
+			for _, in := range ins {
+				if eligible(s, in, d, u) {
+					cands = append(cands, in.ID)
+					rank[in.ID] = load[in.ID]
+					if slices.Contains(s.Previous, Previous{USCC: u, InspectorID: in.ID}) {
+						rank[in.ID] += 1 << 40
+					}
+				}
+			}
+			var numbers []uint64
+			for j := uint32(0); len(numbers) < k; j++ {
+				msg := slices.Concat(seed[:], []byte("I"), []byte(u), []byte{0}, []byte(d), []byte{0}, binary.BigEndian.AppendUint32(nil, j))
+				sum := sha256.Sum256(msg)
+				for o := 0; o < 32; o += 8 {
+					numbers = append(numbers, binary.BigEndian.Uint64(sum[o:]))
+				}
+			}
+			for i := range k {
+				low := -1
+				for _, id := range cands {
+					if low < 0 || rank[id] < low {
+						low = rank[id]
+					}
+				}
+				var tier []string
+				for _, id := range cands {
+					if rank[id] == low {
+						tier = append(tier, id)
+					}
+				}
+				chosen := tier[numbers[i]%uint64(len(tier))]
+				team[d] = append(team[d], chosen)
+				cands = slices.DeleteFunc(cands, func(id string) bool { return id == chosen })
+			}
+			for _, id := range team[d] {
+				load[id]++
+			}
+		}
+		teams = append(teams, team)
+	}
+	return teams
+}
+
 // firstShortage finds, independently, the first visit in key order and its
 // first department in byte order with too few eligible inspectors.
 func firstShortage(s *Snapshot, visits []string) *PoolError {
@@ -299,6 +358,14 @@ func TestRunProperties(t *testing.T) {
 				}
 			})
 			t.Run("every visit has R5's team from each department", func(t *testing.T) { checkTeams(t, s, r.Visits) })
+			t.Run("the teams are those of the reference implementation", func(t *testing.T) {
+				want := referenceTeams(seed, s, allWant)
+				for i, v := range r.Visits {
+					if !reflect.DeepEqual(v.Team, want[i]) {
+						t.Fatalf("visit %d (%s): team %v, reference %v", i, v.USCC, v.Team, want[i])
+					}
+				}
+			})
 			t.Run("running twice gives the same result", func(t *testing.T) {
 				if again := mustRun(t, seed, shuffled(rng, s)); !reflect.DeepEqual(again, r) {
 					t.Fatal("a second run on the shuffled snapshot differs")

@@ -118,17 +118,33 @@ func Run(seed [32]byte, s *Snapshot) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Hashing the snapshot is a third of the work and shares nothing with the
+	// draw but read-only input, so it runs beside it. Run waits for it even on
+	// failure, so that the caller may change the snapshot once Run returns.
+	hashed := make(chan string, 1)
+	go func() { hashed <- s.hash(p.order) }()
+	res, err := p.draw(&seed)
+	hash := <-hashed
+	if err != nil {
+		return nil, err
+	}
+	res.SnapshotHash = hash
+	return res, nil
+}
+
+// draw is Run without the snapshot hash.
+func (p *prepared) draw(seed *[32]byte) (*Result, error) {
+	s := p.s
 	res := &Result{
 		Algorithm:      Algorithm,
 		Seed:           hex.EncodeToString(seed[:]),
-		SnapshotHash:   s.hash(p.order),
 		RiskApplicable: p.planUnits < unitWhole,
 	}
 
 	// R4: sample each stratum by key order.
 	names, ratios := p.strata()
 	pop := make([]int, len(names))
-	ks := p.keyedEntities(&seed)
+	ks := p.keyedEntities(seed)
 	for _, k := range ks {
 		pop[k.st]++
 	}
@@ -189,8 +205,9 @@ func Run(seed [32]byte, s *Snapshot) (*Result, error) {
 		usccs = append(usccs, e.USCC)
 	}
 	avoid := p.avoidanceFor(usccs)
-	d := newTeamDrawer(&seed, p, make([]int32, len(s.Inspectors)))
-	backing := make([]string, 0, total*len(p.depts)*p.perDept)
+	d := newTeamDrawer(seed, p, make([]int32, len(s.Inspectors)))
+	// A PerDept beyond the pool fails at the first visit; it must not size the allocation.
+	backing := make([]string, 0, total*len(p.depts)*min(p.perDept, len(s.Inspectors)))
 	for vi := range res.Visits {
 		v := &res.Visits[vi]
 		v.Team = make(map[string][]string, len(p.depts))
@@ -218,6 +235,7 @@ type teamDrawer struct {
 	loads  []int32 // visits assigned so far, per inspector index
 	cand   []int32
 	rank   []uint64
+	tier   []int32 // positions in cand of the lowest-ranked candidates left, in ID order
 	picked []int32
 	stream stream
 }
@@ -226,13 +244,17 @@ func newTeamDrawer(seed *[32]byte, p *prepared, loads []int32) *teamDrawer {
 	return &teamDrawer{seed: seed, p: p, loads: loads}
 }
 
+// gone marks a candidate already picked; no real rank reaches it.
+const gone = ^uint64(0)
+
 // pick returns k inspectors of department di for the entity, in draw order:
 // the eligible (not in conflicts, not in exclude) are ranked by (in previous,
-// current load); each pick takes
-// the u-th, u = next stream number mod the tier size, of the lowest-ranked
-// tier listed in ID order. The stream is named by label and fields.
+// current load); each pick takes the u-th, u = next stream number mod the
+// tier size, of the lowest-ranked tier left, listed in ID order. The stream
+// is named by label and fields.
 func (d *teamDrawer) pick(uscc string, di, k int, conflicts, previous, exclude []int32, label byte, fields ...string) ([]int32, error) {
-	d.cand, d.rank = d.cand[:0], d.rank[:0]
+	d.cand, d.rank, d.tier = d.cand[:0], d.rank[:0], d.tier[:0]
+	low := gone
 	for _, i := range d.p.pools[di] {
 		if slices.Contains(conflicts, i) || slices.Contains(exclude, i) {
 			continue
@@ -240,6 +262,14 @@ func (d *teamDrawer) pick(uscc string, di, k int, conflicts, previous, exclude [
 		r := uint64(d.loads[i])
 		if slices.Contains(previous, i) {
 			r |= 1 << 32
+		}
+		// The first tier is gathered on the way, which is all most picks need.
+		switch {
+		case r < low:
+			low = r
+			d.tier = append(d.tier[:0], int32(len(d.cand)))
+		case r == low:
+			d.tier = append(d.tier, int32(len(d.cand)))
 		}
 		d.cand = append(d.cand, i)
 		d.rank = append(d.rank, r)
@@ -249,29 +279,24 @@ func (d *teamDrawer) pick(uscc string, di, k int, conflicts, previous, exclude [
 	}
 	d.stream.reset(d.seed, label, fields)
 	d.picked = d.picked[:0]
-	const gone = ^uint64(0)
 	for range k {
-		low, m := gone, 0
-		for _, r := range d.rank {
-			switch {
-			case r < low:
-				low, m = r, 1
-			case r == low:
-				m++
+		if len(d.tier) == 0 { // the tier is used up: gather the next one
+			low = gone
+			for j, r := range d.rank {
+				switch {
+				case r < low:
+					low = r
+					d.tier = append(d.tier[:0], int32(j))
+				case r == low && r != gone:
+					d.tier = append(d.tier, int32(j))
+				}
 			}
 		}
-		u := int(d.stream.next() % uint64(m))
-		for j, r := range d.rank {
-			if r != low {
-				continue
-			}
-			if u == 0 {
-				d.picked = append(d.picked, d.cand[j])
-				d.rank[j] = gone
-				break
-			}
-			u--
-		}
+		u := int(d.stream.next() % uint64(len(d.tier)))
+		j := d.tier[u]
+		d.picked = append(d.picked, d.cand[j])
+		d.rank[j] = gone
+		d.tier = slices.Delete(d.tier, u, u+1)
 	}
 	return d.picked, nil
 }

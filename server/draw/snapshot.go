@@ -26,13 +26,15 @@ const snapshotHeader = Algorithm + " snapshot"
 func (s *Snapshot) Encode() []byte {
 	var buf bytes.Buffer
 	buf.Grow(64 + 32*len(s.Entities) + 48*len(s.Inspectors) + 40*(len(s.Conflicts)+len(s.Previous)))
-	s.encodeTo(&buf, entityOrder(s.Entities))
+	order, _ := entityOrder(s.Entities)
+	s.encodeTo(&buf, order)
 	return buf.Bytes()
 }
 
 // Hash returns the hex SHA-256 of Encode(), the snapshot's content address.
 func (s *Snapshot) Hash() string {
-	return s.hash(entityOrder(s.Entities))
+	order, _ := entityOrder(s.Entities)
+	return s.hash(order)
 }
 
 func (s *Snapshot) hash(order []int32) string {
@@ -188,19 +190,22 @@ func inspectorOrder(ins []Inspector) []int32 {
 }
 
 // entityOrder returns the entities' indices in USCC byte order, or nil when
-// they already are in that order (a store reading ORDER BY uscc pays nothing).
-// Equal USCCs end up adjacent, which is how validation finds duplicates.
-func entityOrder(es []Entity) []int32 {
+// they already are in that order (a store reading ORDER BY uscc pays
+// nothing), and a USCC that occurs more than once, if any.
+func entityOrder(es []Entity) (order []int32, dup string) {
 	sorted := true
-	for i := 1; i < len(es); i++ {
-		if es[i-1].USCC > es[i].USCC {
+	for i := 1; i < len(es) && sorted; i++ {
+		switch a, b := es[i-1].USCC, es[i].USCC; {
+		case a > b:
 			sorted = false
-			break
+		case a == b && dup == "":
+			dup = a
 		}
 	}
 	if sorted {
-		return nil
+		return nil, dup
 	}
+	dup = ""
 	items := make([]usccItem, len(es))
 	for i := range es {
 		items[i] = packUSCC(es[i].USCC, int32(i))
@@ -208,21 +213,30 @@ func entityOrder(es []Entity) []int32 {
 	radixSortUSCC(items)
 	// Codes longer than 18 bytes that agree on the first 18 are ordered by
 	// the whole string; a USCC is 18 characters, so this is a formality.
+	// Equal strings are adjacent after it.
 	for lo := 0; lo < len(items); {
 		hi := lo + 1
 		for hi < len(items) && items[hi].sameKey(items[lo]) {
 			hi++
 		}
-		if hi-lo > 1 && items[lo].tail&1 == 1 {
-			slices.SortStableFunc(items[lo:hi], func(a, b usccItem) int { return strings.Compare(es[a.idx].USCC, es[b.idx].USCC) })
+		if hi-lo > 1 {
+			run := items[lo:hi]
+			if items[lo].tail&1 == 1 {
+				slices.SortStableFunc(run, func(a, b usccItem) int { return strings.Compare(es[a.idx].USCC, es[b.idx].USCC) })
+			}
+			for i := 1; i < len(run) && dup == ""; i++ {
+				if u := es[run[i].idx].USCC; u == es[run[i-1].idx].USCC {
+					dup = u
+				}
+			}
 		}
 		lo = hi
 	}
-	order := make([]int32, len(es))
+	order = make([]int32, len(es))
 	for i, it := range items {
 		order[i] = it.idx
 	}
-	return order
+	return order, dup
 }
 
 // usccItem packs the first 18 bytes of a USCC into integers that compare
@@ -338,6 +352,9 @@ func parseSnapshot(b []byte) (*Snapshot, error) {
 	// One conversion, then every field is a substring of it: no allocation per entity.
 	text := string(b)
 	s := &Snapshot{}
+	if n := bytes.Count(b, []byte("\nentity\t")); n > 0 {
+		s.Entities = make([]Entity, 0, n) // a million appends would copy the slice twenty times
+	}
 	var fields []string
 	lineNo := 0
 	seen := map[string]bool{}

@@ -115,7 +115,9 @@ func TestVerify(t *testing.T) {
 	})
 }
 
-func equalResults(a, b *Result) bool { return diff(a, b) == "" && a.Seed == b.Seed && a.Algorithm == b.Algorithm }
+func equalResults(a, b *Result) bool {
+	return diff(a, b) == "" && a.Seed == b.Seed && a.Algorithm == b.Algorithm
+}
 
 // sha256Hex is the content address of encoded bytes.
 func sha256Hex(b []byte) string {

@@ -245,7 +245,8 @@ func snapshotOf(tx *sql.Tx, t *Task, spec draw.Spec) (*draw.Snapshot, map[string
 		q += ` AND g.region = ?`
 		args = append(args, t.Region)
 	}
-	rows, err := tx.Query(q, args...)
+	// Sorted input halves the draw's own sorting (server/draw ALGORITHM.md).
+	rows, err := tx.Query(q+` ORDER BY e.uscc`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
