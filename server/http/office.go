@@ -1,0 +1,262 @@
+package http
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	gosync "sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"zsc/schema"
+	"zsc/server/report"
+	"zsc/server/sqlite"
+	zsync "zsc/sync"
+	"zsc/testdata"
+)
+
+// PublicRate is how many requests one address may make to the public
+// results per minute.
+const PublicRate = 30
+
+// office holds what the office's handlers share: the working-day calendar
+// (R13), the sync engine office entry pushes through, and the lock that
+// keeps one user's office-web mutations in sequence.
+type office struct {
+	s    *Server
+	cal  *report.Calendar
+	sync *zsync.Engine
+	// entry serialises office entries, so that two at once never race for
+	// the same client's next sequence number.
+	entry gosync.Mutex
+}
+
+// officeRoutes registers the office's routes: the six targets, 附件3, stale
+// devices, office entry of paper results, publication (R13), the public
+// results page's API and the audit trail (R15). The holiday calendar is
+// loaded here from the embedded testdata.
+func (s *Server) officeRoutes(public, authed *echo.Group) {
+	cal, err := report.LoadCalendar(testdata.FS, "holidays")
+	if err != nil {
+		// The calendar is embedded in the binary: a bad file is a build
+		// mistake that tests catch, never a runtime condition.
+		panic("holiday calendar: " + err.Error())
+	}
+	o := &office{s: s, cal: cal, sync: s.Sync}
+	officeOnly := require(schema.RoleOffice)
+	officeOrLead := require(schema.RoleOffice, schema.RoleLead)
+	authed.GET("/metrics", o.metrics, officeOnly)
+	authed.GET("/reports/progress", o.progress, officeOnly)
+	authed.GET("/devices/stale", o.staleDevices, officeOnly)
+	authed.GET("/office/results", o.visitResults, officeOrLead)
+	authed.POST("/office/results", o.enterResults, officeOrLead)
+	authed.POST("/publications", o.publish, officeOrLead)
+	authed.GET("/publications", o.publications, officeOrLead)
+	authed.GET("/trail", o.trail, officeOnly)
+
+	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(PublicRate) / 60), Burst: PublicRate, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		ErrorHandler: func(c echo.Context, err error) error {
+			return schema.Errorf(schema.EFORBIDDEN, "no client address")
+		},
+		DenyHandler: func(c echo.Context, id string, err error) error {
+			return &schema.Error{Code: schema.ERATELIMITED, Message: "too many searches from this address: at most " +
+				strconv.Itoa(PublicRate) + " a minute", Details: map[string]int{"retry_after": 60 / PublicRate}}
+		},
+	})
+	public.GET("/public/results", o.publicResults, limiter)
+}
+
+// chinaNow is the server's clock in China time.
+func (o *office) chinaNow() time.Time { return o.s.DB.Now().In(report.China) }
+
+// scopeFilter narrows what an office user asks for to what they may see:
+// a county office its county, a department's office the plans and tasks its
+// department initiates. Asking for more is forbidden, asking for nothing
+// gets the user's own scope.
+func scopeFilter(u *schema.User, region, dept string) (string, string, error) {
+	if u.Role == schema.RoleAdmin {
+		return region, dept, nil
+	}
+	if u.Region != schema.CityRegion {
+		if region == "" {
+			region = u.Region
+		} else if region != u.Region {
+			return "", "", schema.Errorf(schema.EFORBIDDEN, "region %s is outside your region %s", region, u.Region)
+		}
+	}
+	if u.Dept != schema.OfficeDept {
+		if dept == "" {
+			dept = u.Dept
+		} else if dept != u.Dept {
+			return "", "", schema.Errorf(schema.EFORBIDDEN, "a department's office sees its own department (%s) only", u.Dept)
+		}
+	}
+	return region, dept, nil
+}
+
+// metrics answers GET /api/v1/metrics: the six targets of DESIGN §3 and,
+// with by=department|region|plan|month, the drill-down rows.
+func (o *office) metrics(c echo.Context) error {
+	u := user(c)
+	year := o.chinaNow().Year()
+	month := c.QueryParam("month")
+	if month != "" {
+		if !report.ValidMonth(month) {
+			return schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", month)
+		}
+		year, _ = strconv.Atoi(month[:4])
+	}
+	if y := c.QueryParam("year"); y != "" {
+		n, err := strconv.Atoi(y)
+		if err != nil || n < 2000 || n > 2100 {
+			return schema.Errorf(schema.EINVALID, "year must be a year such as 2024, not %q", y)
+		}
+		if month != "" && n != year {
+			return schema.Errorf(schema.EINVALID, "month %s is not in year %d", month, n)
+		}
+		year = n
+	}
+	region, dept, err := scopeFilter(u, c.QueryParam("region"), c.QueryParam("department"))
+	if err != nil {
+		return err
+	}
+	facts, err := o.s.DB.MetricsFacts(c.Request().Context(), year)
+	if err != nil {
+		return err
+	}
+	m, err := report.Compute(facts, report.Filter{Region: region, Dept: dept, Plan: c.QueryParam("plan"), Month: month}, c.QueryParam("by"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, m)
+}
+
+// progress answers GET /api/v1/reports/progress: 附件3 as JSON, CSV or XLSX.
+func (o *office) progress(c echo.Context) error {
+	u := user(c)
+	now := o.chinaNow()
+	month := c.QueryParam("month")
+	if month == "" {
+		month = now.Format("2006-01")
+	}
+	if !report.ValidMonth(month) {
+		return schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", month)
+	}
+	format := c.QueryParam("format")
+	if format == "" {
+		format = "json"
+	}
+	if format != "json" && format != "csv" && format != "xlsx" {
+		return schema.Errorf(schema.EINVALID, "format must be json, csv or xlsx, not %q", format)
+	}
+	region, dept, err := scopeFilter(u, c.QueryParam("region"), c.QueryParam("department"))
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	unit, err := o.s.DB.UnitName(ctx, u)
+	if err != nil {
+		return err
+	}
+	facts, err := o.s.DB.ProgressFacts(ctx, sqlite.ProgressScope{Month: month, Region: region, Dept: dept,
+		Unit: unit, Date: now.Format(report.DateLayout)})
+	if err != nil {
+		return err
+	}
+	p := report.BuildProgress(facts)
+	name := "附件3-双随机抽查任务进展情况统计表-" + month
+	switch format {
+	case "csv":
+		b, err := p.CSV()
+		if err != nil {
+			return err
+		}
+		return attachment(c, name+".csv", "text/csv; charset=utf-8", b)
+	case "xlsx":
+		b, err := p.XLSX()
+		if err != nil {
+			return err
+		}
+		return attachment(c, name+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b)
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// attachment sends a download with its UTF-8 file name (RFC 6266).
+func attachment(c echo.Context, name, ctype string, b []byte) error {
+	c.Response().Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	return c.Blob(http.StatusOK, ctype, b)
+}
+
+// staleDevices answers GET /api/v1/devices/stale.
+func (o *office) staleDevices(c echo.Context) error {
+	ds, err := o.s.DB.StaleDevices(c.Request().Context(), user(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"stale_after_days": int(sqlite.StaleAfter / (24 * time.Hour)), "devices": ds})
+}
+
+// publish answers POST /api/v1/publications (R13).
+func (o *office) publish(c echo.Context) error {
+	var req sqlite.PublishRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := o.s.DB.Publish(c.Request().Context(), user(c), req, o.cal)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// publications answers GET /api/v1/publications?status=due|overdue|published.
+func (o *office) publications(c echo.Context) error {
+	status := c.QueryParam("status")
+	if status == "" {
+		status = "due"
+	}
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	l, err := o.s.DB.Publications(c.Request().Context(), user(c), status, limit, o.cal)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+// publicResults answers GET /api/v1/public/results?q=: anyone, no login,
+// rate-limited per address.
+func (o *office) publicResults(c echo.Context) error {
+	rs, err := o.s.DB.PublicResults(c.Request().Context(), c.QueryParam("q"), 50)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"q": c.QueryParam("q"), "count": len(rs), "results": rs})
+}
+
+// trail answers GET /api/v1/trail?kind=&id=[&format=csv] (R15).
+func (o *office) trail(c echo.Context) error {
+	t, err := o.s.DB.Trail(c.Request().Context(), user(c), c.QueryParam("kind"), c.QueryParam("id"))
+	if err != nil {
+		return err
+	}
+	switch c.QueryParam("format") {
+	case "", "json":
+		return c.JSON(http.StatusOK, t)
+	case "csv":
+		b, err := t.CSV()
+		if err != nil {
+			return err
+		}
+		return attachment(c, "追溯-"+t.Kind+"-"+t.ID+".csv", "text/csv; charset=utf-8", b)
+	}
+	return schema.Errorf(schema.EINVALID, "format must be json or csv")
+}
