@@ -26,7 +26,7 @@ type drawJSON struct {
 		Ratio      float64
 		Drawn      int
 	}
-	RiskStratified bool `json:"risk_stratified"`
+	RiskStratified bool     `json:"risk_stratified"`
 	VisitIDs       []string `json:"visit_ids"`
 }
 

@@ -2,8 +2,8 @@ package http_test
 
 import (
 	"bytes"
-	"database/sql"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"

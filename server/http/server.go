@@ -98,6 +98,8 @@ func (s *Server) routes() {
 	authed.GET("/plans", s.listPlans, require(schema.RoleOffice, schema.RoleLead))
 
 	s.drawRoutes(authed)
+	s.syncRoutes(authed)
+	s.officeRoutes(api, authed)
 	s.servePWA()
 }
 

@@ -26,11 +26,27 @@ type Change struct {
 // single writer, sequence order is commit order: a pull that has read up to
 // n never misses a change numbered below n that commits later.
 func AppendChange(tx *sql.Tx, at string, c Change) (int64, error) {
+	args, err := changeArgs(at, c)
+	if err != nil {
+		return 0, err
+	}
+	var seq int64
+	if err := tx.QueryRow(appendChangeSQL, args...).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
+	}
+	return seq, nil
+}
+
+const appendChangeSQL = `INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at)
+	VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?) RETURNING seq`
+
+// changeArgs checks c and returns the arguments of appendChangeSQL.
+func changeArgs(at string, c Change) ([]any, error) {
 	if c.Op != "put" && c.Op != "remove" {
-		return 0, fmt.Errorf("append change: op %q is neither put nor remove", c.Op)
+		return nil, fmt.Errorf("append change: op %q is neither put nor remove", c.Op)
 	}
 	if c.Kind == "" || c.EntityID == "" {
-		return 0, fmt.Errorf("append change: kind and entity id are required")
+		return nil, fmt.Errorf("append change: kind and entity id are required")
 	}
 	data := "{}"
 	switch d := c.Data.(type) {
@@ -42,18 +58,11 @@ func AppendChange(tx *sql.Tx, at string, c Change) (int64, error) {
 	default:
 		b, err := json.Marshal(d)
 		if err != nil {
-			return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
+			return nil, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
 		}
 		data = string(b)
 	}
-	var seq int64
-	err := tx.QueryRow(`INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at)
-		VALUES (?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?) RETURNING seq`,
-		c.Kind, c.Op, c.EntityID, c.VisitID, c.UserID, c.ClientID, data, at).Scan(&seq)
-	if err != nil {
-		return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
-	}
-	return seq, nil
+	return []any{c.Kind, c.Op, c.EntityID, c.VisitID, c.UserID, c.ClientID, data, at}, nil
 }
 
 // AppendVisitSnapshot gives a user newly added to a visit its whole current

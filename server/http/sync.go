@@ -1,0 +1,130 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"zsc/schema"
+	"zsc/server/sqlite"
+	zsync "zsc/sync"
+)
+
+// syncRoutes registers the offline sync protocol (DESIGN §5; the exact
+// wire format is sync/PROTOCOL.md): clients, push, pull, photos, conflicts
+// and a visit's whole state. Scope is the engine's job: every signed-in user
+// may call these, and each sees and touches only their own scope.
+func (s *Server) syncRoutes(authed *echo.Group) {
+	if s.Sync == nil {
+		s.Sync = zsync.NewEngine(sqlite.NewSyncStore(s.DB), func() time.Time { return s.DB.Now() })
+	}
+	authed.POST("/sync/clients", s.registerClient)
+	authed.POST("/sync/clients/:id/retire", s.retireClient)
+	authed.POST("/sync/push", s.push)
+	authed.GET("/sync/pull", s.pull)
+	authed.PUT("/blobs/:sha256", s.putBlob)
+	authed.HEAD("/blobs/:sha256", s.headBlob)
+	authed.GET("/blobs/:sha256", s.getBlob)
+	authed.GET("/conflicts", s.conflicts, require(schema.RoleLead, schema.RoleOffice))
+	authed.GET("/visits/:id/state", s.visitState)
+}
+
+// registerClient answers POST /api/v1/sync/clients (§5 step 1).
+func (s *Server) registerClient(c echo.Context) error {
+	var req zsync.RegisterRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	cl, err := s.Sync.Register(c.Request().Context(), user(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cl)
+}
+
+// retireClient answers POST /api/v1/sync/clients/{id}/retire.
+func (s *Server) retireClient(c echo.Context) error {
+	cl, err := s.Sync.Retire(c.Request().Context(), user(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cl)
+}
+
+// push answers POST /api/v1/sync/push (§5 step 3). The body is capped
+// before it is decoded; a body that is too large or malformed applies
+// nothing.
+func (s *Server) push(c echo.Context) error {
+	req, err := zsync.Decode(c.Request().Body, s.Sync.MaxPushBytes)
+	if err != nil {
+		return err
+	}
+	resp, err := s.Sync.Push(c.Request().Context(), user(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=] (§5 step 4).
+func (s *Server) pull(c echo.Context) error {
+	req := zsync.PullRequest{ClientID: c.QueryParam("client_id")}
+	var err error
+	if req.Cursor, err = queryInt(c, "cursor"); err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return err
+	}
+	req.Limit = int(limit)
+	if c.QueryParam("pending") != "" {
+		n, err := queryInt(c, "pending")
+		if err != nil {
+			return err
+		}
+		p := int(n)
+		req.Pending = &p
+	}
+	resp, err := s.Sync.Pull(c.Request().Context(), user(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+// queryInt reads a non-negative integer query parameter; absent is 0.
+func queryInt(c echo.Context, name string) (int64, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, schema.Errorf(schema.EINVALID, "%s must be a non-negative integer, not %q", name, v)
+	}
+	return n, nil
+}
+
+// conflicts answers GET /api/v1/conflicts?status=open|settled: the
+// conflicts of the visits the caller sees, with both values, authors and
+// times (§5 step 5).
+func (s *Server) conflicts(c echo.Context) error {
+	cs, err := s.Sync.Conflicts(c.Request().Context(), user(c), c.QueryParam("status"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cs)
+}
+
+// visitState answers GET /api/v1/visits/{id}/state: the whole server state
+// of one visit the caller sees.
+func (s *Server) visitState(c echo.Context) error {
+	st, err := s.Sync.VisitState(c.Request().Context(), user(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}

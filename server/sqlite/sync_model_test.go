@@ -1,0 +1,471 @@
+package sqlite_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zsc/schema"
+	zsync "zsc/sync"
+)
+
+func newUUID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// model is the reference model of the sync rules for the fixture of
+// testdata/sync_fixture.sql, written as plainly as possible with maps and no
+// SQL, so that the convergence test can run it in lockstep with the engine.
+type model struct {
+	leaseSize int
+	leaseTTL  time.Duration
+	clients   map[string]*schema.User
+	retired   map[string]bool
+	lastSeq   map[string]int64
+	fates     map[string]map[int64]string // client → seq → status
+	items     map[string]*mItem
+	outcomes  map[string]*mOutcome // visit:dept
+	checkins  map[string]string    // id → visit
+	sigs      map[string][2]string // id → visit, photo
+	notices   map[string]*mNotice
+	followups map[string]bool // corrected, by notice id
+	conflicts map[string]*mConflict
+	visits    map[string]string // id → status
+	blobs     map[string]bool
+	counters  map[string]int // dept:year → next
+	numbers   map[string]*mNumber
+}
+
+type mItem struct {
+	v            zsync.ResultValue
+	version      int64
+	user, client string
+	visit, dept  string
+	mutation     string
+}
+
+type mOutcome struct {
+	v            zsync.OutcomeValue
+	version      int64
+	user, client string
+}
+
+type mNotice struct {
+	visit, dept  string
+	year, number int
+	provisional  string
+	status       string
+	servedSig    string
+}
+
+type mConflict struct {
+	kind, target, dept, visit string
+	server, client            json.RawMessage
+	status                    string
+	settled                   json.RawMessage
+}
+
+type mNumber struct {
+	dept         string
+	year, number int
+	client       string
+	state        string
+	notice       string
+	expires      time.Time
+}
+
+var (
+	fixtureDepts   = map[string][]string{"v1": {"scjg", "wjw", "zjj"}, "v2": {"scjg", "wjw", "zjj"}, "v3": {"scjg", "wjw", "zjj"}, "v9": {"wjw", "zjj"}}
+	fixtureMembers = map[string][]string{"v1": {"insp1", "insp2", "insp3", "insp4"}, "v2": {"insp1", "insp2", "insp3", "insp4"},
+		"v3": {"insp1", "insp2", "insp3", "insp4"}, "v9": {"insp3", "insp4"}}
+	fixtureShorts = map[string]string{"scjg": "庆市监", "wjw": "庆卫健", "zjj": "庆住建"}
+)
+
+func newModel(leaseSize int, ttl time.Duration) *model {
+	m := &model{leaseSize: leaseSize, leaseTTL: ttl, clients: map[string]*schema.User{}, retired: map[string]bool{},
+		lastSeq: map[string]int64{}, fates: map[string]map[int64]string{}, items: map[string]*mItem{}, outcomes: map[string]*mOutcome{},
+		checkins: map[string]string{}, sigs: map[string][2]string{}, notices: map[string]*mNotice{}, followups: map[string]bool{},
+		conflicts: map[string]*mConflict{}, visits: map[string]string{}, blobs: map[string]bool{}, counters: map[string]int{}, numbers: map[string]*mNumber{}}
+	for v := range fixtureDepts {
+		m.visits[v] = "open"
+	}
+	return m
+}
+
+// sees is the fixture's scope: members see their visits, the scjg lead the
+// visits of t1 (v1..v3), where scjg takes part.
+func sees(u *schema.User, visit string) bool {
+	if u.Role == schema.RoleLead {
+		return slices.Contains(fixtureDepts[visit], u.Dept)
+	}
+	return slices.Contains(fixtureMembers[visit], u.ID)
+}
+
+func numKey(dept string, year, n int) string { return fmt.Sprintf("%s:%d:%d", dept, year, n) }
+
+func (m *model) take(dept string, year, n int) int {
+	k := fmt.Sprintf("%s:%d", dept, year)
+	if m.counters[k] == 0 {
+		m.counters[k] = 1
+	}
+	first := m.counters[k]
+	m.counters[k] += n
+	return first
+}
+
+func (m *model) void(client, why string) {
+	for _, n := range m.numbers {
+		if n.state == "leased" && n.client == client {
+			n.state = "voided"
+		}
+	}
+}
+
+// pull mirrors the engine's pull: sweep expired leases, top up this client's.
+func (m *model) pull(client string, now time.Time) {
+	for _, n := range m.numbers {
+		if n.state == "leased" && !n.expires.After(now) {
+			n.state = "voided"
+		}
+	}
+	u := m.clients[client]
+	if m.retired[client] || u.Dept == schema.OfficeDept || (u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
+		return
+	}
+	year, have := now.In(time.FixedZone("CST", 8*3600)).Year(), 0
+	for _, n := range m.numbers {
+		if n.state == "leased" && n.client == client && n.dept == u.Dept && n.year == year {
+			have++
+		}
+	}
+	want := m.leaseSize - have
+	if want <= 0 {
+		return
+	}
+	first := m.take(u.Dept, year, want)
+	for n := first; n < first+want; n++ {
+		m.numbers[numKey(u.Dept, year, n)] = &mNumber{dept: u.Dept, year: year, number: n, client: client, state: "leased", expires: now.Add(m.leaseTTL)}
+	}
+}
+
+func (m *model) retireClient(client string, now time.Time) {
+	m.retired[client] = true
+	m.void(client, "client retired")
+}
+
+// push mirrors the engine's push: the fates it expects, or a gap.
+func (m *model) push(client string, muts []zsync.Mutation, now time.Time, conflictMutation func(string) string) ([]zsync.Result, bool) {
+	last := m.lastSeq[client]
+	if m.fates[client] == nil {
+		m.fates[client] = map[int64]string{}
+	}
+	// A gap rolls everything back: check before changing anything.
+	for _, mu := range muts {
+		if mu.Seq > last+1 {
+			return nil, true
+		}
+		if mu.Seq == last+1 {
+			last++
+		}
+	}
+	var out []zsync.Result
+	for _, mu := range muts {
+		if mu.Seq <= m.lastSeq[client] {
+			out = append(out, zsync.Result{Seq: mu.Seq, Status: m.fates[client][mu.Seq], Replayed: true})
+			continue
+		}
+		st := m.apply(client, mu, conflictMutation)
+		m.fates[client][mu.Seq] = st
+		m.lastSeq[client] = mu.Seq
+		out = append(out, zsync.Result{Seq: mu.Seq, Status: st})
+	}
+	return out, false
+}
+
+const (
+	applied  = zsync.StatusApplied
+	rejected = zsync.StatusRejected
+	conflict = zsync.StatusConflict
+)
+
+func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(string) string) string {
+	u := m.clients[client]
+	a, err := zsync.DecodeArgs(mu.Name, mu.Args)
+	if err != nil {
+		return rejected
+	}
+	visit := a.Visit()
+	status, ok := m.visits[visit]
+	if !ok || !sees(u, visit) {
+		return rejected
+	}
+	forDept := func(d string) bool { return u.Dept == d }
+	open := status == "open"
+	switch a := a.(type) {
+	case *zsync.CheckinArgs:
+		if !open {
+			return rejected
+		}
+		m.checkins[a.ID] = visit
+	case *zsync.ItemSetArgs:
+		dept := ""
+		for _, d := range fixtureDepts[visit] {
+			if strings.HasPrefix(a.ItemID, visit+"-"+d+"-") {
+				dept = d
+			}
+		}
+		if dept == "" || !forDept(dept) || !open {
+			return rejected
+		}
+		want := a.ResultValue()
+		cur := m.items[a.ItemID]
+		if cur != nil {
+			if reflect.DeepEqual(cur.v, want) {
+				return applied
+			}
+			if a.BaseVersion != cur.version && cur.client != client {
+				m.conflicts[mu.ID] = &mConflict{kind: "item_result", target: a.ItemID, dept: dept, visit: visit,
+					server: mustJSON(cur.v), client: mustJSON(want), status: "open"}
+				return conflict
+			}
+		}
+		m.items[a.ItemID] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: dept}
+	case *zsync.OutcomeSetArgs:
+		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
+			return rejected
+		}
+		want := a.OutcomeValue()
+		k := visit + ":" + a.Dept
+		cur := m.outcomes[k]
+		if cur != nil {
+			if reflect.DeepEqual(cur.v, want) {
+				return applied
+			}
+			if a.BaseVersion != cur.version && cur.client != client {
+				m.conflicts[mu.ID] = &mConflict{kind: "outcome", target: a.Dept, dept: a.Dept, visit: visit,
+					server: mustJSON(cur.v), client: mustJSON(want), status: "open"}
+				return conflict
+			}
+		}
+		m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+	case *zsync.SignatureAddArgs:
+		if !open {
+			return rejected
+		}
+		m.sigs[a.ID] = [2]string{visit, a.Photo}
+	case *zsync.NoticeIssueArgs:
+		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
+			return rejected
+		}
+		for _, it := range a.Items {
+			if !strings.HasPrefix(it, visit+"-"+a.Dept+"-") {
+				return rejected
+			}
+		}
+		n := &mNotice{visit: visit, dept: a.Dept, year: a.Year, provisional: a.Provisional, status: "issued"}
+		if a.Number != nil {
+			nn := m.numbers[numKey(a.Dept, a.Year, *a.Number)]
+			switch {
+			case nn == nil || nn.client != client, nn.state == "used":
+				return rejected
+			case nn.state == "voided":
+				n.provisional = zsync.NumberText(fixtureShorts[a.Dept], a.Year, *a.Number)
+			default:
+				n.number = *a.Number
+				nn.state, nn.notice = "used", a.ID
+			}
+		}
+		if n.number == 0 {
+			n.number = m.take(a.Dept, a.Year, 1)
+			m.numbers[numKey(a.Dept, a.Year, n.number)] = &mNumber{dept: a.Dept, year: a.Year, number: n.number, client: client, state: "used", notice: a.ID}
+		}
+		m.notices[a.ID] = n
+	case *zsync.NoticeServeArgs:
+		n := m.notices[a.NoticeID]
+		if n == nil || n.visit != visit || !forDept(n.dept) {
+			return rejected
+		}
+		if n.status == "issued" {
+			n.status, n.servedSig = "served", a.Signature
+		}
+	case *zsync.FollowupRecordArgs:
+		n := m.notices[a.NoticeID]
+		if n == nil || n.visit != visit || !forDept(n.dept) || n.status == "corrected" || n.status == "not_corrected" {
+			return rejected
+		}
+		m.followups[a.NoticeID] = a.Corrected
+		n.status = "not_corrected"
+		if a.Corrected {
+			n.status = "corrected"
+			k := visit + ":" + n.dept
+			cur := m.outcomes[k]
+			cats := []string{zsync.Corrected}
+			note := ""
+			if cur != nil {
+				for _, c := range cur.v.Categories {
+					if c != zsync.NoProblem && c != zsync.Pending && c != zsync.Corrected {
+						cats = append(cats, c)
+					}
+				}
+				note = cur.v.Note
+			}
+			want := zsync.OutcomeValue{Categories: zsync.SortCategories(cats), Note: note}
+			if cur == nil || !reflect.DeepEqual(cur.v.Categories, want.Categories) {
+				m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+			}
+		}
+	case *zsync.VisitCompleteArgs:
+		if status == "complete" {
+			return applied
+		}
+		if !m.completable(visit) {
+			return rejected
+		}
+		m.visits[visit] = "complete"
+	case *zsync.ConflictSettleArgs:
+		if u.Role != schema.RoleLead {
+			return rejected
+		}
+		c := m.conflicts[conflictMutation(a.ConflictID)]
+		if c == nil || c.visit != visit || !forDept(c.dept) {
+			return rejected
+		}
+		if c.status == "settled" {
+			return applied
+		}
+		picked := c.server
+		if a.Pick == "client" {
+			picked = c.client
+		}
+		c.status, c.settled = "settled", picked
+		if c.kind == "item_result" {
+			var want zsync.ResultValue
+			json.Unmarshal(picked, &want)
+			want.Photos = nonNil(want.Photos)
+			cur := m.items[c.target]
+			if cur == nil || !reflect.DeepEqual(cur.v, want) {
+				m.items[c.target] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: c.dept}
+			}
+		} else {
+			var want zsync.OutcomeValue
+			json.Unmarshal(picked, &want)
+			k := visit + ":" + c.target
+			cur := m.outcomes[k]
+			if cur == nil || !reflect.DeepEqual(cur.v, want) {
+				m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+			}
+		}
+	default:
+		return rejected
+	}
+	return applied
+}
+
+func versionAfter(cur *mItem) int64 {
+	if cur == nil {
+		return 1
+	}
+	return cur.version + 1
+}
+
+func outcomeVersionAfter(cur *mOutcome) int64 {
+	if cur == nil {
+		return 1
+	}
+	return cur.version + 1
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// completable: every department answered every item and has an outcome;
+// every photo of the results, signatures and served notices has arrived.
+func (m *model) completable(visit string) bool {
+	var photos []string
+	for _, d := range fixtureDepts[visit] {
+		for i := 1; i <= 2; i++ {
+			it := m.items[fmt.Sprintf("%s-%s-%d", visit, d, i)]
+			if it == nil {
+				return false
+			}
+			photos = append(photos, it.v.Photos...)
+		}
+		if m.outcomes[visit+":"+d] == nil {
+			return false
+		}
+	}
+	for _, s := range m.sigs {
+		if s[0] == visit && s[1] != "" {
+			photos = append(photos, s[1])
+		}
+	}
+	for _, n := range m.notices {
+		if n.visit == visit && n.servedSig != "" {
+			photos = append(photos, n.servedSig)
+		}
+	}
+	for _, p := range photos {
+		if !m.blobs[p] {
+			return false
+		}
+	}
+	return true
+}
+
+// state renders the model in the form of sim.serverState.
+func (m *model) state() string {
+	var lines []string
+	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
+	for id, it := range m.items {
+		add("item %v %v %v %v v%v %v %v", id, it.v.Value, it.v.Note, string(mustJSON(it.v.Photos)), it.version, it.user, it.client)
+	}
+	for k, o := range m.outcomes {
+		visit, dept, _ := strings.Cut(k, ":")
+		add("outcome %v %v %v %v v%v %v %v", visit, dept, string(mustJSON(o.v.Categories)), o.v.Note, o.version, o.user, o.client)
+	}
+	for id, v := range m.checkins {
+		add("checkin %v %v", id, v)
+	}
+	for id, s := range m.sigs {
+		add("signature %v %v %v", id, s[0], s[1])
+	}
+	for id, n := range m.notices {
+		add("notice %v %v %v %v %v %v %v %v", id, n.visit, n.dept, n.year, n.number, n.provisional, n.status, n.servedSig)
+	}
+	for id, c := range m.followups {
+		add("followup %v %v", id, map[bool]int{false: 0, true: 1}[c])
+	}
+	for id, c := range m.conflicts {
+		settled := "-"
+		if c.settled != nil {
+			settled = string(c.settled)
+		}
+		add("conflict %v %v %v %v %v", id, c.kind, c.target, c.status, settled)
+	}
+	for id, s := range m.visits {
+		add("visit %v %v", id, s)
+	}
+	for _, n := range m.numbers {
+		notice := n.notice
+		if notice == "" {
+			notice = "-"
+		}
+		add("number %v %v %v %v %v %v", n.dept, n.year, n.number, n.client, n.state, notice)
+	}
+	for c, fs := range m.fates {
+		for seq, st := range fs {
+			add("mutation %v %v %v", c, seq, st)
+		}
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,566 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zsc/schema"
+	"zsc/server/sqlite"
+	zsync "zsc/sync"
+)
+
+func itemSet(visit, item, value string, base int64, photos ...string) map[string]any {
+	if photos == nil {
+		photos = []string{}
+	}
+	return map[string]any{"visit_id": visit, "item_id": item, "value": value, "note": "", "photos": photos, "base_version": base}
+}
+
+func TestPushReplaysAStoredFateInsteadOfApplyingAgain(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	m := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))
+	one(t, env.push(t, "insp1", c, m), "applied")
+	r := one(t, env.push(t, "insp1", c, m), "applied")
+	if !r.Replayed {
+		t.Fatal("second push of the same mutation was not marked replayed")
+	}
+	if n := env.count(t, `SELECT count(*) FROM mutations WHERE client_id = ?`, c); n != 1 {
+		t.Fatalf("%d mutation rows, want 1", n)
+	}
+	if n := env.count(t, `SELECT version FROM item_results WHERE item_id = 'v1-scjg-1'`); n != 1 {
+		t.Fatalf("version %d after a replay, want 1", n)
+	}
+}
+
+func TestPushWithAGapAnswersTheExpectedSeqAndAppliesNothing(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	one(t, env.push(t, "insp1", c, env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))), "applied")
+	env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0)) // seq 2 is lost
+	m3 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0))
+	_, err := env.e.Push(context.Background(), env.users["insp1"], &zsync.PushRequest{ClientID: c, SchemaVersion: 1, Mutations: []zsync.Mutation{m3}})
+	var se *schema.Error
+	if !errors.As(err, &se) || se.Code != schema.EGAP {
+		t.Fatalf("err = %v, want sequence_gap", err)
+	}
+	if d, _ := se.Details.(map[string]int64); d["expected_seq"] != 2 {
+		t.Fatalf("details %v, want expected_seq 2", se.Details)
+	}
+	if n := env.count(t, `SELECT count(*) FROM item_results WHERE item_id = 'v1-scjg-2'`); n != 0 {
+		t.Fatal("a mutation after the gap was applied")
+	}
+}
+
+func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	tests := []struct {
+		name   string
+		mut    zsync.Mutation
+		reason string
+	}{
+		{"an unknown name", env.mut(c, "item.delete", map[string]any{"visit_id": "v1"}), "unknown mutation name"},
+		{"an invalid value", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "maybe", 0)), "value must be"},
+		{"another department's item", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0)), "out of scope"},
+		{"a visit outside the team", env.mut(c, zsync.MutCheckin, map[string]any{"id": uuid.NewString(), "visit_id": "v9"}), "out of scope"},
+		{"a visit that does not exist", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "nope"}), "does not exist"},
+		{"args that are not an object", env.mut(c, zsync.MutVisitComplete, []int{1}), "JSON object"},
+		{"an unknown field", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "v1", "force": true}), "unknown field"},
+		{"a lead-only mutation", env.mut(c, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": "x", "pick": "server"}), "only a lead"},
+	}
+	var muts []zsync.Mutation
+	for _, tt := range tests {
+		muts = append(muts, tt.mut)
+	}
+	good := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))
+	resp := env.push(t, "insp1", c, append(muts, good)...)
+	for i, tt := range tests {
+		t.Run("rejects "+tt.name, func(t *testing.T) {
+			r := resp.Results[i]
+			if r.Status != "rejected" || !strings.Contains(r.Reason, tt.reason) {
+				t.Fatalf("got %s %q, want rejected with %q", r.Status, r.Reason, tt.reason)
+			}
+			if n := env.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND reason LIKE 'rejected: %'`, tt.mut.ID); n != 1 {
+				t.Fatalf("%d audit rows for the rejection, want 1", n)
+			}
+		})
+	}
+	t.Run("applies the good mutation after them", func(t *testing.T) {
+		if r := resp.Results[len(tests)]; r.Status != "applied" || resp.LastSeq != good.Seq {
+			t.Fatalf("last result %+v, last_seq %d", r, resp.LastSeq)
+		}
+	})
+	t.Run("shows every rejection in the client's pull", func(t *testing.T) {
+		rejections := func(p *zsync.PullResponse) (n int) {
+			for _, ch := range p.Changes {
+				if ch.Kind == zsync.ChangeRejection {
+					n++
+				}
+			}
+			return n
+		}
+		boot := env.pull(t, "insp1", c, 0)
+		if n := rejections(boot); n != len(tests) {
+			t.Fatalf("bootstrap: %d rejection changes, want %d", n, len(tests))
+		}
+		one(t, env.push(t, "insp1", c, env.mut(c, "visit.delete", map[string]any{})), "rejected")
+		if n := rejections(env.pull(t, "insp1", c, boot.Cursor)); n != 1 {
+			t.Fatalf("log: %d rejection changes, want 1", n)
+		}
+	})
+	t.Run("does not show them to the user's other client", func(t *testing.T) {
+		other := env.register(t, "insp1", "web")
+		for _, ch := range env.pull(t, "insp1", other, 1).Changes {
+			if ch.Kind == zsync.ChangeRejection {
+				t.Fatal("another client received a rejection")
+			}
+		}
+	})
+}
+
+func TestPushOfAnotherSchemaVersionRejectsEachMutationAndDrainsTheQueue(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	m1 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))
+	m2 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0))
+	resp, err := env.e.Push(context.Background(), env.users["insp1"], &zsync.PushRequest{ClientID: c, SchemaVersion: 2, Mutations: []zsync.Mutation{m1, m2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.LastSeq != 2 || resp.Results[0].Status != "rejected" || !strings.Contains(resp.Results[1].Reason, "schema_version 2") {
+		t.Fatalf("got %+v", resp)
+	}
+	if n := env.count(t, `SELECT count(*) FROM mutations WHERE client_id = ? AND args LIKE '%v1-scjg-1%'`, c); n != 1 {
+		t.Fatal("the rejected mutation's args were not kept")
+	}
+}
+
+func TestPushKeepsAReusedMutationIDAsARejection(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	m1 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))
+	one(t, env.push(t, "insp1", c, m1), "applied")
+	m2 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0))
+	m2.ID = m1.ID
+	r := one(t, env.push(t, "insp1", c, m2), "rejected")
+	if !strings.Contains(r.Reason, "already used") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	if n := env.count(t, `SELECT count(*) FROM item_results WHERE item_id = 'v1-scjg-2'`); n != 0 {
+		t.Fatal("the mutation with a reused id was applied")
+	}
+}
+
+func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
+	env := mustSyncEnv(t)
+	a, b := env.register(t, "insp1", "mobile"), env.register(t, "insp2", "mobile")
+	lead := env.register(t, "lead", "mobile")
+	one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))), "applied")
+
+	t.Run("an identical value based on an old version is no conflict", func(t *testing.T) {
+		one(t, env.push(t, "insp2", b, env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))), "applied")
+		if n := env.count(t, `SELECT count(*) FROM conflicts`); n != 0 {
+			t.Fatalf("%d conflicts", n)
+		}
+	})
+	t.Run("a later edit of the same phone based on the same version is no conflict", func(t *testing.T) {
+		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不涉及", 0))), "applied")
+		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))), "applied")
+		if v := env.count(t, `SELECT version FROM item_results WHERE item_id = 'v1-scjg-1'`); v != 3 {
+			t.Fatalf("version %d, want 3", v)
+		}
+	})
+	var conflictID string
+	t.Run("a different value based on an old version is a conflict", func(t *testing.T) {
+		one(t, env.push(t, "insp2", b, env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 1))), "conflict")
+		var value string
+		env.db.Reader().QueryRow(`SELECT value FROM item_results WHERE item_id = 'v1-scjg-1'`).Scan(&value)
+		if value != "符合" {
+			t.Fatalf("server value %s, want 符合 kept", value)
+		}
+		cs, err := env.e.Conflicts(context.Background(), env.users["lead"], "open")
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("lead sees %d open conflicts (%v), want 1", len(cs), err)
+		}
+		c := cs[0]
+		if c.ServerUserName != "张一" || c.ClientUserName != "李二" || !strings.Contains(string(c.ClientValue), "不符合") || c.ServerVersion != 3 {
+			t.Fatalf("conflict %+v", c)
+		}
+		conflictID = c.ID
+		seen := false
+		for _, ch := range env.pull(t, "insp1", a, 1).Changes {
+			seen = seen || ch.Kind == zsync.ChangeConflict && ch.ID == conflictID
+		}
+		if !seen {
+			t.Fatal("the other inspector did not receive the conflict")
+		}
+	})
+	t.Run("an inspector cannot settle it", func(t *testing.T) {
+		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client"})), "rejected")
+	})
+	t.Run("the lead's pick becomes a new version", func(t *testing.T) {
+		one(t, env.push(t, "lead", lead, env.mut(lead, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client"})), "applied")
+		var value, user string
+		var version int
+		env.db.Reader().QueryRow(`SELECT value, user_id, version FROM item_results WHERE item_id = 'v1-scjg-1'`).Scan(&value, &user, &version)
+		if value != "不符合" || user != "lead" || version != 4 {
+			t.Fatalf("after settling: %s by %s v%d", value, user, version)
+		}
+		if n := env.count(t, `SELECT count(*) FROM conflicts WHERE status = 'settled' AND settled_by = 'lead'`); n != 1 {
+			t.Fatal("conflict not marked settled")
+		}
+		if n := env.count(t, `SELECT count(*) FROM audit_log WHERE action = 'conflict.settle' AND user_id = 'lead'`); n < 2 {
+			t.Fatalf("%d audit rows for the settlement", n)
+		}
+	})
+}
+
+func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *testing.T) {
+	env := mustSyncEnv(t)
+	ctx := context.Background()
+	cl := map[string]string{}
+	for _, u := range []string{"insp1", "insp3", "insp4"} {
+		cl[u] = env.register(t, u, "mobile")
+	}
+	try := func() zsync.Result {
+		t.Helper()
+		r := env.push(t, "insp1", cl["insp1"], env.mut(cl["insp1"], zsync.MutVisitComplete, map[string]any{"visit_id": "v1"}))
+		return r.Results[0]
+	}
+	photo := sha("photo of item 1")
+	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "scjg has 2 unanswered items") || !strings.Contains(r.Reason, "zjj has no outcome") {
+		t.Fatalf("empty visit: %+v", r)
+	}
+	for _, u := range []string{"insp1", "insp3", "insp4"} {
+		d := env.users[u].Dept
+		c := cl[u]
+		r := env.push(t, u, c,
+			env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-"+d+"-1", "符合", 0, photo)),
+			env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-"+d+"-2", "不涉及", 0)),
+			env.mut(c, zsync.MutOutcomeSet, map[string]any{"visit_id": "v1", "dept": d, "categories": []string{"未发现问题"}, "base_version": 0}))
+		for _, x := range r.Results {
+			if x.Status != "applied" {
+				t.Fatalf("%s: %+v", u, x)
+			}
+		}
+	}
+	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "1 photos have not arrived") {
+		t.Fatalf("before the photo: %+v", r)
+	}
+	if err := env.e.AddBlob(ctx, photo, 10); err != nil {
+		t.Fatal(err)
+	}
+	if r := try(); r.Status != "applied" {
+		t.Fatalf("complete visit: %+v", r)
+	}
+	if n := env.count(t, `SELECT count(*) FROM visits WHERE id = 'v1' AND status = 'complete'`); n != 1 {
+		t.Fatal("visit not complete")
+	}
+	if r := env.push(t, "insp3", cl["insp3"], env.mut(cl["insp3"], zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "不符合", 1))); r.Results[0].Status != "rejected" {
+		t.Fatalf("an edit after completion: %+v", r.Results[0])
+	}
+}
+
+// numbersGapFree checks R11's invariant: per department and year, numbers
+// 1..max are each exactly once leased, used or voided (leased only while
+// a lease runs), used numbers are on exactly one notice, voided ones logged.
+func numbersGapFree(tb testing.TB, env *syncEnv) {
+	tb.Helper()
+	rows, err := env.db.Reader().Query(`SELECT dept, year, count(*), max(number), coalesce(sum(state = 'used'), 0) FROM notice_numbers GROUP BY dept, year`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dept string
+		var year, n, max, used int
+		rows.Scan(&dept, &year, &n, &max, &used)
+		if n != max {
+			tb.Errorf("%s %d: %d numbers for 1..%d: a gap", dept, year, n, max)
+		}
+		if next := env.count(tb, `SELECT next FROM notice_counters WHERE dept = ? AND year = ?`, dept, year); next != max+1 {
+			tb.Errorf("%s %d: counter at %d after %d numbers", dept, year, next, max)
+		}
+		if k := env.count(tb, `SELECT count(*) FROM notices WHERE dept = ? AND year = ?`, dept, year); k != used {
+			tb.Errorf("%s %d: %d notices but %d used numbers", dept, year, k, used)
+		}
+	}
+	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'used' AND NOT EXISTS (SELECT 1 FROM notices x WHERE x.id = n.notice_id AND x.number = n.number AND x.dept = n.dept AND x.year = n.year)`); n != 0 {
+		tb.Errorf("%d used numbers not on their notice", n)
+	}
+	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'voided' AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'notice_number.void' AND a.entity_id = n.dept || ':' || n.year || ':' || n.number)`); n != 0 {
+		tb.Errorf("%d voided numbers not logged", n)
+	}
+	if n := env.count(tb, `SELECT count(*) FROM notices WHERE number IS NULL`); n != 0 {
+		tb.Errorf("%d notices without a final number after sync", n)
+	}
+}
+
+func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) {
+	env := mustSyncEnv(t)
+	env.e.LeaseSize = 3
+	ctx := context.Background()
+	a := env.register(t, "insp1", "mobile")
+	b := env.register(t, "insp2", "mobile")
+	web := env.register(t, "insp1", "web")
+	notice := func(c string, number any, provisional string) zsync.Mutation {
+		return env.mut(c, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": "v1", "dept": "scjg",
+			"items": []string{"v1-scjg-1"}, "legal_basis": "《食品安全法》第五十四条", "deadline": "2024-06-30", "year": 2024,
+			"number": number, "provisional": provisional})
+	}
+	leases := func(p *zsync.PullResponse) (out []zsync.Lease) {
+		for _, ch := range p.Changes {
+			if ch.Kind == zsync.ChangeLease && ch.Op == "put" {
+				var l zsync.Lease
+				json.Unmarshal(ch.Data, &l)
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	la := leases(env.pull(t, "insp1", a, 0))
+	lb := leases(env.pull(t, "insp2", b, 0))
+	t.Run("every pull tops a phone's lease up to LeaseSize", func(t *testing.T) {
+		if len(la) != 3 || la[0].Number != 1 || la[2].Text != "庆市监责改〔2024〕3号" || len(lb) != 3 || lb[0].Number != 4 {
+			t.Fatalf("leases a %+v b %+v", la, lb)
+		}
+		if p := env.pull(t, "insp1", web, 0); len(leases(p)) != 0 {
+			t.Fatal("a web client got a lease")
+		}
+	})
+	t.Run("a leased number becomes used", func(t *testing.T) {
+		one(t, env.push(t, "insp1", a, notice(a, 2, "")), "applied")
+		if n := env.count(t, `SELECT count(*) FROM notices WHERE number = 2 AND number_text = '庆市监责改〔2024〕2号'`); n != 1 {
+			t.Fatal("notice 2 not numbered")
+		}
+	})
+	t.Run("another phone's number is rejected", func(t *testing.T) {
+		r := one(t, env.push(t, "insp1", a, notice(a, 5, "")), "rejected")
+		if !strings.Contains(r.Reason, "not leased to this device") {
+			t.Fatal(r.Reason)
+		}
+	})
+	t.Run("a used number is rejected", func(t *testing.T) {
+		one(t, env.push(t, "insp1", a, notice(a, 2, "")), "rejected")
+	})
+	t.Run("a notice without a number keeps its provisional text and gets a final number", func(t *testing.T) {
+		one(t, env.push(t, "insp1", a, notice(a, nil, "临-"+a[:8]+"-1")), "applied")
+		var num int
+		var text, prov string
+		env.db.Reader().QueryRow(`SELECT number, number_text, provisional FROM notices WHERE provisional != ''`).Scan(&num, &text, &prov)
+		if num != 7 || text != "庆市监责改〔2024〕7号" || prov != "临-"+a[:8]+"-1" {
+			t.Fatalf("got %d %s %s", num, text, prov)
+		}
+	})
+	t.Run("expired leases are voided on anyone's next pull", func(t *testing.T) {
+		env.now = env.now.Add(31 * 24 * time.Hour)
+		p := env.pull(t, "insp3", env.register(t, "insp3", "mobile"), 0)
+		_ = p
+		if n := env.count(t, `SELECT count(*) FROM notice_numbers WHERE dept = 'scjg' AND state = 'voided' AND reason = 'lease expired'`); n != 5 {
+			t.Fatalf("%d voided, want 5 (1, 3 of a; 4, 5, 6 of b)", n)
+		}
+	})
+	t.Run("a voided number used offline is renumbered and kept as provisional", func(t *testing.T) {
+		one(t, env.push(t, "insp2", b, notice(b, 4, "")), "applied")
+		var num int
+		var prov string
+		env.db.Reader().QueryRow(`SELECT number, provisional FROM notices WHERE client_id = ? `, b).Scan(&num, &prov)
+		if num != 8 || prov != "庆市监责改〔2024〕4号" {
+			t.Fatalf("got %d %q", num, prov)
+		}
+	})
+	t.Run("a retired phone's unused numbers are voided", func(t *testing.T) {
+		cursor := env.pull(t, "insp1", a, 1).Cursor // a new lease 9..11
+		if _, err := env.e.Retire(ctx, env.users["insp2"], a); err == nil {
+			t.Fatal("another inspector retired insp1's phone")
+		}
+		if _, err := env.e.Retire(ctx, env.users["office"], a); err != nil {
+			t.Fatal(err)
+		}
+		if n := env.count(t, `SELECT count(*) FROM notice_numbers WHERE state = 'voided' AND reason = 'client retired'`); n != 3 {
+			t.Fatalf("%d voided on retirement, want 3", n)
+		}
+		if p := env.pull(t, "insp1", a, cursor); len(leases(p)) != 0 {
+			t.Fatal("a retired client got a new lease")
+		}
+	})
+	numbersGapFree(t, env)
+}
+
+func TestPullSeesOnlyTheCallersScope(t *testing.T) {
+	env := mustSyncEnv(t)
+	cursors := map[string]int64{}
+	clients := map[string]string{}
+	for _, u := range []string{"insp1", "insp3", "lead", "office"} {
+		clients[u] = env.register(t, u, "web")
+		cursors[u] = env.pull(t, u, clients[u], 0).Cursor
+	}
+	c3 := env.register(t, "insp3", "mobile")
+	one(t, env.push(t, "insp3", c3, env.mut(c3, zsync.MutItemSet, itemSet("v9", "v9-wjw-1", "符合", 0))), "applied")
+	one(t, env.push(t, "insp3", c3, env.mut(c3, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0))), "applied")
+	visits := func(p *zsync.PullResponse) string {
+		var out []string
+		for _, ch := range p.Changes {
+			if ch.Kind == zsync.ChangeItemResult {
+				var r zsync.ItemResult
+				json.Unmarshal(ch.Data, &r)
+				out = append(out, r.VisitID)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		user, want string
+	}{
+		{"insp1", "v1"},
+		{"insp3", "v1,v9"},
+		{"lead", "v1"},
+		{"office", "v1,v9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user+" sees results of "+tt.want, func(t *testing.T) {
+			c := clients[tt.user]
+			if got := visits(env.pull(t, tt.user, c, 0)); got != tt.want {
+				t.Fatalf("bootstrap: %s", got)
+			}
+			if got := visits(env.pull(t, tt.user, c, cursors[tt.user])); got != tt.want {
+				t.Fatalf("log: %s", got)
+			}
+		})
+	}
+}
+
+func TestPullPagesTheLogWithHasMore(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	for i := 0; i < 5; i++ {
+		v := []string{"符合", "不涉及"}[i%2]
+		env.push(t, "insp1", c, env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", v, 0)))
+	}
+	var cursor int64 = 1
+	pages, n := 0, 0
+	for {
+		p, err := env.e.Pull(context.Background(), env.users["insp1"], zsync.PullRequest{ClientID: c, Cursor: cursor, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		n += len(p.Changes)
+		cursor = p.Cursor
+		if !p.HasMore {
+			break
+		}
+	}
+	if n < 5 || pages < 3 {
+		t.Fatalf("%d changes in %d pages", n, pages)
+	}
+}
+
+func TestANewTeamMemberReceivesTheVisitsWholeStateAndARemovedOneItsRemoval(t *testing.T) {
+	env := mustSyncEnv(t)
+	ctx := context.Background()
+	c1 := env.register(t, "insp1", "mobile")
+	c2 := env.register(t, "insp2", "mobile")
+	one(t, env.push(t, "insp1", c1, env.mut(c1, zsync.MutItemSet, itemSet("v9", "v9-wjw-1", "符合", 0))), "rejected")
+	c3 := env.register(t, "insp3", "mobile")
+	one(t, env.push(t, "insp3", c3, env.mut(c3, zsync.MutItemSet, itemSet("v9", "v9-wjw-1", "符合", 0))), "applied")
+	cursor := env.pull(t, "insp1", c1, 0).Cursor
+	err := env.db.Write(ctx, func(tx *sql.Tx) error {
+		at := env.db.NowText()
+		if _, err := tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept) VALUES ('v9', 'insp1', 'scjg')`); err != nil {
+			return err
+		}
+		if err := sqlite.AppendVisitSnapshot(tx, at, "v9", "insp1"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = 'v1' AND user_id = 'insp2'`); err != nil {
+			return err
+		}
+		_, err := sqlite.AppendChange(tx, at, sqlite.Change{Kind: "visit", Op: "remove", EntityID: "v1", UserID: "insp2"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, ch := range env.pull(t, "insp1", c1, cursor).Changes {
+		got[ch.Kind+" "+ch.ID] = true
+	}
+	if !got["visit v9"] || !got["item_result v9-wjw-1"] {
+		t.Fatalf("new member received %v", got)
+	}
+	removed := false
+	for _, ch := range env.pull(t, "insp2", c2, cursor).Changes {
+		removed = removed || ch.Kind == "visit" && ch.Op == "remove" && ch.ID == "v1"
+	}
+	if !removed {
+		t.Fatal("the removed member did not receive the removal")
+	}
+	if r := env.push(t, "insp2", c2, env.mut(c2, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))); r.Results[0].Status != "rejected" {
+		t.Fatal("a removed member could still write")
+	}
+}
+
+// TestConcurrentPushesAndPullsKeepEverySequence runs phones at once, each
+// pushing every batch twice and pulling in between: the single writer
+// serialises them, and every mutation is stored once.
+func TestConcurrentPushesAndPullsKeepEverySequence(t *testing.T) {
+	env := mustSyncEnv(t)
+	users := []string{"insp1", "insp2", "insp3", "insp4", "lead"}
+	clients := make([]string, len(users))
+	for i, u := range users {
+		clients[i] = env.register(t, u, "mobile")
+	}
+	const batches, perBatch = 10, 3
+	errs := make(chan error, len(users))
+	for i, u := range users {
+		go func(u, c string, seq0 int) {
+			ctx := context.Background()
+			dept := env.users[u].Dept
+			seq := int64(0)
+			for b := 0; b < batches; b++ {
+				var muts []zsync.Mutation
+				for k := 0; k < perBatch; k++ {
+					seq++
+					args, _ := json.Marshal(itemSet("v2", "v2-"+dept+"-1", []string{"符合", "不涉及", "不符合"}[(b+k)%3], 0))
+					muts = append(muts, zsync.Mutation{Seq: seq, ID: uuid.Must(uuid.NewV7()).String(), Name: zsync.MutItemSet, At: "2024-06-03T10:00:00+08:00", Args: args})
+				}
+				req := &zsync.PushRequest{ClientID: c, SchemaVersion: 1, Mutations: muts}
+				for try := 0; try < 2; try++ {
+					resp, err := env.e.Push(ctx, env.users[u], req)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if resp.LastSeq != seq {
+						errs <- fmt.Errorf("%s: last_seq %d, want %d", u, resp.LastSeq, seq)
+						return
+					}
+				}
+				if _, err := env.e.Pull(ctx, env.users[u], zsync.PullRequest{ClientID: c, Cursor: 1}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(u, clients[i], i)
+	}
+	for range users {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := env.count(t, `SELECT count(*) FROM mutations`); n != len(users)*batches*perBatch {
+		t.Fatalf("%d mutations stored, want %d", n, len(users)*batches*perBatch)
+	}
+	numbersGapFree(t, env)
+}

@@ -1,0 +1,294 @@
+package sync
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"zsc/schema"
+)
+
+// Defaults of an Engine's settings.
+const (
+	DefaultLeaseSize    = 20
+	DefaultLeaseTTL     = 30 * 24 * time.Hour
+	DefaultPullLimit    = 500
+	DefaultMaxPushBytes = 2 << 20
+	DefaultMaxBlobBytes = 10 << 20
+)
+
+// Engine applies pushes and builds pulls (DESIGN §5). It holds no state of
+// its own besides its settings: everything lives in the Store, so one Engine
+// serves every request concurrently.
+type Engine struct {
+	Store Store
+	// Now is the clock (the store's clock in production, a fake in tests);
+	// the engine never calls time.Now.
+	Now func() time.Time
+	// NewID makes server keys; UUIDv7 by default (§5 step 1).
+	NewID func() string
+	// Zone decides the year of leased notice numbers: China time (UTC+8) by
+	// default, so that a pull at 07:00 on 1 January leases the new year's.
+	Zone *time.Location
+	// LeaseSize is how many notice numbers a mobile client holds (R11).
+	LeaseSize int
+	// LeaseTTL is how long a leased number stays reserved before a sweep voids it.
+	LeaseTTL time.Duration
+	// PullLimit is the page size of a pull when the client names none.
+	PullLimit int
+	// MaxPushBytes caps a push body; MaxBlobBytes caps one photo.
+	MaxPushBytes int64
+	MaxBlobBytes int64
+}
+
+// NewEngine returns an Engine on store with the default settings.
+func NewEngine(store Store, now func() time.Time) *Engine {
+	return &Engine{
+		Store:        store,
+		Now:          now,
+		NewID:        func() string { return uuid.Must(uuid.NewV7()).String() },
+		Zone:         time.FixedZone("CST", 8*3600),
+		LeaseSize:    DefaultLeaseSize,
+		LeaseTTL:     DefaultLeaseTTL,
+		PullLimit:    DefaultPullLimit,
+		MaxPushBytes: DefaultMaxPushBytes,
+		MaxBlobBytes: DefaultMaxBlobBytes,
+	}
+}
+
+func (e *Engine) now() string { return FormatTime(e.Now()) }
+
+// Register registers a client to the user, or updates its registration
+// (§5 step 1). A client belongs to one user for life and its kind never
+// changes: the PWA makes a new client id when another user signs in.
+func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterRequest) (*Client, error) {
+	if !IsUUID(req.ClientID) {
+		return nil, schema.Errorf(schema.EINVALID, "client_id must be a UUID")
+	}
+	if req.Kind != KindMobile && req.Kind != KindWeb {
+		return nil, schema.Errorf(schema.EINVALID, "kind must be mobile or web")
+	}
+	if err := checkText("platform", req.Platform, maxName); err != nil {
+		return nil, err
+	}
+	if err := checkText("app_version", req.AppVersion, 64); err != nil {
+		return nil, err
+	}
+	if req.Pending != nil && *req.Pending < 0 {
+		return nil, schema.Errorf(schema.EINVALID, "pending must not be negative")
+	}
+	var out *Client
+	err := e.Store.Write(ctx, func(tx Tx) error {
+		at := e.now()
+		c, err := tx.Client(req.ClientID)
+		if err != nil {
+			return err
+		}
+		fresh := c == nil
+		if fresh {
+			c = &Client{ID: req.ClientID, UserID: u.ID, Kind: req.Kind, RegisteredAt: at}
+		} else if c.UserID != u.ID {
+			return schema.Errorf(schema.ECONFLICT, "client %s is registered to another user; make a new client id", req.ClientID)
+		} else if c.Kind != req.Kind {
+			return schema.Errorf(schema.ECONFLICT, "client %s is a %s client; its kind cannot change", req.ClientID, c.Kind)
+		}
+		c.Platform, c.Installed, c.AppVersion, c.LastSeen = req.Platform, req.Installed, req.AppVersion, at
+		if req.Pending != nil {
+			c.Pending = *req.Pending
+		}
+		if err := tx.PutClient(c); err != nil {
+			return err
+		}
+		if fresh {
+			if err := tx.Audit(AuditEntry{At: at, UserID: u.ID, ClientID: c.ID, Channel: c.Channel(), Action: "client.register",
+				Kind: "client", EntityID: c.ID, After: c}); err != nil {
+				return err
+			}
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// Retire retires a client (a lost or replaced phone): its unused leased
+// numbers are voided and logged, and it is never leased numbers again. Its
+// owner or an office user covering the owner's region may retire it. A
+// retired client may still push, so that work found on a recovered phone is
+// not lost; a notice it issued with a voided number is renumbered.
+func (e *Engine) Retire(ctx context.Context, u *schema.User, clientID string) (*Client, error) {
+	var out *Client
+	err := e.Store.Write(ctx, func(tx Tx) error {
+		at := e.now()
+		c, err := tx.Client(clientID)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return schema.Errorf(schema.ENOTFOUND, "no client %s", clipID(clientID))
+		}
+		if c.UserID != u.ID {
+			owner, err := tx.User(c.UserID)
+			if err != nil {
+				return err
+			}
+			office := u.Role == schema.RoleAdmin || u.Role == schema.RoleOffice && owner != nil && u.CoversRegion(owner.Region)
+			if !office {
+				return schema.Errorf(schema.EFORBIDDEN, "only the client's user or the office may retire it")
+			}
+		}
+		if c.RetiredAt == nil {
+			if err := tx.RetireClient(c.ID, at); err != nil {
+				return err
+			}
+			c.RetiredAt = &at
+			if err := tx.Audit(AuditEntry{At: at, UserID: u.ID, ClientID: c.ID, Channel: c.Channel(), Action: "client.retire",
+				Kind: "client", EntityID: c.ID, After: c}); err != nil {
+				return err
+			}
+			leases, err := tx.Leases(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, n := range leases {
+				if err := e.void(tx, at, u.ID, n, "client retired"); err != nil {
+					return err
+				}
+			}
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// void voids one unused leased number, logs it and tells its client (R11:
+// every voided number is logged).
+func (e *Engine) void(tx Tx, at, byUser string, n NoticeNumber, reason string) error {
+	if err := tx.VoidNumber(n.Dept, n.Year, n.Number, at, reason); err != nil {
+		return err
+	}
+	id := LeaseID(n.Dept, n.Year, n.Number)
+	if err := tx.Audit(AuditEntry{At: at, UserID: byUser, ClientID: n.ClientID, Action: "notice_number.void",
+		Kind: "notice_number", EntityID: id, Before: map[string]any{"state": "leased", "client_id": n.ClientID},
+		After: map[string]any{"state": "voided"}, Reason: reason}); err != nil {
+		return err
+	}
+	_, err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: id, ClientID: n.ClientID,
+		Data: map[string]any{"reason": reason}})
+	return err
+}
+
+// AddBlob records that a photo has arrived (§5 step 6); the HTTP layer has
+// already verified and stored its bytes. Visits naming it hear of it.
+func (e *Engine) AddBlob(ctx context.Context, sha256 string, size int64) error {
+	if !IsSHA256(sha256) {
+		return schema.Errorf(schema.EINVALID, "not a sha256")
+	}
+	return e.Store.Write(ctx, func(tx Tx) error {
+		at := e.now()
+		fresh, err := tx.AddBlob(sha256, size, at)
+		if err != nil || !fresh {
+			return err
+		}
+		visits, err := tx.BlobVisits(sha256)
+		if err != nil {
+			return err
+		}
+		for _, v := range visits {
+			if _, err := tx.AppendChange(Change{Kind: ChangeBlob, Op: OpPut, EntityID: sha256, VisitID: v,
+				Data: Blob{SHA256: sha256, Size: size}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// HasBlob reports whether a photo has arrived.
+func (e *Engine) HasBlob(ctx context.Context, sha256 string) (bool, error) {
+	var ok bool
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		b, err := tx.Blob(sha256)
+		ok = b != nil
+		return err
+	})
+	return ok, err
+}
+
+// CanReadBlob reports whether u sees a visit that names the photo: photos
+// are evidence and only those who see the visit may fetch them.
+func (e *Engine) CanReadBlob(ctx context.Context, u *schema.User, sha256 string) (bool, error) {
+	ok := false
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		visits, err := tx.BlobVisits(sha256)
+		if err != nil {
+			return err
+		}
+		for _, id := range visits {
+			v, err := tx.Visit(id)
+			if err != nil {
+				return err
+			}
+			if v != nil && CanSee(u, v) {
+				ok = true
+				return nil
+			}
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// VisitState returns the whole server state of one visit the user sees.
+func (e *Engine) VisitState(ctx context.Context, u *schema.User, visitID string) (*VisitState, error) {
+	var out *VisitState
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		v, err := tx.Visit(visitID)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return schema.Errorf(schema.ENOTFOUND, "no visit %s", clipID(visitID))
+		}
+		if !CanSee(u, v) {
+			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your scope", visitID)
+		}
+		out, err = tx.VisitState(visitID)
+		return err
+	})
+	return out, err
+}
+
+// Conflicts lists the conflicts on the visits u sees, for the lead's screen
+// (§5 step 5: field, both values, authors, times); status "" lists all.
+func (e *Engine) Conflicts(ctx context.Context, u *schema.User, status string) ([]Conflict, error) {
+	if status != "" && status != "open" && status != "settled" {
+		return nil, schema.Errorf(schema.EINVALID, "status must be open or settled")
+	}
+	var out []Conflict
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.Conflicts(Scope{User: u}, status)
+		return err
+	})
+	return nonNil(out), err
+}
+
+// ownClient loads a client and checks that it belongs to u (§5 step 1).
+func ownClient(tx ReadTx, u *schema.User, id string) (*Client, error) {
+	c, err := tx.Client(id)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, schema.Errorf(schema.ENOTFOUND, "client %s is not registered: POST /api/v1/sync/clients first", clipID(id))
+	}
+	if c.UserID != u.ID {
+		return nil, schema.Errorf(schema.EFORBIDDEN, "client %s belongs to another user", id)
+	}
+	return c, nil
+}
+
+func clipID(s string) string { return clip(s, 64) }

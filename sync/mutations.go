@@ -1,0 +1,607 @@
+package sync
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"zsc/schema"
+)
+
+// Mutation names: the closed set of DESIGN §5 step 2. Anything else is
+// rejected with a reason and the queue moves on.
+const (
+	MutCheckin        = "visit.checkin"
+	MutItemSet        = "item.set"
+	MutOutcomeSet     = "outcome.set"
+	MutSignatureAdd   = "signature.add"
+	MutNoticeIssue    = "notice.issue"
+	MutNoticeServe    = "notice.serve"
+	MutFollowupRecord = "followup.record"
+	MutVisitComplete  = "visit.complete"
+	MutConflictSettle = "conflict.settle"
+)
+
+// MutationNames lists the closed set in a stable order.
+var MutationNames = []string{MutCheckin, MutItemSet, MutOutcomeSet, MutSignatureAdd, MutNoticeIssue,
+	MutNoticeServe, MutFollowupRecord, MutVisitComplete, MutConflictSettle}
+
+// Item values (R8).
+const (
+	ValueYes = "符合"
+	ValueNo  = "不符合"
+	ValueNA  = "不涉及"
+)
+
+// Outcome categories (R9). NoProblem excludes every other category.
+const (
+	NoProblem = "未发现问题"
+	Pending   = "发现问题待后续处理"
+	Corrected = "发现问题经责令已改正"
+)
+
+// OutcomeCategories are the standard result categories of R9, in their order.
+var OutcomeCategories = []string{
+	NoProblem,
+	Pending,
+	Corrected,
+	"未发现开展本次抽查涉及的经营活动",
+	"通过登记的住所（经营场所）无法联系",
+	"不配合检查情节严重",
+	"已关闭停业或正在组织清算",
+	"已注销/被吊销/被撤销/迁出",
+}
+
+// Limits on free text and lists, so that one phone cannot fill the database.
+const (
+	maxNote   = 2000
+	maxPhotos = 20
+	maxItems  = 200
+	maxName   = 200
+)
+
+// Args is the typed argument record of one mutation name.
+type Args interface {
+	// Validate checks the args on their own, without the database; the error
+	// is a *schema.Error whose message becomes the rejection reason.
+	Validate() error
+	// Visit is the visit the mutation acts on, for scope checks and routing.
+	Visit() string
+	// Photos are the photo hashes the mutation names (§5 step 6).
+	Photos() []string
+}
+
+// CheckinArgs are the args of visit.checkin: arrival on site (R10).
+type CheckinArgs struct {
+	ID       string   `json:"id"` // the check-in's UUID, made on the phone
+	VisitID  string   `json:"visit_id"`
+	Lat      *float64 `json:"lat"`
+	Lng      *float64 `json:"lng"`
+	Accuracy *float64 `json:"accuracy"` // metres
+}
+
+// ItemSetArgs are the args of item.set: the answer to one checklist item.
+type ItemSetArgs struct {
+	VisitID     string   `json:"visit_id"`
+	ItemID      string   `json:"item_id"`
+	Value       string   `json:"value"` // 符合 | 不符合 | 不涉及
+	Note        string   `json:"note"`
+	PhotoHashes []string `json:"photos"`
+	// BaseVersion is the server version of the result the phone last saw
+	// (0: none yet); see §5 step 5.
+	BaseVersion int64 `json:"base_version"`
+}
+
+// OutcomeSetArgs are the args of outcome.set: one department's categories (R9).
+type OutcomeSetArgs struct {
+	VisitID     string   `json:"visit_id"`
+	Dept        string   `json:"dept"`
+	Categories  []string `json:"categories"`
+	Note        string   `json:"note"`
+	BaseVersion int64    `json:"base_version"`
+}
+
+// SignatureAddArgs are the args of signature.add (R10).
+type SignatureAddArgs struct {
+	ID      string `json:"id"`
+	VisitID string `json:"visit_id"`
+	Kind    string `json:"kind"`   // inspector | entity | refusal
+	Signer  string `json:"signer"` // the name of who signed (required for entity)
+	Photo   string `json:"photo"`  // sha256 of the signature image (or of the refusal's evidence)
+	Witness string `json:"witness"`
+	Note    string `json:"note"`
+}
+
+// NoticeIssueArgs are the args of notice.issue (R11). Number is the leased
+// number the phone took; nil when its lease ran out offline, in which case
+// Provisional holds the phone's provisional text and the server numbers it.
+type NoticeIssueArgs struct {
+	ID          string   `json:"id"`
+	VisitID     string   `json:"visit_id"`
+	Dept        string   `json:"dept"`
+	Items       []string `json:"items"` // the failed checklist item ids
+	Problems    string   `json:"problems"`
+	LegalBasis  string   `json:"legal_basis"`
+	Deadline    string   `json:"deadline"` // YYYY-MM-DD, the 整改期限
+	Year        int      `json:"year"`
+	Number      *int     `json:"number"`
+	Provisional string   `json:"provisional"`
+}
+
+// NoticeServeArgs are the args of notice.serve: the notice was handed over.
+type NoticeServeArgs struct {
+	VisitID   string `json:"visit_id"`
+	NoticeID  string `json:"notice_id"`
+	ServedTo  string `json:"served_to"`
+	Signature string `json:"signature"` // sha256 of the receipt's signature, optional
+}
+
+// FollowupRecordArgs are the args of followup.record: the 复查 (R12).
+type FollowupRecordArgs struct {
+	ID        string  `json:"id"`
+	VisitID   string  `json:"visit_id"`
+	NoticeID  string  `json:"notice_id"`
+	Corrected bool    `json:"corrected"`
+	Action    string  `json:"action"`  // "" when corrected; 立案 or 移送 otherwise
+	Penalty   float64 `json:"penalty"` // 万元
+	Note      string  `json:"note"`
+}
+
+// VisitCompleteArgs are the args of visit.complete.
+type VisitCompleteArgs struct {
+	VisitID string `json:"visit_id"`
+}
+
+// ConflictSettleArgs are the args of conflict.settle (leads only): which of
+// the two values becomes the new version.
+type ConflictSettleArgs struct {
+	VisitID    string `json:"visit_id"`
+	ConflictID string `json:"conflict_id"`
+	Pick       string `json:"pick"` // server | client
+}
+
+// DecodeArgs decodes the args of a mutation called name and validates them.
+// An unknown name, undecodable args or invalid args give a *schema.Error
+// whose message is the rejection reason.
+func DecodeArgs(name string, raw json.RawMessage) (Args, error) {
+	var a Args
+	switch name {
+	case MutCheckin:
+		a = &CheckinArgs{}
+	case MutItemSet:
+		a = &ItemSetArgs{}
+	case MutOutcomeSet:
+		a = &OutcomeSetArgs{}
+	case MutSignatureAdd:
+		a = &SignatureAddArgs{}
+	case MutNoticeIssue:
+		a = &NoticeIssueArgs{}
+	case MutNoticeServe:
+		a = &NoticeServeArgs{}
+	case MutFollowupRecord:
+		a = &FollowupRecordArgs{}
+	case MutVisitComplete:
+		a = &VisitCompleteArgs{}
+	case MutConflictSettle:
+		a = &ConflictSettleArgs{}
+	default:
+		return nil, invalid("unknown mutation name %q", clip(name, 64))
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, invalid("args of %s must be a JSON object", name)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(a); err != nil {
+		return nil, invalid("args of %s: %s", name, clip(err.Error(), 200))
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func invalid(format string, args ...any) error {
+	return schema.Errorf(schema.EINVALID, format, args...)
+}
+
+// clip shortens s to n bytes on a rune boundary, for reasons that echo input.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// IsUUID reports whether s is a UUID in its canonical 36-character form.
+func IsUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// IsSHA256 reports whether s is a sha256 in 64 lower-case hex digits, the
+// only form photo names take.
+func IsSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkID(field, s string) error {
+	if !IsUUID(s) {
+		return invalid("%s must be a UUID", field)
+	}
+	return nil
+}
+
+// checkRef checks an id of a server record (a visit, an item): non-empty and short.
+func checkRef(field, s string) error {
+	if s == "" {
+		return invalid("%s is required", field)
+	}
+	if len(s) > 64 {
+		return invalid("%s is too long", field)
+	}
+	return nil
+}
+
+func checkText(field, s string, n int) error {
+	if !utf8.ValidString(s) {
+		return invalid("%s is not valid UTF-8", field)
+	}
+	if utf8.RuneCountInString(s) > n {
+		return invalid("%s is longer than %d characters", field, n)
+	}
+	return nil
+}
+
+func checkPhotos(field string, ps []string) error {
+	if len(ps) > maxPhotos {
+		return invalid("%s: at most %d photos", field, maxPhotos)
+	}
+	for i, p := range ps {
+		if !IsSHA256(p) {
+			return invalid("%s[%d] must be a sha256 in 64 lower-case hex digits", field, i)
+		}
+		if slices.Contains(ps[:i], p) {
+			return invalid("%s[%d] repeats a photo", field, i)
+		}
+	}
+	return nil
+}
+
+// Validate implements Args.
+func (a *CheckinArgs) Validate() error {
+	if err := checkID("id", a.ID); err != nil {
+		return err
+	}
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if (a.Lat == nil) != (a.Lng == nil) {
+		return invalid("lat and lng come together")
+	}
+	if a.Lat != nil && (!(*a.Lat >= -90 && *a.Lat <= 90) || !(*a.Lng >= -180 && *a.Lng <= 180)) {
+		return invalid("lat must lie in [-90, 90] and lng in [-180, 180]")
+	}
+	if a.Accuracy != nil && !(*a.Accuracy >= 0 && *a.Accuracy < 1e7) {
+		return invalid("accuracy must be a non-negative number of metres")
+	}
+	return nil
+}
+
+// Visit implements Args.
+func (a *CheckinArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *CheckinArgs) Photos() []string { return nil }
+
+// Validate implements Args.
+func (a *ItemSetArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkRef("item_id", a.ItemID); err != nil {
+		return err
+	}
+	if a.Value != ValueYes && a.Value != ValueNo && a.Value != ValueNA {
+		return invalid("value must be 符合, 不符合 or 不涉及, not %q", clip(a.Value, 32))
+	}
+	if err := checkText("note", a.Note, maxNote); err != nil {
+		return err
+	}
+	if a.BaseVersion < 0 {
+		return invalid("base_version must not be negative")
+	}
+	return checkPhotos("photos", a.PhotoHashes)
+}
+
+// Visit implements Args.
+func (a *ItemSetArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *ItemSetArgs) Photos() []string { return a.PhotoHashes }
+
+// ResultValue is the comparable value the mutation sets.
+func (a *ItemSetArgs) ResultValue() ResultValue {
+	return ResultValue{Value: a.Value, Note: a.Note, Photos: nonNil(a.PhotoHashes)}
+}
+
+// Validate implements Args: R9's categories, 未发现问题 on its own.
+func (a *OutcomeSetArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkRef("dept", a.Dept); err != nil {
+		return err
+	}
+	if len(a.Categories) == 0 {
+		return invalid("categories: choose at least one")
+	}
+	for i, c := range a.Categories {
+		if !slices.Contains(OutcomeCategories, c) {
+			return invalid("categories[%d]: %q is not a standard result category", i, clip(c, 64))
+		}
+		if slices.Contains(a.Categories[:i], c) {
+			return invalid("categories[%d] repeats %s", i, c)
+		}
+	}
+	if slices.Contains(a.Categories, NoProblem) && len(a.Categories) > 1 {
+		return invalid("categories: 未发现问题 excludes every other category")
+	}
+	if err := checkText("note", a.Note, maxNote); err != nil {
+		return err
+	}
+	if a.BaseVersion < 0 {
+		return invalid("base_version must not be negative")
+	}
+	return nil
+}
+
+// Visit implements Args.
+func (a *OutcomeSetArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *OutcomeSetArgs) Photos() []string { return nil }
+
+// OutcomeValue is the comparable value the mutation sets; the categories are
+// sorted in R9's order, so that the same set in another order is equal.
+func (a *OutcomeSetArgs) OutcomeValue() OutcomeValue {
+	return OutcomeValue{Categories: SortCategories(a.Categories), Note: a.Note}
+}
+
+// SortCategories returns cs in the order of OutcomeCategories.
+func SortCategories(cs []string) []string {
+	out := slices.Clone(cs)
+	slices.SortFunc(out, func(a, b string) int {
+		return slices.Index(OutcomeCategories, a) - slices.Index(OutcomeCategories, b)
+	})
+	return nonNil(out)
+}
+
+// Validate implements Args: a signature needs its image; a refusal needs a
+// note and a witness or a photo (R10).
+func (a *SignatureAddArgs) Validate() error {
+	if err := checkID("id", a.ID); err != nil {
+		return err
+	}
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, s string }{{"signer", a.Signer}, {"witness", a.Witness}} {
+		if err := checkText(f.name, f.s, maxName); err != nil {
+			return err
+		}
+	}
+	if err := checkText("note", a.Note, maxNote); err != nil {
+		return err
+	}
+	if a.Photo != "" && !IsSHA256(a.Photo) {
+		return invalid("photo must be a sha256 in 64 lower-case hex digits")
+	}
+	switch a.Kind {
+	case "inspector":
+		if a.Photo == "" {
+			return invalid("an inspector's signature needs its image (photo)")
+		}
+	case "entity":
+		if a.Photo == "" || a.Signer == "" {
+			return invalid("the entity's signature needs its image (photo) and the signer's name")
+		}
+	case "refusal":
+		if a.Note == "" || (a.Witness == "" && a.Photo == "") {
+			return invalid("a refusal to sign needs a note and a witness or a photo")
+		}
+	default:
+		return invalid("kind must be inspector, entity or refusal")
+	}
+	return nil
+}
+
+// Visit implements Args.
+func (a *SignatureAddArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *SignatureAddArgs) Photos() []string {
+	if a.Photo == "" {
+		return nil
+	}
+	return []string{a.Photo}
+}
+
+// Validate implements Args (R11).
+func (a *NoticeIssueArgs) Validate() error {
+	if err := checkID("id", a.ID); err != nil {
+		return err
+	}
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkRef("dept", a.Dept); err != nil {
+		return err
+	}
+	if len(a.Items) == 0 || len(a.Items) > maxItems {
+		return invalid("items: name between 1 and %d failed checklist items", maxItems)
+	}
+	for i, it := range a.Items {
+		if err := checkRef("items["+strconv.Itoa(i)+"]", it); err != nil {
+			return err
+		}
+		if slices.Contains(a.Items[:i], it) {
+			return invalid("items[%d] repeats an item", i)
+		}
+	}
+	if err := checkText("problems", a.Problems, maxNote); err != nil {
+		return err
+	}
+	if a.LegalBasis == "" {
+		return invalid("legal_basis is required")
+	}
+	if err := checkText("legal_basis", a.LegalBasis, maxNote); err != nil {
+		return err
+	}
+	if _, err := time.Parse(time.DateOnly, a.Deadline); err != nil {
+		return invalid("deadline must be a date YYYY-MM-DD")
+	}
+	if a.Year < 2000 || a.Year > 2999 {
+		return invalid("year must be the notice's year, such as 2024")
+	}
+	if a.Number != nil && *a.Number < 1 {
+		return invalid("number must be a leased number, 1 or more")
+	}
+	if a.Number == nil && a.Provisional == "" {
+		return invalid("a notice without a leased number needs its provisional text")
+	}
+	return checkText("provisional", a.Provisional, 64)
+}
+
+// Visit implements Args.
+func (a *NoticeIssueArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *NoticeIssueArgs) Photos() []string { return nil }
+
+// Validate implements Args.
+func (a *NoticeServeArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkID("notice_id", a.NoticeID); err != nil {
+		return err
+	}
+	if a.ServedTo == "" {
+		return invalid("served_to is required: who received the notice")
+	}
+	if err := checkText("served_to", a.ServedTo, maxName); err != nil {
+		return err
+	}
+	if a.Signature != "" && !IsSHA256(a.Signature) {
+		return invalid("signature must be a sha256 in 64 lower-case hex digits")
+	}
+	return nil
+}
+
+// Visit implements Args.
+func (a *NoticeServeArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *NoticeServeArgs) Photos() []string {
+	if a.Signature == "" {
+		return nil
+	}
+	return []string{a.Signature}
+}
+
+// Validate implements Args (R12): corrected takes no action; not corrected
+// names 立案 or 移送.
+func (a *FollowupRecordArgs) Validate() error {
+	if err := checkID("id", a.ID); err != nil {
+		return err
+	}
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkID("notice_id", a.NoticeID); err != nil {
+		return err
+	}
+	if a.Corrected && a.Action != "" {
+		return invalid("a corrected notice takes no action")
+	}
+	if !a.Corrected && a.Action != "立案" && a.Action != "移送" {
+		return invalid("an uncorrected notice needs action 立案 or 移送")
+	}
+	if !(a.Penalty >= 0 && a.Penalty < 1e6) {
+		return invalid("penalty must be a non-negative amount in 万元")
+	}
+	return checkText("note", a.Note, maxNote)
+}
+
+// Visit implements Args.
+func (a *FollowupRecordArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *FollowupRecordArgs) Photos() []string { return nil }
+
+// Validate implements Args.
+func (a *VisitCompleteArgs) Validate() error { return checkRef("visit_id", a.VisitID) }
+
+// Visit implements Args.
+func (a *VisitCompleteArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *VisitCompleteArgs) Photos() []string { return nil }
+
+// Validate implements Args.
+func (a *ConflictSettleArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkRef("conflict_id", a.ConflictID); err != nil {
+		return err
+	}
+	if a.Pick != "server" && a.Pick != "client" {
+		return invalid("pick must be server or client")
+	}
+	return nil
+}
+
+// Visit implements Args.
+func (a *ConflictSettleArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *ConflictSettleArgs) Photos() []string { return nil }
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// NumberText is the printed number of a notice (R11), such as
+// 庆市监责改〔2024〕12号 for the department short 庆市监.
+func NumberText(short string, year, n int) string {
+	return fmt.Sprintf("%s责改〔%d〕%d号", short, year, n)
+}

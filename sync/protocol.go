@@ -1,0 +1,330 @@
+// Package sync is the offline sync protocol of 掌上查 (DESIGN §5): the wire
+// types of push and pull, the closed set of mutations with their
+// validation, and the Engine that applies a push and builds a pull.
+//
+// It knows no HTTP and no SQL: it talks to storage through the Store
+// interface it defines (store.go), which server/sqlite implements. Importers
+// name it zsync to keep the standard library's sync usable beside it.
+package sync
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SchemaVersion is the version of the mutation and change shapes this server
+// speaks. A push that names another version is handled as push.go says.
+const SchemaVersion = 1
+
+// TimeFormat is how every server-made timestamp is written: RFC 3339 with
+// milliseconds in UTC, which sorts as text (the store uses the same layout).
+const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime formats t in TimeFormat.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// Client kinds; the kind decides the channel recorded on every result.
+const (
+	KindMobile = "mobile" // the PWA on a phone: channel mobile
+	KindWeb    = "web"    // the office's desktop browser: channel web
+)
+
+// Fates of a mutation (§5 step 3).
+const (
+	StatusApplied  = "applied"
+	StatusConflict = "conflict"
+	StatusRejected = "rejected"
+)
+
+// Change operations.
+const (
+	OpPut    = "put"
+	OpRemove = "remove"
+)
+
+// Change kinds: the records a pull carries (PROTOCOL.md gives each data shape).
+const (
+	ChangeVisit      = "visit"       // the lead's draw code: header, entity, team, departments, checklist
+	ChangeCheckin    = "checkin"     // Checkin
+	ChangeItemResult = "item_result" // ItemResult, id = item id
+	ChangeOutcome    = "outcome"     // Outcome, id = visit_id + ":" + dept
+	ChangeSignature  = "signature"   // Signature
+	ChangeNotice     = "notice"      // Notice
+	ChangeFollowup   = "followup"    // Followup
+	ChangeConflict   = "conflict"    // Conflict
+	ChangeLease      = "lease"       // Lease, one leased notice number, client-scoped
+	ChangeRejection  = "rejection"   // Rejection, client-scoped
+	ChangeBlob       = "blob"        // Blob: a photo named by a visit has arrived
+)
+
+// Mutation is one entry of a client's outbox (§5 step 2). A sent mutation is
+// never edited; a later edit is a new mutation with the next Seq.
+type Mutation struct {
+	Seq  int64           `json:"seq"`
+	ID   string          `json:"id"`   // UUID made on the phone
+	Name string          `json:"name"` // one of the Mutation names (mutations.go)
+	At   string          `json:"at"`   // the phone's clock, RFC 3339; informative only, never orders anything
+	Args json.RawMessage `json:"args"` // the typed args of Name
+}
+
+// PushRequest is the body of POST /api/v1/sync/push.
+type PushRequest struct {
+	ClientID      string     `json:"client_id"`
+	SchemaVersion int        `json:"schema_version"`
+	Mutations     []Mutation `json:"mutations"`
+	// Pending is the outbox length the client reports (§5 step 8); optional.
+	Pending *int `json:"pending,omitempty"`
+}
+
+// Result is the fate of one pushed mutation.
+type Result struct {
+	Seq    int64  `json:"seq"`
+	Status string `json:"status"` // applied | conflict | rejected
+	Reason string `json:"reason,omitempty"`
+	// Replayed is true when the mutation had been received before and this is
+	// the fate stored then.
+	Replayed bool `json:"replayed"`
+}
+
+// PushResponse is the answer to a push, sent only after the commit.
+type PushResponse struct {
+	LastSeq int64    `json:"last_seq"`
+	Results []Result `json:"results"`
+}
+
+// ChangeEntry is one change as a pull delivers it.
+type ChangeEntry struct {
+	Kind string          `json:"kind"`
+	Op   string          `json:"op"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+}
+
+// PullResponse is the answer to GET /api/v1/sync/pull.
+type PullResponse struct {
+	Cursor       int64         `json:"cursor"`
+	HasMore      bool          `json:"has_more"`
+	LastSeq      int64         `json:"last_seq"`
+	Changes      []ChangeEntry `json:"changes"`
+	MissingBlobs []string      `json:"missing_blobs"`
+}
+
+// RegisterRequest is the body of POST /api/v1/sync/clients (§5 step 1).
+type RegisterRequest struct {
+	ClientID   string `json:"client_id"`
+	Kind       string `json:"kind"` // mobile | web
+	Platform   string `json:"platform"`
+	Installed  bool   `json:"installed"`
+	AppVersion string `json:"app_version"`
+	Pending    *int   `json:"pending,omitempty"`
+}
+
+// Client is a registered app as the server keeps it (§5 step 1 and 8).
+type Client struct {
+	ID           string  `json:"client_id"`
+	UserID       string  `json:"user_id"`
+	Kind         string  `json:"kind"`
+	Platform     string  `json:"platform"`
+	Installed    bool    `json:"installed"`
+	AppVersion   string  `json:"app_version"`
+	LastSeq      int64   `json:"last_seq"`
+	Pending      int     `json:"pending"`
+	RegisteredAt string  `json:"registered_at"`
+	LastSeen     string  `json:"last_seen"`
+	RetiredAt    *string `json:"retired_at"`
+}
+
+// Channel is the result channel of a client of this kind (DESIGN §3).
+func (c *Client) Channel() string {
+	switch c.Kind {
+	case KindMobile:
+		return "mobile"
+	case KindWeb:
+		return "web"
+	}
+	return "import"
+}
+
+// The data of each change kind. Every record is what the server holds now;
+// a pull that carries it replaces the phone's copy whole.
+
+// ItemResult is the answer to one checklist item (R8) and its version (§5 step 5).
+type ItemResult struct {
+	ItemID     string   `json:"item_id"`
+	VisitID    string   `json:"visit_id"`
+	Dept       string   `json:"dept"`
+	Value      string   `json:"value"`
+	Note       string   `json:"note"`
+	Photos     []string `json:"photos"`
+	Version    int64    `json:"version"`
+	UserID     string   `json:"user_id"`
+	ClientID   string   `json:"client_id"`
+	Channel    string   `json:"channel"`
+	MutationID string   `json:"mutation_id"`
+	UpdatedAt  string   `json:"updated_at"`
+}
+
+// Outcome is one department's result categories for a visit (R9).
+type Outcome struct {
+	VisitID    string   `json:"visit_id"`
+	Dept       string   `json:"dept"`
+	Categories []string `json:"categories"`
+	Note       string   `json:"note"`
+	Version    int64    `json:"version"`
+	UserID     string   `json:"user_id"`
+	ClientID   string   `json:"client_id"`
+	Channel    string   `json:"channel"`
+	MutationID string   `json:"mutation_id"`
+	UpdatedAt  string   `json:"updated_at"`
+}
+
+// OutcomeID is the change id of a visit's outcome for dept.
+func OutcomeID(visitID, dept string) string { return visitID + ":" + dept }
+
+// Checkin is an inspector's arrival on site with its position (R10).
+type Checkin struct {
+	ID       string   `json:"id"`
+	VisitID  string   `json:"visit_id"`
+	UserID   string   `json:"user_id"`
+	At       string   `json:"at"`
+	Lat      *float64 `json:"lat"`
+	Lng      *float64 `json:"lng"`
+	Accuracy *float64 `json:"accuracy"`
+	ClientID string   `json:"client_id"`
+	Channel  string   `json:"channel"`
+}
+
+// Signature is an inspector's or the entity's signature, or a refusal (R10).
+type Signature struct {
+	ID       string `json:"id"`
+	VisitID  string `json:"visit_id"`
+	Kind     string `json:"kind"` // inspector | entity | refusal
+	Signer   string `json:"signer"`
+	Photo    string `json:"photo"`
+	Witness  string `json:"witness"`
+	Note     string `json:"note"`
+	UserID   string `json:"user_id"`
+	ClientID string `json:"client_id"`
+	Channel  string `json:"channel"`
+	At       string `json:"at"`
+}
+
+// Notice is a 责令改正通知书 (R11). Number is nil while only a provisional
+// text exists; once numbered, both texts are kept.
+type Notice struct {
+	ID          string   `json:"id"`
+	VisitID     string   `json:"visit_id"`
+	Dept        string   `json:"dept"`
+	Year        int      `json:"year"`
+	Number      *int     `json:"number"`
+	NumberText  string   `json:"number_text"`
+	Provisional string   `json:"provisional"`
+	Items       []string `json:"items"`
+	Problems    string   `json:"problems"`
+	LegalBasis  string   `json:"legal_basis"`
+	Deadline    string   `json:"deadline"`
+	IssuedAt    string   `json:"issued_at"`
+	UserID      string   `json:"user_id"`
+	ClientID    string   `json:"client_id"`
+	Channel     string   `json:"channel"`
+	ServedAt    *string  `json:"served_at"`
+	ServedTo    string   `json:"served_to"`
+	ServedSig   string   `json:"served_sig"`
+	Status      string   `json:"status"` // issued | served | corrected | not_corrected
+}
+
+// Followup is the record of a 复查 after a notice's deadline (R12).
+type Followup struct {
+	ID        string  `json:"id"`
+	NoticeID  string  `json:"notice_id"`
+	VisitID   string  `json:"visit_id"`
+	Corrected bool    `json:"corrected"`
+	Action    string  `json:"action"` // "" | 立案 | 移送
+	Penalty   float64 `json:"penalty"`
+	Note      string  `json:"note"`
+	UserID    string  `json:"user_id"`
+	ClientID  string  `json:"client_id"`
+	Channel   string  `json:"channel"`
+	At        string  `json:"at"`
+}
+
+// Conflict is a phone's value that lost to the server's (§5 step 5), kept
+// for the lead to settle. Values are the JSON of ResultValue or OutcomeValue.
+type Conflict struct {
+	ID             string          `json:"id"`
+	VisitID        string          `json:"visit_id"`
+	Kind           string          `json:"kind"`   // item_result | outcome
+	Target         string          `json:"target"` // the item id, or the dept of an outcome
+	Dept           string          `json:"dept"`
+	ServerValue    json.RawMessage `json:"server_value"`
+	ServerUser     string          `json:"server_user"`
+	ServerUserName string          `json:"server_user_name"`
+	ServerAt       string          `json:"server_at"`
+	ServerVersion  int64           `json:"server_version"`
+	ClientValue    json.RawMessage `json:"client_value"`
+	ClientUser     string          `json:"client_user"`
+	ClientUserName string          `json:"client_user_name"`
+	ClientAt       string          `json:"client_at"`
+	MutationID     string          `json:"mutation_id"`
+	Status         string          `json:"status"` // open | settled
+	SettledValue   json.RawMessage `json:"settled_value"`
+	SettledBy      *string         `json:"settled_by"`
+	SettledAt      *string         `json:"settled_at"`
+}
+
+// ResultValue is the comparable part of an item result: two results with
+// equal ResultValues are the same answer (§5 step 5: no conflict).
+type ResultValue struct {
+	Value  string   `json:"value"`
+	Note   string   `json:"note"`
+	Photos []string `json:"photos"`
+}
+
+// OutcomeValue is the comparable part of an outcome.
+type OutcomeValue struct {
+	Categories []string `json:"categories"`
+	Note       string   `json:"note"`
+}
+
+// Lease is one notice number reserved for one client (R11).
+type Lease struct {
+	Dept      string `json:"dept"`
+	Year      int    `json:"year"`
+	Number    int    `json:"number"`
+	Text      string `json:"text"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// LeaseID is the change id of a leased number.
+func LeaseID(dept string, year, number int) string {
+	return dept + ":" + itoa(year) + ":" + itoa(number)
+}
+
+// Rejection tells a client why one of its mutations was rejected.
+type Rejection struct {
+	MutationID string `json:"mutation_id"`
+	Seq        int64  `json:"seq"`
+	Name       string `json:"name"`
+	Reason     string `json:"reason"`
+	At         string `json:"at"` // when the server received it
+}
+
+// Blob says that a photo named by a visit is on the server.
+type Blob struct {
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// VisitState is the whole server state of one visit: what a bootstrap pull
+// carries for it and what GET /api/v1/visits/{id}/state answers.
+type VisitState struct {
+	Visit      json.RawMessage `json:"visit"`
+	Checkins   []Checkin       `json:"checkins"`
+	Results    []ItemResult    `json:"results"`
+	Outcomes   []Outcome       `json:"outcomes"`
+	Signatures []Signature     `json:"signatures"`
+	Notices    []Notice        `json:"notices"`
+	Followups  []Followup      `json:"followups"`
+	Conflicts  []Conflict      `json:"conflicts"`
+	Blobs      []Blob          `json:"blobs"`
+}

@@ -1,0 +1,298 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+
+	"zsc/schema"
+)
+
+// PullRequest is what GET /api/v1/sync/pull carries in its query.
+type PullRequest struct {
+	ClientID string
+	Cursor   int64
+	Limit    int  // page size; 0 means the Engine's PullLimit
+	Pending  *int // the client's outbox length, optional (§5 step 8)
+}
+
+// Pull builds a client's pull (DESIGN §5 step 4), after Replicache's pull.ts:
+//
+//  1. Check the client: registered, and the caller's own (§5 step 1).
+//  2. In one write transaction: note last_seen and pending (§5 step 8);
+//     sweep every lease that has expired, whoever holds it, voiding and
+//     logging its unused numbers (R11); top this client's lease up to
+//     LeaseSize numbers for the user's department and the current year.
+//  3. In one read snapshot:
+//     a. cursor 0 (or a cursor past the log's head, as after a server
+//     restore): a bootstrap. Return the full current state of the caller's
+//     scope — every visible visit with its check-ins, results, outcomes,
+//     signatures, notices, follow-ups, conflicts and arrived photos, this
+//     client's leases and rejections — and the log's head as the cursor.
+//     b. otherwise the log's entries after cursor that the caller receives
+//     (client, user, visible visits, everyone), at most limit of them, with
+//     has_more when the page is full.
+//  4. Answer with the new cursor, the client's last applied seq (the phone
+//     drops the mutations it covers and re-applies the rest on top) and the
+//     photos its mutations named that have not arrived.
+//
+// Being unassigned from a visit arrives as a "visit" remove (user-scoped),
+// never as deletions of the visit's records.
+func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*PullResponse, error) {
+	if !IsUUID(req.ClientID) {
+		return nil, schema.Errorf(schema.EINVALID, "client_id must be a UUID")
+	}
+	if req.Cursor < 0 {
+		return nil, schema.Errorf(schema.EINVALID, "cursor must not be negative")
+	}
+	if req.Pending != nil && *req.Pending < 0 {
+		return nil, schema.Errorf(schema.EINVALID, "pending must not be negative")
+	}
+	limit := req.Limit
+	if limit <= 0 {
+		limit = e.PullLimit
+	}
+	limit = min(limit, 10*e.PullLimit)
+	// Steps 1 and 2.
+	err := e.Store.Write(ctx, func(tx Tx) error {
+		c, err := ownClient(tx, u, req.ClientID)
+		if err != nil {
+			return err
+		}
+		at := e.now()
+		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
+			return err
+		}
+		if err := e.sweep(tx, at, u.ID); err != nil {
+			return err
+		}
+		return e.topUp(tx, at, u, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Step 3.
+	var resp *PullResponse
+	err = e.Store.Read(ctx, func(tx ReadTx) error {
+		c, err := ownClient(tx, u, req.ClientID)
+		if err != nil {
+			return err
+		}
+		head, err := tx.Head()
+		if err != nil {
+			return err
+		}
+		resp = &PullResponse{LastSeq: c.LastSeq}
+		scope := Scope{User: u, ClientID: c.ID}
+		if req.Cursor == 0 || req.Cursor > head { // 3a
+			resp.Changes, err = bootstrap(tx, scope)
+			resp.Cursor = head
+		} else { // 3b
+			var logged []LoggedChange
+			logged, err = tx.Changes(scope, req.Cursor, limit+1)
+			resp.Cursor = head
+			if len(logged) > limit {
+				logged, resp.HasMore = logged[:limit], true
+				resp.Cursor = logged[limit-1].Seq
+			}
+			resp.Changes = make([]ChangeEntry, len(logged))
+			for i, l := range logged {
+				resp.Changes[i] = l.ChangeEntry
+			}
+		}
+		if err != nil {
+			return err
+		}
+		// Step 4.
+		resp.MissingBlobs, err = tx.MissingBlobs(c.ID)
+		resp.MissingBlobs = nonNil(resp.MissingBlobs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// sweep voids every expired lease's unused numbers, whoever holds them
+// (R11): a phone that never comes back must not hold numbers forever.
+func (e *Engine) sweep(tx Tx, at, byUser string) error {
+	expired, err := tx.ExpiredLeases(at)
+	if err != nil {
+		return err
+	}
+	for _, n := range expired {
+		if err := e.void(tx, at, byUser, n, "lease expired"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// topUp keeps a mobile client's lease at LeaseSize numbers for the user's
+// department and the current year (R11), so that notices issued offline
+// take final numbers. Web clients are online when they issue and are
+// numbered on push; retired clients and users who issue no notices (the
+// 联席办, admins) get none.
+func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
+	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 || u.Dept == schema.OfficeDept ||
+		(u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
+		return nil
+	}
+	year := e.Now().In(e.Zone).Year()
+	held, err := tx.Leases(c.ID)
+	if err != nil {
+		return err
+	}
+	have := 0
+	for _, n := range held {
+		if n.Dept == u.Dept && n.Year == year {
+			have++
+		}
+	}
+	want := e.LeaseSize - have
+	if want <= 0 {
+		return nil
+	}
+	short, err := tx.DeptShort(u.Dept)
+	if err != nil {
+		return err
+	}
+	first, err := tx.TakeNumbers(u.Dept, year, want)
+	if err != nil {
+		return err
+	}
+	expires := FormatTime(e.Now().Add(e.LeaseTTL))
+	numbers := make([]int, 0, want)
+	for n := first; n < first+want; n++ {
+		if err := tx.PutNumber(&NoticeNumber{Dept: u.Dept, Year: year, Number: n, ClientID: c.ID, State: "leased",
+			LeasedAt: at, ExpiresAt: expires}); err != nil {
+			return err
+		}
+		if _, err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpPut, EntityID: LeaseID(u.Dept, year, n), ClientID: c.ID,
+			Data: Lease{Dept: u.Dept, Year: year, Number: n, Text: NumberText(short, year, n), ExpiresAt: expires}}); err != nil {
+			return err
+		}
+		numbers = append(numbers, n)
+	}
+	return tx.Audit(AuditEntry{At: at, UserID: u.ID, ClientID: c.ID, Channel: c.Channel(), Action: "notice_number.lease",
+		Kind: "notice_lease", EntityID: LeaseID(u.Dept, year, first),
+		After: map[string]any{"dept": u.Dept, "year": year, "numbers": numbers, "expires_at": expires}})
+}
+
+// bootstrap is the full current state of a scope as "put" changes (step 3a).
+func bootstrap(tx ReadTx, s Scope) ([]ChangeEntry, error) {
+	var out []ChangeEntry
+	add := func(kind, id string, data any) error {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		out = append(out, ChangeEntry{Kind: kind, Op: OpPut, ID: id, Data: b})
+		return nil
+	}
+	visits, err := tx.VisibleVisits(s)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range visits {
+		st, err := tx.VisitState(id)
+		if err != nil {
+			return nil, err
+		}
+		chs, err := StateChanges(id, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chs...)
+	}
+	leases, err := tx.Leases(s.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	shorts := map[string]string{}
+	for _, n := range leases {
+		short, ok := shorts[n.Dept]
+		if !ok {
+			if short, err = tx.DeptShort(n.Dept); err != nil {
+				return nil, err
+			}
+			shorts[n.Dept] = short
+		}
+		if err := add(ChangeLease, LeaseID(n.Dept, n.Year, n.Number),
+			Lease{Dept: n.Dept, Year: n.Year, Number: n.Number, Text: NumberText(short, n.Year, n.Number), ExpiresAt: n.ExpiresAt}); err != nil {
+			return nil, err
+		}
+	}
+	rejections, err := tx.Rejections(s.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rejections {
+		if err := add(ChangeRejection, r.MutationID, r); err != nil {
+			return nil, err
+		}
+	}
+	return nonNil(out), nil
+}
+
+// StateChanges turns one visit's state into the "put" changes that recreate
+// it on a phone, in an order that never names a record before its parent.
+// Bootstraps and the snapshot of a newly added team member both use it, so
+// the two cannot drift apart.
+func StateChanges(visitID string, st *VisitState) ([]ChangeEntry, error) {
+	var out []ChangeEntry
+	add := func(kind, id string, data any) error {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		out = append(out, ChangeEntry{Kind: kind, Op: OpPut, ID: id, Data: b})
+		return nil
+	}
+	visit := st.Visit
+	if len(visit) == 0 {
+		visit = json.RawMessage("{}")
+	}
+	out = append(out, ChangeEntry{Kind: ChangeVisit, Op: OpPut, ID: visitID, Data: visit})
+	for _, x := range st.Checkins {
+		if err := add(ChangeCheckin, x.ID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Results {
+		if err := add(ChangeItemResult, x.ItemID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Outcomes {
+		if err := add(ChangeOutcome, OutcomeID(x.VisitID, x.Dept), x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Signatures {
+		if err := add(ChangeSignature, x.ID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Notices {
+		if err := add(ChangeNotice, x.ID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Followups {
+		if err := add(ChangeFollowup, x.ID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Conflicts {
+		if err := add(ChangeConflict, x.ID, x); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range st.Blobs {
+		if err := add(ChangeBlob, x.SHA256, x); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,829 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"zsc/schema"
+)
+
+// Push applies a client's batch of mutations (DESIGN §5 step 3), after
+// Replicache's push.ts:
+//
+//  1. Check the client: registered, and the caller's own (§5 step 1).
+//  2. Open one write transaction for the whole push; note last_seen and the
+//     pending count the client reports (§5 step 8).
+//  3. For each mutation, in order:
+//     a. seq at or below the client's last_seq: skip it and answer again with
+//     the fate stored the first time, replayed: true;
+//     b. seq above last_seq+1: a gap; roll everything back and answer 409
+//     sequence_gap with expected_seq in the details;
+//     c. otherwise apply it inside a savepoint: it is applied, recorded as a
+//     conflict (§5 step 5), or rejected with a reason (unknown name, a
+//     schema version not spoken here, invalid args, out of scope, a state
+//     that does not allow it). A rejection undoes whatever the mutation
+//     wrote, is stored with its reason and still advances last_seq, so one
+//     bad mutation never blocks the queue.
+//     Every fate lands in the mutation log and the audit log (R15).
+//  4. Store the new last_seq, commit, and only then answer.
+//
+// Uniqueness (one fate per client and seq, one mutation per id, one record
+// per phone-made id) is enforced by the database's UNIQUE constraints.
+//
+// A push whose schema_version is not SchemaVersion is not refused whole:
+// each new mutation is rejected with a reason naming the version and kept
+// with its args in the mutation log, so the outbox drains and the app can
+// update (§5 step 7 offers an update only on an empty outbox); the office
+// can recover the work from the log.
+func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*PushResponse, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	var resp *PushResponse
+	err := e.Store.Write(ctx, func(tx Tx) error {
+		// Step 1 and 2.
+		c, err := ownClient(tx, u, req.ClientID)
+		if err != nil {
+			return err
+		}
+		at := e.now()
+		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
+			return err
+		}
+		p := &pusher{e: e, tx: tx, u: u, c: c, at: at}
+		resp = &PushResponse{LastSeq: c.LastSeq, Results: make([]Result, 0, len(req.Mutations))}
+		// Step 3.
+		for _, m := range req.Mutations {
+			switch {
+			case m.Seq <= resp.LastSeq: // 3a
+				r, err := tx.MutationFate(c.ID, m.Seq)
+				if err != nil {
+					return err
+				}
+				if r == nil {
+					return fmt.Errorf("client %s: no stored fate for seq %d at or below last_seq %d", c.ID, m.Seq, resp.LastSeq)
+				}
+				r.Replayed = true
+				resp.Results = append(resp.Results, *r)
+			case m.Seq > resp.LastSeq+1: // 3b
+				return &schema.Error{Code: schema.EGAP,
+					Message: fmt.Sprintf("mutation seq %d pushed, but the server expects %d next: push again from %d", m.Seq, resp.LastSeq+1, resp.LastSeq+1),
+					Details: map[string]int64{"expected_seq": resp.LastSeq + 1}}
+			default: // 3c
+				r, err := p.one(m, req.SchemaVersion)
+				if err != nil {
+					return err
+				}
+				resp.Results = append(resp.Results, r)
+				resp.LastSeq = m.Seq
+			}
+		}
+		// Step 4.
+		if resp.LastSeq != c.LastSeq {
+			return tx.SetLastSeq(c.ID, resp.LastSeq)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// pusher carries what every mutation of one push shares.
+type pusher struct {
+	e  *Engine
+	tx Tx
+	u  *schema.User
+	c  *Client
+	at string // the server's receive time of this push
+}
+
+// fate is what applying one mutation decided.
+type fate struct {
+	status string
+	reason string
+}
+
+var applied = fate{status: StatusApplied}
+
+// reject is a rejection with a reason the client sees.
+func reject(format string, args ...any) fate {
+	return fate{status: StatusRejected, reason: fmt.Sprintf(format, args...)}
+}
+
+// scopePrefix starts the reason of every rejection for scope, so that the
+// audit log and the phone both say plainly that the caller overstepped.
+const scopePrefix = "out of scope: "
+
+// one applies mutation m (§5 step 3c) inside a savepoint.
+func (p *pusher) one(m Mutation, schemaVersion int) (Result, error) {
+	tx := p.tx
+	if err := tx.Savepoint(); err != nil {
+		return Result{}, err
+	}
+	var args Args
+	var visitID string
+	f, err := func() (fate, error) {
+		if schemaVersion != SchemaVersion {
+			return reject("schema_version %d is not spoken by this server (it speaks %d): update the app; the mutation is kept in the server's log", schemaVersion, SchemaVersion), nil
+		}
+		a, err := DecodeArgs(m.Name, m.Args)
+		if err != nil {
+			return reject("%s", schema.ErrorMessage(err)), nil
+		}
+		args, visitID = a, a.Visit()
+		if _, err := time.Parse(time.RFC3339, m.At); err != nil {
+			return reject("at must be an RFC 3339 time"), nil
+		}
+		return p.apply(m, a)
+	}()
+	if err != nil {
+		return Result{}, err
+	}
+	rec := &MutationRecord{ID: m.ID, ClientID: p.c.ID, Seq: m.Seq, Name: clip(m.Name, 64), Args: m.Args,
+		ClientAt: clip(m.At, 64), ReceivedAt: p.at, VisitID: visitID, UserID: p.u.ID, Channel: p.c.Channel()}
+	if len(rec.Args) == 0 {
+		rec.Args = json.RawMessage("null")
+	}
+	if f.status != StatusRejected {
+		rec.Status = f.status
+		err := tx.RecordMutation(rec)
+		if errors.Is(err, ErrDuplicate) {
+			// The id was used by another mutation: undo this one and keep it
+			// as a rejection under a server-made id.
+			f = reject("mutation id %s was already used by another mutation", m.ID)
+		} else if err != nil {
+			return Result{}, err
+		}
+	}
+	if f.status == StatusRejected {
+		if err := tx.RollbackToSavepoint(); err != nil {
+			return Result{}, err
+		}
+		rec.Status, rec.Reason = StatusRejected, f.reason
+		err := tx.RecordMutation(rec)
+		if errors.Is(err, ErrDuplicate) {
+			rec.ID = p.e.NewID()
+			rec.Reason = fmt.Sprintf("%s (mutation id %s was already used; kept as %s)", f.reason, m.ID, rec.ID)
+			f.reason = rec.Reason
+			err = tx.RecordMutation(rec)
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		if err := p.rejected(rec, args); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := tx.ReleaseSavepoint(); err != nil {
+		return Result{}, err
+	}
+	return Result{Seq: m.Seq, Status: f.status, Reason: f.reason}, nil
+}
+
+// rejected audits a rejection and tells the client why, through a
+// client-scoped "rejection" change its next pull carries.
+func (p *pusher) rejected(rec *MutationRecord, args Args) error {
+	action := rec.Name
+	if !slices.Contains(MutationNames, action) {
+		action = "mutation.unknown"
+	}
+	if err := p.tx.Audit(AuditEntry{At: p.at, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(),
+		Action: action, Kind: "mutation", EntityID: rec.ID, ParentKind: parentKind(rec.VisitID), ParentID: rec.VisitID,
+		After: rec.Args, Reason: "rejected: " + rec.Reason}); err != nil {
+		return err
+	}
+	_, err := p.tx.AppendChange(Change{Kind: ChangeRejection, Op: OpPut, EntityID: rec.ID, ClientID: p.c.ID,
+		Data: Rejection{MutationID: rec.ID, Seq: rec.Seq, Name: rec.Name, Reason: rec.Reason, At: rec.ReceivedAt}})
+	return err
+}
+
+func parentKind(visitID string) string {
+	if visitID == "" {
+		return ""
+	}
+	return "visit"
+}
+
+// apply decides and writes one decoded mutation.
+func (p *pusher) apply(m Mutation, a Args) (fate, error) {
+	v, err := p.tx.Visit(a.Visit())
+	if err != nil {
+		return fate{}, err
+	}
+	if v == nil {
+		return reject("visit %s does not exist", clipID(a.Visit())), nil
+	}
+	if !CanSee(p.u, v) {
+		return reject("%svisit %s is not one of yours", scopePrefix, v.ID), nil
+	}
+	if v.Status == "replaced" {
+		return reject("visit %s was replaced by a re-draw", v.ID), nil
+	}
+	clientAt := FormatTime(mustTime(m.At))
+	switch a := a.(type) {
+	case *CheckinArgs:
+		return p.checkin(m, v, a, clientAt)
+	case *ItemSetArgs:
+		return p.itemSet(m, v, a, clientAt)
+	case *OutcomeSetArgs:
+		return p.outcomeSet(m, v, a, clientAt)
+	case *SignatureAddArgs:
+		return p.signature(m, v, a, clientAt)
+	case *NoticeIssueArgs:
+		return p.noticeIssue(m, v, a, clientAt)
+	case *NoticeServeArgs:
+		return p.noticeServe(m, v, a, clientAt)
+	case *FollowupRecordArgs:
+		return p.followup(m, v, a, clientAt)
+	case *VisitCompleteArgs:
+		return p.complete(m, v)
+	case *ConflictSettleArgs:
+		return p.settle(m, v, a)
+	}
+	return reject("unknown mutation name %q", m.Name), nil
+}
+
+func mustTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339, s)
+	return t
+}
+
+// forDept checks that the caller acts for dept: inspectors and leads for
+// their own department only (谁检查、谁录入), the 联席办 and admins for all.
+func (p *pusher) forDept(dept string) (fate, bool) {
+	if p.u.CoversDept(dept) {
+		return fate{}, true
+	}
+	return reject("%syou record results for %s, not for %s", scopePrefix, p.u.Dept, dept), false
+}
+
+func (p *pusher) open(v *Visit) (fate, bool) {
+	if v.Status != "open" {
+		return reject("visit %s is already complete; changes after completion go through the lead", v.ID), false
+	}
+	return fate{}, true
+}
+
+// audit writes an applied mutation's audit row.
+func (p *pusher) audit(m Mutation, kind, id, visitID string, before, after any, reason string) error {
+	return p.tx.Audit(AuditEntry{At: p.at, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), Action: m.Name,
+		Kind: kind, EntityID: id, ParentKind: parentKind(visitID), ParentID: visitID, Before: before, After: after, Reason: reason})
+}
+
+func (p *pusher) change(kind, id, visitID string, data any) error {
+	_, err := p.tx.AppendChange(Change{Kind: kind, Op: OpPut, EntityID: id, VisitID: visitID, Data: data})
+	return err
+}
+
+func (p *pusher) blobRefs(visitID string, hashes []string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	if err := p.tx.AddBlobRefs(visitID, p.c.ID, hashes); err != nil {
+		return err
+	}
+	// A photo that arrived before the mutation naming it: the visit hears of it now.
+	for _, h := range hashes {
+		b, err := p.tx.Blob(h)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			if err := p.change(ChangeBlob, h, visitID, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *pusher) checkin(m Mutation, v *Visit, a *CheckinArgs, clientAt string) (fate, error) {
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	c := &Checkin{ID: a.ID, VisitID: v.ID, UserID: p.u.ID, At: clientAt, Lat: a.Lat, Lng: a.Lng, Accuracy: a.Accuracy,
+		ClientID: p.c.ID, Channel: p.c.Channel()}
+	if err := p.tx.AddCheckin(c); errors.Is(err, ErrDuplicate) {
+		return reject("check-in %s is already recorded", a.ID), nil
+	} else if err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeCheckin, c.ID, v.ID, nil, c, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeCheckin, c.ID, v.ID, c)
+}
+
+// itemSet applies item.set with the conflict rule of §5 step 5: the phone's
+// value wins when it was based on the server's current version, or when the
+// current version is this client's own (a later edit of the same phone never
+// conflicts with its earlier one); an identical value is a no-op; otherwise
+// the server keeps its value and the phone's is stored as a conflict.
+func (p *pusher) itemSet(m Mutation, v *Visit, a *ItemSetArgs, clientAt string) (fate, error) {
+	it := v.Item(a.ItemID)
+	if it == nil {
+		return reject("item %s is not on the checklist of visit %s", clipID(a.ItemID), v.ID), nil
+	}
+	if f, ok := p.forDept(it.Dept); !ok {
+		return f, nil
+	}
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	cur, err := p.tx.ItemResult(it.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	want := a.ResultValue()
+	if err := p.blobRefs(v.ID, want.Photos); err != nil {
+		return fate{}, err
+	}
+	if cur != nil {
+		have := ResultValue{Value: cur.Value, Note: cur.Note, Photos: nonNil(cur.Photos)}
+		if reflect.DeepEqual(have, want) {
+			return applied, p.audit(m, ChangeItemResult, it.ID, v.ID, cur, cur, "same value as the server's: nothing changed")
+		}
+		if a.BaseVersion != cur.Version && cur.ClientID != p.c.ID {
+			return p.conflict(m, v, ChangeItemResult, it.ID, it.Dept, have, cur.UserID, cur.UpdatedAt, cur.Version, want, clientAt)
+		}
+	}
+	r := &ItemResult{ItemID: it.ID, VisitID: v.ID, Dept: it.Dept, Value: want.Value, Note: want.Note, Photos: want.Photos,
+		Version: 1, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+	if cur != nil {
+		r.Version = cur.Version + 1
+	}
+	return p.putResult(m, r, cur)
+}
+
+func (p *pusher) putResult(m Mutation, r, before *ItemResult) (fate, error) {
+	if err := p.tx.PutItemResult(r); err != nil {
+		return fate{}, err
+	}
+	var b any
+	if before != nil {
+		b = before
+	}
+	if err := p.audit(m, ChangeItemResult, r.ItemID, r.VisitID, b, r, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeItemResult, r.ItemID, r.VisitID, r)
+}
+
+func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt string) (fate, error) {
+	if !v.HasDept(a.Dept) {
+		return reject("department %s does not take part in visit %s", clipID(a.Dept), v.ID), nil
+	}
+	if f, ok := p.forDept(a.Dept); !ok {
+		return f, nil
+	}
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	cur, err := p.tx.Outcome(v.ID, a.Dept)
+	if err != nil {
+		return fate{}, err
+	}
+	want := a.OutcomeValue()
+	if cur != nil {
+		have := OutcomeValue{Categories: SortCategories(cur.Categories), Note: cur.Note}
+		if reflect.DeepEqual(have, want) {
+			return applied, p.audit(m, ChangeOutcome, OutcomeID(v.ID, a.Dept), v.ID, cur, cur, "same value as the server's: nothing changed")
+		}
+		if a.BaseVersion != cur.Version && cur.ClientID != p.c.ID {
+			return p.conflict(m, v, ChangeOutcome, a.Dept, a.Dept, have, cur.UserID, cur.UpdatedAt, cur.Version, want, clientAt)
+		}
+	}
+	o := &Outcome{VisitID: v.ID, Dept: a.Dept, Categories: want.Categories, Note: want.Note, Version: 1,
+		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+	if cur != nil {
+		o.Version = cur.Version + 1
+	}
+	return p.putOutcome(m, o, cur)
+}
+
+func (p *pusher) putOutcome(m Mutation, o, before *Outcome) (fate, error) {
+	if err := p.tx.PutOutcome(o); err != nil {
+		return fate{}, err
+	}
+	var b any
+	if before != nil {
+		b = before
+	}
+	id := OutcomeID(o.VisitID, o.Dept)
+	if err := p.audit(m, ChangeOutcome, id, o.VisitID, b, o, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeOutcome, id, o.VisitID, o)
+}
+
+// conflict stores the phone's losing value for the lead (§5 step 5) and
+// shows it to the visit's team and leads through a visit-scoped change.
+func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have any, serverUser, serverAt string,
+	serverVersion int64, want any, clientAt string) (fate, error) {
+	hv, err := json.Marshal(have)
+	if err != nil {
+		return fate{}, err
+	}
+	wv, err := json.Marshal(want)
+	if err != nil {
+		return fate{}, err
+	}
+	c := &Conflict{ID: p.e.NewID(), VisitID: v.ID, Kind: kind, Target: target, Dept: dept,
+		ServerValue: hv, ServerUser: serverUser, ServerAt: serverAt, ServerVersion: serverVersion,
+		ClientValue: wv, ClientUser: p.u.ID, ClientAt: clientAt, MutationID: m.ID, Status: "open"}
+	if err := p.tx.AddConflict(c); err != nil {
+		return fate{}, err
+	}
+	stored, err := p.tx.Conflict(c.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeConflict, c.ID, v.ID, nil, stored, "the server's value was kept"); err != nil {
+		return fate{}, err
+	}
+	if err := p.change(ChangeConflict, c.ID, v.ID, stored); err != nil {
+		return fate{}, err
+	}
+	return fate{status: StatusConflict, reason: "the server has a newer value from another device; yours is kept for the lead to settle"}, nil
+}
+
+func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt string) (fate, error) {
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	s := &Signature{ID: a.ID, VisitID: v.ID, Kind: a.Kind, Signer: a.Signer, Photo: a.Photo, Witness: a.Witness, Note: a.Note,
+		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), At: clientAt}
+	if s.Kind == "inspector" && s.Signer == "" {
+		s.Signer = p.u.Name
+	}
+	if err := p.tx.AddSignature(s); errors.Is(err, ErrDuplicate) {
+		return reject("signature %s is already recorded", a.ID), nil
+	} else if err != nil {
+		return fate{}, err
+	}
+	if err := p.blobRefs(v.ID, a.Photos()); err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeSignature, s.ID, v.ID, nil, s, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeSignature, s.ID, v.ID, s)
+}
+
+// noticeIssue issues a correction notice (R11). A leased number must be
+// leased to this very client for that department and year and unused; it
+// becomes used. A number this client held that was voided meanwhile (lease
+// expired, client retired) cannot be used again: the notice gets the next
+// final number and keeps the voided one as its provisional text. A notice
+// without a number keeps the phone's provisional text and gets the next
+// final number now, on sync; both are kept and both are shown.
+func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt string) (fate, error) {
+	if !v.HasDept(a.Dept) {
+		return reject("department %s does not take part in visit %s", clipID(a.Dept), v.ID), nil
+	}
+	if f, ok := p.forDept(a.Dept); !ok {
+		return f, nil
+	}
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	for _, id := range a.Items {
+		it := v.Item(id)
+		if it == nil || it.Dept != a.Dept {
+			return reject("item %s is not one of %s's items on visit %s", clipID(id), a.Dept, v.ID), nil
+		}
+	}
+	short, err := p.tx.DeptShort(a.Dept)
+	if err != nil {
+		return fate{}, err
+	}
+	n := &Notice{ID: a.ID, VisitID: v.ID, Dept: a.Dept, Year: a.Year, Provisional: a.Provisional, Items: a.Items,
+		Problems: a.Problems, LegalBasis: a.LegalBasis, Deadline: a.Deadline, IssuedAt: clientAt,
+		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), Status: "issued"}
+	reason := ""
+	leased := false
+	if a.Number != nil {
+		nn, err := p.tx.NoticeNumber(a.Dept, a.Year, *a.Number)
+		if err != nil {
+			return fate{}, err
+		}
+		text := NumberText(short, a.Year, *a.Number)
+		switch {
+		case nn == nil || nn.ClientID != p.c.ID:
+			return reject("number %s was not leased to this device", text), nil
+		case nn.State == "used":
+			return reject("number %s is already used by another notice", text), nil
+		case nn.State == "voided":
+			n.Provisional = text
+			reason = fmt.Sprintf("leased number %s had been voided (%s): renumbered", text, nn.Reason)
+		default:
+			leased = true
+			num := *a.Number
+			n.Number, n.NumberText = &num, text
+		}
+	}
+	if n.Number == nil {
+		num, err := p.tx.TakeNumbers(a.Dept, a.Year, 1)
+		if err != nil {
+			return fate{}, err
+		}
+		n.Number, n.NumberText = &num, NumberText(short, a.Year, num)
+		if err := p.tx.PutNumber(&NoticeNumber{Dept: a.Dept, Year: a.Year, Number: num, ClientID: p.c.ID, State: "used",
+			NoticeID: n.ID, LeasedAt: p.at, ExpiresAt: p.at}); err != nil {
+			return fate{}, err
+		}
+	}
+	if err := p.tx.AddNotice(n); errors.Is(err, ErrDuplicate) {
+		return reject("notice %s is already recorded", a.ID), nil
+	} else if err != nil {
+		return fate{}, err
+	}
+	if leased {
+		if err := p.tx.UseNumber(a.Dept, a.Year, *n.Number, n.ID); err != nil {
+			return fate{}, err
+		}
+		if _, err := p.tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: LeaseID(a.Dept, a.Year, *n.Number),
+			ClientID: p.c.ID, Data: map[string]any{"reason": "used", "notice_id": n.ID}}); err != nil {
+			return fate{}, err
+		}
+	}
+	if err := p.audit(m, ChangeNotice, n.ID, v.ID, nil, n, reason); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeNotice, n.ID, v.ID, n)
+}
+
+// notice loads the notice a serve or follow-up names and checks its visit
+// and department.
+func (p *pusher) notice(v *Visit, id string) (*Notice, fate, bool, error) {
+	n, err := p.tx.Notice(id)
+	if err != nil {
+		return nil, fate{}, false, err
+	}
+	if n == nil || n.VisitID != v.ID {
+		return nil, reject("notice %s is not a notice of visit %s", id, v.ID), false, nil
+	}
+	if f, ok := p.forDept(n.Dept); !ok {
+		return nil, f, false, nil
+	}
+	return n, fate{}, true, nil
+}
+
+func (p *pusher) noticeServe(m Mutation, v *Visit, a *NoticeServeArgs, clientAt string) (fate, error) {
+	n, f, ok, err := p.notice(v, a.NoticeID)
+	if err != nil || !ok {
+		return f, err
+	}
+	if n.Status != "issued" {
+		return applied, p.audit(m, ChangeNotice, n.ID, v.ID, n, n, "already served: nothing changed")
+	}
+	before := *n
+	n.ServedAt, n.ServedTo, n.ServedSig, n.Status = &clientAt, a.ServedTo, a.Signature, "served"
+	if err := p.tx.UpdateNotice(n); err != nil {
+		return fate{}, err
+	}
+	if err := p.blobRefs(v.ID, a.Photos()); err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeNotice, n.ID, v.ID, before, n, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeNotice, n.ID, v.ID, n)
+}
+
+// followup records the 复查 of a notice (R12): corrected makes the
+// department's outcome 发现问题经责令已改正 (in place of 发现问题待后续处理);
+// not corrected records 立案 or 移送.
+func (p *pusher) followup(m Mutation, v *Visit, a *FollowupRecordArgs, clientAt string) (fate, error) {
+	n, f, ok, err := p.notice(v, a.NoticeID)
+	if err != nil || !ok {
+		return f, err
+	}
+	if n.Status == "corrected" || n.Status == "not_corrected" {
+		return reject("notice %s already has its follow-up", n.NumberText), nil
+	}
+	fu := &Followup{ID: a.ID, NoticeID: n.ID, VisitID: v.ID, Corrected: a.Corrected, Action: a.Action, Penalty: a.Penalty,
+		Note: a.Note, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), At: clientAt}
+	if err := p.tx.AddFollowup(fu); errors.Is(err, ErrDuplicate) {
+		return reject("follow-up %s is already recorded", a.ID), nil
+	} else if err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeFollowup, fu.ID, v.ID, nil, fu, ""); err != nil {
+		return fate{}, err
+	}
+	if err := p.change(ChangeFollowup, fu.ID, v.ID, fu); err != nil {
+		return fate{}, err
+	}
+	before := *n
+	n.Status = "not_corrected"
+	if a.Corrected {
+		n.Status = "corrected"
+	}
+	if err := p.tx.UpdateNotice(n); err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeNotice, n.ID, v.ID, before, n, ""); err != nil {
+		return fate{}, err
+	}
+	if err := p.change(ChangeNotice, n.ID, v.ID, n); err != nil {
+		return fate{}, err
+	}
+	if !a.Corrected {
+		return applied, nil
+	}
+	cur, err := p.tx.Outcome(v.ID, n.Dept)
+	if err != nil {
+		return fate{}, err
+	}
+	o := &Outcome{VisitID: v.ID, Dept: n.Dept, Categories: []string{Corrected}, Version: 1,
+		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+	if cur != nil {
+		cats := []string{Corrected}
+		for _, c := range cur.Categories {
+			if c != NoProblem && c != Pending && c != Corrected {
+				cats = append(cats, c)
+			}
+		}
+		o.Categories, o.Note, o.Version = SortCategories(cats), cur.Note, cur.Version+1
+		if reflect.DeepEqual(o.Categories, SortCategories(cur.Categories)) {
+			return applied, nil
+		}
+	}
+	return p.putOutcome(m, o, cur)
+}
+
+// complete completes a visit when every participating department has
+// answered every one of its items and recorded its outcome, and every photo
+// named by the visit's results, signatures and notices has arrived.
+func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
+	if v.Status == "complete" {
+		return applied, p.audit(m, ChangeVisit, v.ID, v.ID, nil, nil, "already complete: nothing changed")
+	}
+	st, err := p.tx.VisitRecords(v.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	missing, err := p.missing(v, st)
+	if err != nil {
+		return fate{}, err
+	}
+	if len(missing) > 0 {
+		return reject("visit %s cannot be completed yet: %s", v.ID, strings.Join(missing, "; ")), nil
+	}
+	if err := p.tx.CompleteVisit(v.ID, p.at); err != nil {
+		return fate{}, err
+	}
+	data, err := p.tx.VisitData(v.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeVisit, v.ID, v.ID, map[string]string{"status": v.Status},
+		map[string]string{"status": "complete", "completed_at": p.at}, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeVisit, v.ID, v.ID, data)
+}
+
+// missing lists, in the departments' order, what keeps a visit from completion.
+func (p *pusher) missing(v *Visit, st *VisitState) ([]string, error) {
+	answered := map[string]bool{}
+	var photos []string
+	for _, r := range st.Results {
+		answered[r.ItemID] = true
+		photos = append(photos, r.Photos...)
+	}
+	outcome := map[string]bool{}
+	for _, o := range st.Outcomes {
+		outcome[o.Dept] = true
+	}
+	for _, s := range st.Signatures {
+		if s.Photo != "" {
+			photos = append(photos, s.Photo)
+		}
+	}
+	for _, n := range st.Notices {
+		if n.ServedSig != "" {
+			photos = append(photos, n.ServedSig)
+		}
+	}
+	var out []string
+	for _, d := range v.Depts {
+		open := 0
+		for _, it := range v.Items {
+			if it.Dept == d && !answered[it.ID] {
+				open++
+			}
+		}
+		if open > 0 {
+			out = append(out, fmt.Sprintf("%s has %d unanswered items", d, open))
+		}
+		if !outcome[d] {
+			out = append(out, fmt.Sprintf("%s has no outcome", d))
+		}
+	}
+	slices.Sort(photos)
+	photos = slices.Compact(photos)
+	absent := 0
+	for _, h := range photos {
+		b, err := p.tx.Blob(h)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			absent++
+		}
+	}
+	if absent > 0 {
+		out = append(out, fmt.Sprintf("%d photos have not arrived", absent))
+	}
+	return out, nil
+}
+
+// settle settles a conflict (leads only, for their department): the picked
+// value becomes the current one as a new version, an audited change; when it
+// already is the current value, only the conflict is marked settled.
+func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, error) {
+	if p.u.Role != schema.RoleLead && p.u.Role != schema.RoleAdmin {
+		return reject("%sonly a lead settles conflicts", scopePrefix), nil
+	}
+	c, err := p.tx.Conflict(a.ConflictID)
+	if err != nil {
+		return fate{}, err
+	}
+	if c == nil || c.VisitID != v.ID {
+		return reject("conflict %s is not a conflict of visit %s", clipID(a.ConflictID), v.ID), nil
+	}
+	if f, ok := p.forDept(c.Dept); !ok {
+		return f, nil
+	}
+	if c.Status == "settled" {
+		return applied, p.audit(m, ChangeConflict, c.ID, v.ID, c, c, "already settled: nothing changed")
+	}
+	picked := c.ServerValue
+	if a.Pick == "client" {
+		picked = c.ClientValue
+	}
+	if err := p.tx.SettleConflict(c.ID, picked, p.u.ID, p.at); err != nil {
+		return fate{}, err
+	}
+	settled, err := p.tx.Conflict(c.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeConflict, c.ID, v.ID, c, settled, "picked the "+a.Pick+" value"); err != nil {
+		return fate{}, err
+	}
+	if err := p.change(ChangeConflict, c.ID, v.ID, settled); err != nil {
+		return fate{}, err
+	}
+	switch c.Kind {
+	case ChangeItemResult:
+		var want ResultValue
+		if err := json.Unmarshal(picked, &want); err != nil {
+			return fate{}, err
+		}
+		want.Photos = nonNil(want.Photos)
+		cur, err := p.tx.ItemResult(c.Target)
+		if err != nil {
+			return fate{}, err
+		}
+		if cur != nil && reflect.DeepEqual(ResultValue{Value: cur.Value, Note: cur.Note, Photos: nonNil(cur.Photos)}, want) {
+			return applied, nil
+		}
+		r := &ItemResult{ItemID: c.Target, VisitID: v.ID, Dept: c.Dept, Value: want.Value, Note: want.Note, Photos: want.Photos,
+			Version: 1, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+		if cur != nil {
+			r.Version = cur.Version + 1
+		}
+		return p.putResult(m, r, cur)
+	case ChangeOutcome:
+		var want OutcomeValue
+		if err := json.Unmarshal(picked, &want); err != nil {
+			return fate{}, err
+		}
+		want.Categories = SortCategories(want.Categories)
+		cur, err := p.tx.Outcome(v.ID, c.Target)
+		if err != nil {
+			return fate{}, err
+		}
+		if cur != nil && reflect.DeepEqual(OutcomeValue{Categories: SortCategories(cur.Categories), Note: cur.Note}, want) {
+			return applied, nil
+		}
+		o := &Outcome{VisitID: v.ID, Dept: c.Target, Categories: want.Categories, Note: want.Note, Version: 1,
+			UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+		if cur != nil {
+			o.Version = cur.Version + 1
+		}
+		return p.putOutcome(m, o, cur)
+	}
+	return fate{}, fmt.Errorf("conflict %s of unknown kind %q", c.ID, c.Kind)
+}
