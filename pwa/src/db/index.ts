@@ -1,0 +1,116 @@
+// The one module that owns IndexedDB (STYLE.md 11): one Dexie class with
+// versioned stores. Everything else reads through the query functions of
+// ./queries (inside liveQuery) and writes through the functions of this
+// folder, each of which says what it does offline.
+//
+// Offline is the normal case: every write here is local only and completes
+// without a network. Nothing in this folder calls fetch.
+import Dexie, { type Table } from 'dexie'
+import type {
+  BlobRecord,
+  Checkin,
+  Conflict,
+  Department,
+  Followup,
+  ItemResult,
+  Lease,
+  Notice,
+  Outcome,
+  OutboxEntry,
+  Region,
+  Rejection,
+  Signature,
+  Synced,
+  Visit,
+} from './types'
+
+export * from './types'
+
+/** A key-value row of the meta store (client id, session, cursor, ...). */
+export interface MetaRow {
+  key: string
+  value: unknown
+}
+
+export type Row<T> = T & Synced<T>
+
+/** The stores whose rows come from the server and can be changed by pending mutations. */
+export const SYNCED_TABLES = [
+  'visits',
+  'checkins',
+  'results',
+  'outcomes',
+  'signatures',
+  'notices',
+  'followups',
+  'conflicts',
+  'leases',
+] as const
+export type SyncedTable = (typeof SYNCED_TABLES)[number]
+
+/** The record type of each synced store. */
+export interface SyncedRecords {
+  visits: Visit
+  checkins: Checkin
+  results: ItemResult
+  outcomes: Outcome
+  signatures: Signature
+  notices: Notice
+  followups: Followup
+  conflicts: Conflict
+  leases: Lease
+}
+
+/** ZscDB is the phone's database. Add a new version() for every schema change; never edit a landed one. */
+export class ZscDB extends Dexie {
+  meta!: Table<MetaRow, string>
+  visits!: Table<Row<Visit>, string>
+  checkins!: Table<Row<Checkin>, string>
+  results!: Table<Row<ItemResult>, string>
+  outcomes!: Table<Row<Outcome>, string>
+  signatures!: Table<Row<Signature>, string>
+  notices!: Table<Row<Notice>, string>
+  followups!: Table<Row<Followup>, string>
+  conflicts!: Table<Row<Conflict>, string>
+  leases!: Table<Row<Lease>, string>
+  rejections!: Table<Rejection, string>
+  departments!: Table<Department, string>
+  regions!: Table<Region, string>
+  outbox!: Table<OutboxEntry, number>
+  blobs!: Table<BlobRecord, string>
+
+  constructor(name = 'zsc') {
+    super(name)
+    // Version 1: the first schema. Only indexed fields are listed.
+    this.version(1).stores({
+      meta: '&key',
+      visits: '&id, scheduled_on, task_id, status, _dirty',
+      checkins: '&id, visit_id, _dirty',
+      results: '&item_id, visit_id, _dirty',
+      outcomes: '&id, visit_id, _dirty',
+      signatures: '&id, visit_id, _dirty',
+      notices: '&id, visit_id, deadline, status, _dirty',
+      followups: '&id, notice_id, visit_id, _dirty',
+      conflicts: '&id, visit_id, status, _dirty',
+      leases: '&id, [dept+year], _dirty',
+      rejections: '&mutation_id, seq',
+      departments: '&code',
+      regions: '&code',
+      outbox: '&seq, &id, state, visit_id',
+      blobs: '&sha256, uploaded, visit_id',
+    })
+  }
+}
+
+/** db is the app's single database instance. */
+export let db = new ZscDB()
+
+/** resetDatabaseForTests drops every store and opens an empty database (tests only). */
+export async function resetDatabaseForTests(): Promise<void> {
+  db.close()
+  await Dexie.delete('zsc')
+  db = new ZscDB()
+  await db.open()
+}
+
+export { liveQuery } from 'dexie'

@@ -1,0 +1,120 @@
+// Small key-value facts of this install: the client id, the session, the
+// pull cursor, the next outbox number, the sync state.
+import { db } from './index'
+import type { Session, SyncState } from './types'
+import { uuidv7 } from '../ids/uuid'
+
+export const META = {
+  clientId: 'client_id',
+  session: 'session',
+  cursor: 'cursor',
+  lastSeq: 'last_seq',
+  nextSeq: 'next_seq',
+  syncState: 'sync_state',
+  registeredFor: 'registered_for',
+  persist: 'persist',
+} as const
+
+/** getMeta reads one fact; undefined when never written. */
+export async function getMeta<T>(key: string): Promise<T | undefined> {
+  const row = await db.meta.get(key)
+  return row?.value as T | undefined
+}
+
+/** setMeta writes one fact. Offline: local only, always succeeds. */
+export async function setMeta(key: string, value: unknown): Promise<void> {
+  await db.meta.put({ key, value })
+}
+
+/**
+ * clientId returns this install's client UUID, making it on first use
+ * (DESIGN §5 step 1: one per install, shared by every tab). Offline: works;
+ * the server learns the id on the next registration.
+ */
+export async function clientId(): Promise<string> {
+  return db.transaction('rw', db.meta, async () => {
+    const have = await getMeta<string>(META.clientId)
+    if (have) return have
+    const id = uuidv7()
+    await setMeta(META.clientId, id)
+    return id
+  })
+}
+
+/** getSession returns the stored session, or undefined when signed out. */
+export async function getSession(): Promise<Session | undefined> {
+  return getMeta<Session>(META.session)
+}
+
+/**
+ * saveSession stores the tokens and the user, so that the app opens offline
+ * until the refresh token expires. Offline: never called (login and refresh
+ * need the server); the stored session keeps working.
+ */
+export async function saveSession(s: Session): Promise<void> {
+  await setMeta(META.session, s)
+}
+
+/**
+ * clearSession forgets the tokens (logout, or a refresh token the server
+ * refused). The records stay until clearUserData. Offline: local only.
+ */
+export async function clearSession(): Promise<void> {
+  await db.meta.delete(META.session)
+}
+
+/** syncState returns the shared sync state (every tab reads it through liveQuery). */
+export async function getSyncState(): Promise<SyncState> {
+  return (
+    (await getMeta<SyncState>(META.syncState)) ?? {
+      phase: 'idle',
+      last_ok_at: null,
+      last_error: '',
+      last_error_at: null,
+    }
+  )
+}
+
+/** setSyncState records the engine's progress. Offline: local only. */
+export async function setSyncState(patch: Partial<SyncState>): Promise<void> {
+  await db.transaction('rw', db.meta, async () => {
+    const cur = await getSyncState()
+    await setMeta(META.syncState, { ...cur, ...patch })
+  })
+}
+
+/**
+ * clearUserData deletes the signed-in user's records (visits, results,
+ * notices, photos, outbox) when they log out or another user signs in on this
+ * phone. The client id and the outbox counter stay: the server's sequence for
+ * this client goes on. Callers ask the user first when the outbox holds
+ * unsynced work (DESIGN §5 step 7).
+ */
+export async function clearUserData(): Promise<void> {
+  await db.transaction('rw', db.tables, async () => {
+    for (const t of db.tables) {
+      if (t.name === 'meta' || t.name === 'departments' || t.name === 'regions') continue
+      await t.clear()
+    }
+    await db.meta.bulkDelete([META.cursor, META.session, META.syncState, META.registeredFor])
+  })
+}
+
+/**
+ * rotateClientId gives this install a new client id, with its own sequence
+ * from 1 and a fresh pull: a client belongs to one user for life, so a
+ * different user signing in on this phone starts a new one (the server
+ * answers 409 for the old one). Offline: local only.
+ */
+export async function rotateClientId(): Promise<string> {
+  return db.transaction('rw', db.meta, db.outbox, async () => {
+    const id = uuidv7()
+    await setMeta(META.clientId, id)
+    await setMeta(META.nextSeq, 1)
+    await setMeta(META.lastSeq, 0)
+    await db.meta.bulkDelete([META.cursor, META.registeredFor])
+    // Answered history of the old client would collide with the new numbers.
+    await db.outbox.clear()
+    return id
+  })
+}

@@ -1,0 +1,186 @@
+// The outbox (DESIGN §5 step 2): every change made on this phone is a
+// mutation with a per-client number that rises by exactly one. A mutation is
+// written together with its local effect in one transaction, so the screens
+// and the outbox never disagree. A sent mutation is never edited: the only
+// fields that change after the first write are its state and bookkeeping
+// (state, reason, attempts, last_error, sent_at, settled_at).
+import { db, SYNCED_TABLES } from './index'
+import { META, getMeta, setMeta } from './meta'
+import { transactionRowStore, type RowStore } from './rows'
+import type { MutationName, OutboxEntry, OutboxState } from './types'
+import { uuidv7 } from '../ids/uuid'
+
+/** The states in which a mutation still waits for the server. */
+export const UNSENT_STATES: OutboxState[] = ['pending', 'sending']
+
+export interface NewMutation {
+  name: MutationName
+  /** The args, or a function that works them out from the rows inside the transaction (a notice's leased number). */
+  args: Record<string, unknown> | ((rows: RowStore) => Promise<Record<string, unknown>>)
+  at: string
+  visit_id: string
+  /** id of the mutation; made here when absent. */
+  id?: string
+}
+
+/**
+ * appendMutation gives the mutation the next number, stores it as pending and
+ * applies its local effect, all in one transaction. Offline: this is the
+ * whole write; the engine sends it whenever the network allows, and it stays
+ * visible as 待同步 until then.
+ */
+export async function appendMutation(
+  m: NewMutation,
+  apply: (rows: RowStore, entry: OutboxEntry) => Promise<void>,
+): Promise<OutboxEntry> {
+  return db.transaction('rw', [db.meta, db.outbox, ...SYNCED_TABLES.map((t) => db.table(t))], async () => {
+    const last = await db.outbox.orderBy('seq').last()
+    const counter = (await getMeta<number>(META.nextSeq)) ?? 1
+    // The counter survives a cleared outbox; the outbox's own maximum guards
+    // against a counter that fell behind.
+    const seq = Math.max(counter, (last?.seq ?? 0) + 1)
+    const rows = transactionRowStore()
+    const args = typeof m.args === 'function' ? await m.args(rows) : m.args
+    const entry: OutboxEntry = {
+      seq,
+      id: m.id ?? uuidv7(),
+      name: m.name,
+      at: m.at,
+      args: structuredClone(args),
+      state: 'pending',
+      reason: '',
+      attempts: 0,
+      last_error: '',
+      sent_at: null,
+      settled_at: null,
+      visit_id: m.visit_id,
+    }
+    await db.outbox.add(entry)
+    await setMeta(META.nextSeq, seq + 1)
+    await apply(rows, entry)
+    return entry
+  })
+}
+
+/** unsentMutations lists the mutations the server has not answered, in number order. */
+export async function unsentMutations(limit = Infinity): Promise<OutboxEntry[]> {
+  const all = await db.outbox.where('state').anyOf(UNSENT_STATES).sortBy('seq')
+  return all.slice(0, limit)
+}
+
+/** countUnsent counts pending and sending mutations (the 待同步 N 条 figure). */
+export async function countUnsent(): Promise<number> {
+  return db.outbox.where('state').anyOf(UNSENT_STATES).count()
+}
+
+/**
+ * markSending flags mutations as on their way and counts the attempt.
+ * Offline: not called (the engine only sends online).
+ */
+export async function markSending(seqs: number[], at: string): Promise<void> {
+  await db.transaction('rw', db.outbox, async () => {
+    for (const seq of seqs) {
+      await db.outbox.where('seq').equals(seq).modify((e) => {
+        e.state = 'sending'
+        e.attempts += 1
+        e.sent_at = at
+      })
+    }
+  })
+}
+
+/**
+ * markSendFailed puts mutations back to pending after a push that got no
+ * answer (network gone, server error). Offline: this is how work stays
+ * queued, with the error kept for the 我的 page, never shown as a toast.
+ */
+export async function markSendFailed(seqs: number[], error: string): Promise<void> {
+  await db.transaction('rw', db.outbox, async () => {
+    for (const seq of seqs) {
+      await db.outbox.where('seq').equals(seq).modify((e) => {
+        if (e.state === 'sending') e.state = 'pending'
+        e.last_error = error
+      })
+    }
+  })
+}
+
+export interface Fate {
+  seq: number
+  status: 'applied' | 'conflict' | 'rejected'
+  reason?: string
+}
+
+/**
+ * recordFates stores the server's answer for each mutation and the client's
+ * last applied number. Only state fields change: the mutation itself stays as
+ * it was sent.
+ */
+export async function recordFates(fates: Fate[], lastSeq: number, at: string): Promise<void> {
+  await db.transaction('rw', [db.outbox, db.meta], async () => {
+    for (const f of fates) {
+      await db.outbox.where('seq').equals(f.seq).modify((e) => {
+        e.state = f.status
+        e.reason = f.reason ?? ''
+        e.settled_at = at
+        e.last_error = ''
+      })
+    }
+    const known = (await getMeta<number>(META.lastSeq)) ?? 0
+    if (lastSeq > known) await setMeta(META.lastSeq, lastSeq)
+  })
+}
+
+/**
+ * realignSequence answers a 409 sequence_gap (DESIGN §5 step 3): the server
+ * expects `expected` next. Mutations the outbox still holds from that number
+ * on are sent again as they are. When the outbox no longer holds that number
+ * (its history was cleared on a logout), the unsent mutations, which the
+ * server has never accepted, take the numbers from `expected` on, in order:
+ * nothing the server recorded is renumbered. Returns how many were renumbered.
+ */
+export async function realignSequence(expected: number): Promise<number> {
+  return db.transaction('rw', [db.outbox, db.meta], async () => {
+    await setMeta(META.lastSeq, expected - 1)
+    const held = await db.outbox.get(expected)
+    if (held) {
+      // Resend everything from expected on, whatever state we thought it had.
+      await db.outbox.where('seq').aboveOrEqual(expected).modify((e) => {
+        e.state = 'pending'
+      })
+      return 0
+    }
+    const unsent = await db.outbox.where('state').anyOf(UNSENT_STATES).sortBy('seq')
+    const toMove = unsent.filter((e) => e.seq > expected)
+    if (toMove.length === 0) {
+      await setMeta(META.nextSeq, Math.max(expected, ((await db.outbox.orderBy('seq').last())?.seq ?? 0) + 1))
+      return 0
+    }
+    // Old rows at numbers >= expected that are not unsent (history from a
+    // previous sequence) would collide; the server never recorded them.
+    await db.outbox.where('seq').aboveOrEqual(expected).filter((e) => !UNSENT_STATES.includes(e.state)).delete()
+    await db.outbox.bulkDelete(toMove.map((e) => e.seq))
+    let n = expected
+    for (const e of toMove) await db.outbox.add({ ...e, seq: n++, state: 'pending' })
+    await setMeta(META.nextSeq, n)
+    return toMove.length
+  })
+}
+
+/**
+ * pruneSettled drops answered mutations older than keepDays, keeping the
+ * rejected ones (their reasons stay visible until the user dismisses them).
+ * Offline: local only.
+ */
+export async function pruneSettled(before: string): Promise<number> {
+  return db.outbox
+    .where('state')
+    .anyOf(['applied', 'conflict'])
+    .filter((e) => (e.settled_at ?? '') < before)
+    .delete()
+}
+
+/** dismissRejected removes one rejected mutation after the user read its reason. Offline: local only. */
+export async function dismissRejected(seq: number): Promise<void> {
+  await db.outbox.where('seq').equals(seq).and((e) => e.state === 'rejected').delete()
+}

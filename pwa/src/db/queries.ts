@@ -1,0 +1,101 @@
+// Reads for the screens. Call them inside liveQuery (src/composables/live.ts)
+// so the screens follow every write, from this tab or another one.
+import { db, type Row } from './index'
+import { META, getMeta, getSession, getSyncState } from './meta'
+import type { Conflict, Department, Lease, Notice, OutboxEntry, Visit } from './types'
+import { UNSENT_STATES } from './outbox'
+
+export { getSession, getSyncState }
+
+/** allVisits lists the visits this phone knows, by scheduled day. */
+export async function allVisits(): Promise<Row<Visit>[]> {
+  const list = await db.visits.orderBy('scheduled_on').toArray()
+  return list.filter((v) => v.status !== 'replaced')
+}
+
+export async function visitById(id: string) {
+  return db.visits.get(id)
+}
+
+/** visitRecords returns everything recorded on one visit. */
+export async function visitRecords(visitId: string) {
+  const [checkins, results, outcomes, signatures, notices, followups, conflicts, pending] = await Promise.all([
+    db.checkins.where('visit_id').equals(visitId).sortBy('at'),
+    db.results.where('visit_id').equals(visitId).toArray(),
+    db.outcomes.where('visit_id').equals(visitId).toArray(),
+    db.signatures.where('visit_id').equals(visitId).sortBy('at'),
+    db.notices.where('visit_id').equals(visitId).sortBy('issued_at'),
+    db.followups.where('visit_id').equals(visitId).toArray(),
+    db.conflicts.where('visit_id').equals(visitId).toArray(),
+    db.outbox.where('visit_id').equals(visitId).filter((e) => UNSENT_STATES.includes(e.state)).count(),
+  ])
+  return { checkins, results, outcomes, signatures, notices, followups, conflicts, pending }
+}
+
+export async function noticeById(id: string): Promise<Row<Notice> | undefined> {
+  return db.notices.get(id)
+}
+
+/** openNotices lists notices not yet followed up, by deadline. */
+export async function openNotices(): Promise<Row<Notice>[]> {
+  const list = await db.notices.orderBy('deadline').toArray()
+  return list.filter((n) => n.status === 'issued' || n.status === 'served')
+}
+
+export async function followupsOfNotice(noticeId: string) {
+  return db.followups.where('notice_id').equals(noticeId).toArray()
+}
+
+export async function conflictsByStatus(status?: Conflict['status']): Promise<Row<Conflict>[]> {
+  const list = status ? await db.conflicts.where('status').equals(status).toArray() : await db.conflicts.toArray()
+  return list.sort((a, b) => (a.client_at < b.client_at ? 1 : -1))
+}
+
+export async function leasesFor(dept: string, year: number): Promise<Row<Lease>[]> {
+  return db.leases.where('[dept+year]').equals([dept, year]).sortBy('number')
+}
+
+/** unsentCount is the number of mutations not yet answered by the server. */
+export async function unsentCount(): Promise<number> {
+  return db.outbox.where('state').anyOf(UNSENT_STATES).count()
+}
+
+/** unsentByVisit counts unanswered mutations per visit, for the task list badges. */
+export async function unsentByVisit(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  await db.outbox
+    .where('state')
+    .anyOf(UNSENT_STATES)
+    .each((e) => {
+      out[e.visit_id] = (out[e.visit_id] ?? 0) + 1
+    })
+  return out
+}
+
+/** outboxList lists the newest mutations first. */
+export async function outboxList(limit = 100): Promise<OutboxEntry[]> {
+  return db.outbox.orderBy('seq').reverse().limit(limit).toArray()
+}
+
+export async function blobBySha(sha: string) {
+  return db.blobs.get(sha)
+}
+
+export async function blobCounts() {
+  const [total, waiting] = await Promise.all([db.blobs.count(), db.blobs.where('uploaded').equals(0).count()])
+  return { total, waiting }
+}
+
+export async function departmentsByCode(): Promise<Record<string, Department>> {
+  const list = await db.departments.toArray()
+  return Object.fromEntries(list.map((d) => [d.code, d]))
+}
+
+export async function deviceFacts() {
+  return {
+    clientId: (await getMeta<string>(META.clientId)) ?? '',
+    persist: await getMeta<{ persisted: boolean; asked_at: string }>(META.persist),
+    lastSeq: (await getMeta<number>(META.lastSeq)) ?? 0,
+    cursor: (await getMeta<number>(META.cursor)) ?? 0,
+  }
+}

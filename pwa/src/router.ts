@@ -1,0 +1,76 @@
+// Routes, each lazy, each with a Chinese title. The office dashboard lives
+// under /office in its own chunk (ECharts never reaches the field bundle).
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { currentUser, loadSession } from './auth/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    title: string
+    public?: boolean
+    tab?: string
+    roles?: string[]
+  }
+}
+
+export function homeFor(role: string | undefined): string {
+  if (role === 'office') return '/office'
+  if (role === 'lead') return '/tasks'
+  return '/tasks'
+}
+
+const routes: RouteRecordRaw[] = [
+  // '/' only sends each role to its home (see the guard below).
+  { path: '/', component: () => import('./views/TasksView.vue'), meta: { title: '掌上查' } },
+  { path: '/login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
+  { path: '/public', component: () => import('./views/PublicResults.vue'), meta: { title: '抽查结果公示查询', public: true } },
+  { path: '/tasks', component: () => import('./views/TasksView.vue'), meta: { title: '我的任务', tab: 'tasks' } },
+  { path: '/visits/:id', component: () => import('./views/ChecklistView.vue'), meta: { title: '检查单' } },
+  { path: '/visits/:id/notice', component: () => import('./views/NoticeFormView.vue'), meta: { title: '责令改正通知书' } },
+  { path: '/notices/:id', component: () => import('./views/NoticeView.vue'), meta: { title: '责令改正通知书' } },
+  { path: '/notices/:id/followup', component: () => import('./views/FollowupView.vue'), meta: { title: '复查' } },
+  { path: '/me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
+  {
+    path: '/lead',
+    component: () => import('./views/lead/LeadTasksView.vue'),
+    meta: { title: '任务安排', tab: 'lead', roles: ['lead', 'admin'] },
+  },
+  {
+    path: '/lead/tasks/:id',
+    component: () => import('./views/lead/LeadVisitsView.vue'),
+    meta: { title: '检查户安排', tab: 'lead', roles: ['lead', 'admin'] },
+  },
+  {
+    path: '/lead/conflicts',
+    component: () => import('./views/lead/ConflictsView.vue'),
+    meta: { title: '冲突处理', tab: 'conflicts', roles: ['lead', 'admin'] },
+  },
+  {
+    path: '/office',
+    component: () => import('./views/office/OfficeHome.vue'),
+    meta: { title: '联席办工作台', tab: 'office', roles: ['office', 'admin'] },
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
+
+let loaded = false
+router.beforeEach(async (to) => {
+  if (!loaded) {
+    await loadSession()
+    loaded = true
+  }
+  const user = currentUser.value
+  if (!to.meta.public && !user) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  if ((to.path === '/login' || to.path === '/') && user) return homeFor(user.role)
+  if (to.meta.roles && user && !to.meta.roles.includes(user.role)) return homeFor(user.role)
+  return true
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title && to.meta.title !== '掌上查' ? `${to.meta.title} - 掌上查` : '掌上查'
+})
