@@ -3,62 +3,17 @@ package directory
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"zsc/schema"
 )
 
-// RowError is one problem in a directory file, located the way the office
-// sees it in a spreadsheet. It has the shape of planimport.RowError, so that
-// the HTTP layer answers both imports alike.
-type RowError struct {
-	Row     int    `json:"row"`              // 1-based CSV line, the header being line 1; 0 for the file as a whole
-	Column  string `json:"column,omitempty"` // the column's header name, e.g. "uscc"
-	Message string `json:"message"`
-}
+// RowError is one problem in a directory file (the header being row 1); the
+// type is shared with the plan importer so the HTTP layer answers both alike.
+type RowError = schema.RowError
 
-// Error formats the problem as "row 12, uscc: message".
-func (e RowError) Error() string {
-	switch {
-	case e.Row > 0 && e.Column != "":
-		return fmt.Sprintf("row %d, %s: %s", e.Row, e.Column, e.Message)
-	case e.Row > 0:
-		return fmt.Sprintf("row %d: %s", e.Row, e.Message)
-	case e.Column != "":
-		return fmt.Sprintf("%s: %s", e.Column, e.Message)
-	default:
-		return e.Message
-	}
-}
-
-// Errors is every problem found in one file, in row order. An import with
-// any of them writes nothing, so the office gets the whole list at once.
-type Errors []RowError
-
-// Error summarises the list; callers that show the problems to a user range
-// over the slice instead.
-func (es Errors) Error() string {
-	switch len(es) {
-	case 0:
-		return "no errors"
-	case 1:
-		return es[0].Error()
-	}
-	const shown = 5
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems in the directory file: ", len(es))
-	for i, e := range es {
-		if i == shown {
-			fmt.Fprintf(&b, "; and %d more", len(es)-shown)
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
+// Errors is every problem found in one file, in row order; an import with any
+// of them writes nothing.
+type Errors = schema.RowErrors
 
 // MaxErrors bounds the list. A wrong file (say, a million rows whose region
 // column is shifted) then gives a readable answer of MaxErrors entries and a

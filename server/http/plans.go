@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
-	"zsc/server/directory"
 	"zsc/server/planimport"
 )
 
@@ -69,13 +68,9 @@ func (s *Server) importPlans(c echo.Context) error {
 
 // tableError turns parser row errors into a 422 that lists every row.
 func tableError(name string, err error) error {
-	var rows planimport.Errors
+	var rows schema.RowErrors
 	if errors.As(err, &rows) {
 		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: name + ": " + rows.Error(), Details: rows}
-	}
-	var drows directory.Errors
-	if errors.As(err, &drows) {
-		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: name + ": " + drows.Error(), Details: drows}
 	}
 	var de *schema.Error
 	if errors.As(err, &de) {

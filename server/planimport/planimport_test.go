@@ -346,7 +346,7 @@ func TestRowErrorText(t *testing.T) {
 		{"a file error is the message", RowError{Message: "empty"}, "empty"},
 		{"one error in a list reads like the error", Errors{{Row: 1, Message: "x"}}, "row 1: x"},
 		{"a long list is cut short", Errors{{Message: "1"}, {Message: "2"}, {Message: "3"}, {Message: "4"}, {Message: "5"}, {Message: "6"}, {Message: "7"}},
-			"7 problems in the plan table: 1; 2; 3; 4; 5; and 2 more"},
+			"7 problems: 1; 2; 3; 4; 5; and 2 more"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.err.Error(); got != tc.want {
