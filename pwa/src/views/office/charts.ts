@@ -30,10 +30,10 @@ export function dispose(el: HTMLElement | null | undefined): void {
 /** rateChart is a bar or line chart of rates in percent against a goal line. */
 export function rateChart(kind: 'bar' | 'line', labels: string[], rates: (number | null)[], goal: number, name: string): ChartOption {
   return {
-    grid: { left: 48, right: 24, top: 32, bottom: 64 },
+    grid: { left: 48, right: 72, top: 32, bottom: 64, containLabel: true },
     tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${v}%`) },
     legend: { data: [name], top: 0 },
-    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, rotate: labels.length > 8 ? 35 : 0 } },
+    xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, rotate: labels.length > 4 ? 30 : 0 } },
     yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
     series: [
       {
