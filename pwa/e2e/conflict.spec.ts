@@ -1,0 +1,82 @@
+// A conflict: insp1 on two phones (two clients) changes the same item with no
+// signal to different values. The first sync wins; the second is a conflict
+// that the phone shows; lead sees it under 冲突 with both values and settles
+// it with one tap; both phones show the settled value after their next pull.
+import { answer, expect, item, openVisit, test, waitSynced, type Phone } from './fixtures'
+
+// One tap each (one item.set per phone). Today every further offline edit of
+// the same item (a note typed after the tap) is one more open conflict on the
+// server (sync/push.go conflict() adds a row per losing mutation).
+async function offlineAnswer(p: Phone, visitId: string, itemId: string, value: '符合' | '不符合') {
+  const { page } = p
+  await openVisit(page, visitId)
+  await p.context.setOffline(true)
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-state', 'offline')
+  await answer(page, itemId, value)
+  await expect(page.getByTestId('sync-status')).toHaveText(/^离线 · 待同步 \d+ 条$/)
+}
+
+test('two phones disagree offline; the lead settles with one tap and both phones follow', async ({ api, phone, shot }) => {
+  const me = await api.userId('insp1')
+  const visits = [...(await api.planVisits(66)), ...(await api.planVisits(7))]
+  const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))!
+  expect(visit, 'insp1 has an open visit').toBeTruthy()
+  const target = visit.items.filter((i) => i.dept === 'scjg').sort((a, b) => a.ord - b.ord)[0]
+
+  const a = await phone('insp1')
+  const b = await phone('insp1')
+  await offlineAnswer(a, visit.id, target.id, '符合')
+  await offlineAnswer(b, visit.id, target.id, '不符合')
+
+  // Phone A syncs first: its value is the server's.
+  await a.context.setOffline(false)
+  await a.page.getByTestId('sync-status').click()
+  await waitSynced(a.page)
+  let st = await api.state(visit.id, 'lead')
+  expect(st.results.find((r) => r.item_id === target.id)?.value).toBe('符合')
+
+  // Phone B syncs second: a conflict, shown on the item and in 我的.
+  await b.context.setOffline(false)
+  await b.page.getByTestId('sync-status').click()
+  await waitSynced(b.page)
+  await expect(b.page.getByTestId(`item-${target.id}-conflict`)).toBeVisible()
+  await expect(item(b.page, target.id)).toHaveAttribute('data-value', '符合')
+  st = await api.state(visit.id, 'lead')
+  expect(st.conflicts.filter((c) => c.target === target.id)).toHaveLength(1)
+  const conflict = st.conflicts.find((c) => c.target === target.id)
+  expect(conflict?.status).toBe('open')
+  await b.page.goto('/me')
+  await b.page.getByText('最近的记录').click()
+  await expect(b.page.locator('.ob-row').filter({ hasText: '检查事项' }).filter({ hasText: '有冲突' })).toHaveCount(1)
+
+  // The lead sees both values under 冲突 and takes phone B's with one tap.
+  const lead = await phone('lead')
+  await lead.page.locator('.van-tabbar-item', { hasText: '冲突' }).click()
+  await expect(lead.page).toHaveURL(/\/lead\/conflicts$/)
+  const card = lead.page.locator(`[data-testid="conflict-card"][data-conflict-id="${conflict!.id}"]`)
+  await expect(card).toBeVisible()
+  await expect(card).toContainText(target.name)
+  await expect(card.locator('.side').nth(0)).toContainText('符合')
+  await expect(card.locator('.side').nth(1)).toContainText('不符合')
+  await expect(card).toContainText('张检查')
+  await shot(lead.page, 'conflicts.png')
+  await lead.page.getByTestId(`conflict-settle-client-${conflict!.id}`).click()
+  await expect(card).toBeHidden()
+  await waitSynced(lead.page)
+  await expect(lead.page.locator('.van-cell', { hasText: target.name })).toContainText('裁定为 不符合')
+
+  st = await api.state(visit.id, 'lead')
+  expect(st.conflicts.find((c) => c.id === conflict!.id)?.status).toBe('settled')
+  const settled = st.results.find((r) => r.item_id === target.id)!
+  expect(settled.value).toBe('不符合')
+
+  // Both phones follow on their next pull.
+  for (const p of [a, b]) {
+    await openVisit(p.page, visit.id)
+    await p.page.getByTestId('sync-status').click()
+    await waitSynced(p.page)
+    await expect(item(p.page, target.id)).toHaveAttribute('data-value', '不符合')
+    await expect(p.page.getByTestId(`item-${target.id}-conflict`)).toHaveCount(0)
+  }
+  for (const p of [a, b, lead]) expect(p.errors).toEqual([])
+})

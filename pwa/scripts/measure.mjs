@@ -1,0 +1,452 @@
+// Measures the PWA on Debian's Chromium against the real server and prints
+// a Markdown table (run by hand, not part of `npm test`):
+//   a) JS+CSS of the first load: gzip of what dist/index.html loads
+//      (scripts/size.mjs) and the bytes really transferred from zsc;
+//   b) cold start: from navigation to the first visit-card of 我的任务 for
+//      a signed-in insp1 (session and visits in IndexedDB) with no HTTP cache
+//      and no service worker, on a throttled phone (1.6 Mbps down, 750 kbps
+//      up, 150 ms RTT, CPU ×4); the same with the service worker (warm);
+//   c) the sync of 200 mutations (20 of them with a new photo) queued offline
+//      through the UI, from reconnecting until the indicator reads 已同步,
+//      over loopback and over the throttled profile;
+//   d) Lighthouse 12 accessibility of 登录, 我的任务 and 检查单.
+//
+//   make build && cd pwa && node scripts/measure.mjs [--runs 3] [--url http://127.0.0.1:8080] [--skip b,c,d]
+//
+// Without --url it starts ../bin/zsc serve --demo --demo-entities 3000 on a
+// temporary database and a free port, and stops it at the end.
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { deflateSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const CHROME = process.env.CHROMIUM_PATH || process.env.CHROME_PATH || '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage']
+const PASSWORD = 'zsc-demo-2024'
+const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+  timezoneId: 'Asia/Shanghai',
+  serviceWorkers: 'allow',
+}
+// Regular 3G-ish phone link of the brief: 1.6 Mbps down, 750 kbps up, 150 ms RTT.
+const MOBILE_NET = { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 }
+const CPU_SLOWDOWN = 4
+
+const argv = process.argv.slice(2)
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : def
+}
+const RUNS = Number(opt('runs', 3))
+const SKIP = new Set(String(opt('skip', '')).split(',').filter(Boolean))
+const log = (...a) => console.error('·', ...a)
+
+// ---- the server -------------------------------------------------------------
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.on('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => res(port))
+    })
+  })
+}
+
+async function startServer() {
+  const bin = resolve(process.env.ZSC_BIN ?? join(root, '..', 'bin', 'zsc'))
+  if (!existsSync(bin)) throw new Error(`${bin} not found: run make build first`)
+  const dir = mkdtempSync(join(tmpdir(), 'zsc-measure-'))
+  const port = await freePort()
+  const proc = spawn(bin, ['serve', '--demo', '--demo-entities', '3000', '--db', join(dir, 'zsc.db'), '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  proc.stdout.on('data', (b) => (out += b))
+  proc.stderr.on('data', (b) => (out += b))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline && proc.exitCode === null) {
+    if (out.includes(`listening on http://127.0.0.1:${port}`)) {
+      const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
+      if (ok) break
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  if (proc.exitCode !== null || !out.includes('listening')) throw new Error(`zsc did not start:\n${out}`)
+  return {
+    url,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.once('exit', r))
+        proc.kill('SIGTERM')
+        await done
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const secs = (ms) => `${(ms / 1000).toFixed(2)} s`
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`
+
+async function signIn(page, user) {
+  await page.goto('/login')
+  await page.getByTestId('login-username').locator('input').fill(user)
+  await page.getByTestId('login-password').locator('input').fill(PASSWORD)
+  await page.getByTestId('login-submit').click()
+  await page.waitForURL(/\/tasks$/)
+  await waitSynced(page, 60_000)
+  await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 60_000 })
+}
+
+async function waitSynced(page, timeout) {
+  await page.waitForFunction(
+    () => {
+      const el = document.querySelector('[data-testid="sync-status"]')
+      return el?.getAttribute('data-state') === 'synced'
+    },
+    null,
+    { timeout, polling: 50 },
+  )
+}
+
+/** A camera-like PNG (smooth colours with grain), different for each seed. */
+function photoPng(seed, w = 1600, h = 1200) {
+  const crcTable = new Uint32Array(256).map((_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc32 = (buf) => {
+    let c = 0xffffffff
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8)
+    return (c ^ 0xffffffff) >>> 0
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4)
+    len.writeUInt32BE(data.length)
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(td))
+    return Buffer.concat([len, td, crc])
+  }
+  let x32 = seed * 2654435761 + 1
+  const rnd = () => {
+    x32 ^= x32 << 13
+    x32 ^= x32 >>> 17
+    x32 ^= x32 << 5
+    return (x32 >>> 0) / 4294967296
+  }
+  const raw = Buffer.alloc((w * 3 + 1) * h)
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1)
+    for (let x = 0; x < w; x++) {
+      const o = row + 1 + x * 3
+      const g = (rnd() - 0.5) * 24
+      raw[o] = Math.max(0, Math.min(255, (x * 255) / w + g))
+      raw[o + 1] = Math.max(0, Math.min(255, ((y * 255) / h + seed * 53) % 256 + g))
+      raw[o + 2] = Math.max(0, Math.min(255, 128 + 100 * Math.sin((x + y + seed * 40) / 90) + g))
+    }
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0)
+  ihdr.writeUInt32BE(h, 4)
+  ihdr[8] = 8
+  ihdr[9] = 2
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', Buffer.alloc(0))])
+}
+
+// ---- a) first-load weight ---------------------------------------------------
+function sizeReport() {
+  const out = execFileSync(process.execPath, [join(root, 'scripts', 'size.mjs')], { encoding: 'utf8' })
+  const m = /first load: (\d+) files, ([\d.]+) KB raw, ([\d.]+) KB gzip/.exec(out)
+  if (!m) throw new Error(`unexpected size.mjs output:\n${out}`)
+  return { files: Number(m[1]), raw: Number(m[2]), gzip: Number(m[3]) }
+}
+
+// ---- b) cold start ----------------------------------------------------------
+async function throttle(page, context) {
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.enable')
+  await cdp.send('Network.emulateNetworkConditions', MOBILE_NET)
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN })
+  return cdp
+}
+
+/** Records, in the page, when the first visit-card appears (ms since the navigation started). */
+function markFirstCard() {
+  const mark = () => {
+    if (window.__firstCard === undefined && document.querySelector('[data-testid="visit-card"]')) window.__firstCard = performance.now()
+  }
+  new MutationObserver(mark).observe(document, { childList: true, subtree: true })
+}
+
+async function coldStart(browser, base) {
+  const context = await browser.newContext({ ...PHONE, baseURL: base })
+  const setup = await context.newPage()
+  await signIn(setup, 'insp1')
+  // Cold: no service worker, no Cache Storage, no HTTP cache. IndexedDB (the session, the visits) stays.
+  await setup.evaluate(async () => {
+    for (const r of await navigator.serviceWorker.getRegistrations()) await r.unregister()
+    for (const k of await caches.keys()) await caches.delete(k)
+  })
+  await setup.close()
+  const page = await context.newPage()
+  await page.addInitScript(markFirstCard)
+  const cdp = await throttle(page, context)
+  await cdp.send('Network.clearBrowserCache')
+  const types = new Map()
+  let js = 0
+  let css = 0
+  let all = 0
+  cdp.on('Network.responseReceived', (e) => types.set(e.requestId, e.type))
+  cdp.on('Network.loadingFinished', (e) => {
+    all += e.encodedDataLength
+    if (types.get(e.requestId) === 'Script') js += e.encodedDataLength
+    if (types.get(e.requestId) === 'Stylesheet') css += e.encodedDataLength
+  })
+  await page.goto('/tasks', { waitUntil: 'commit' })
+  await page.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
+  const cold = await page.evaluate(() => window.__firstCard)
+  const transfer = { js, css, all }
+  // Warm: the service worker installed by that load answers from its precache.
+  await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 120_000 })
+  await page.close()
+  const again = await context.newPage()
+  await again.addInitScript(markFirstCard)
+  await throttle(again, context)
+  await again.goto('/tasks', { waitUntil: 'commit' })
+  await again.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
+  const warm = await again.evaluate(() => window.__firstCard)
+  await context.close()
+  return { cold, warm, transfer }
+}
+
+// ---- c) sync of 200 queued mutations with 20 photos --------------------------
+async function queuedSync(browser, base, profile) {
+  const context = await browser.newContext({ ...PHONE, baseURL: base })
+  const page = await context.newPage()
+  page.on('console', (m) => m.type() === 'error' && log('console:', m.text()))
+  page.on('pageerror', (e) => log('pageerror:', e.message))
+  await signIn(page, 'insp1')
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.enable')
+  const ids = await page.getByTestId('visit-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-visit-id')))
+  await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+  await page.waitForFunction(() => !navigator.onLine)
+
+  // Photos new to the server on every run (their sha256 differs).
+  const seedBase = Math.floor(Math.random() * 1e6) * 1000
+  const TOTAL = 200
+  const PHOTOS = 20
+  let made = 0
+  const tapped = new Map()
+  const photoEvery = Math.floor(TOTAL / PHOTOS)
+  // Round-robin over insp1's visits: open one, tap its 市市场监管局 items, go to the next.
+  for (let round = 0; made < TOTAL; round++) {
+    const id = ids[round % ids.length]
+    await page.goto(`/visits/${id}`)
+    const items = page.getByTestId('section-mine').getByTestId('checklist-item')
+    await items.first().waitFor()
+    const itemIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-item')))
+    for (const it of itemIds) {
+      for (let k = 0; k < 10 && made < TOTAL; k++) {
+        const row = page.locator(`[data-testid="checklist-item"][data-item="${it}"]`)
+        if (made % photoEvery === photoEvery - 1 && tapped.has(it)) {
+          const before = await row.locator('.thumb').count()
+          await page.getByTestId(`photo-input-${it}`).setInputFiles({ name: `p${made}.png`, mimeType: 'image/png', buffer: photoPng(seedBase + made + 1) })
+          await row.locator('.thumb').nth(before).waitFor().catch(async (err) => {
+            await page.screenshot({ path: '/tmp/measure-fail.png' })
+            log('toast:', await page.locator('.van-toast').allInnerTexts(), 'thumbs', await row.locator('.thumb').count(), 'made', made)
+            throw err
+          })
+        } else {
+          // The value to tap comes from what this run did, not from the screen (which may still be loading):
+          // first 不涉及 (never used otherwise, so it is a change), then 符合 and 不符合 in turn.
+          const prev = tapped.get(it)
+          const next = prev === undefined ? '不涉及' : prev === '符合' ? '不符合' : '符合'
+          tapped.set(it, next)
+          await page.getByTestId(`item-${it}-${{ 符合: 'pass', 不符合: 'fail', 不涉及: 'na' }[next]}`).click()
+          await page.waitForFunction(([sel, v]) => document.querySelector(sel)?.getAttribute('data-value') === v, [`[data-testid="checklist-item"][data-item="${it}"]`, next])
+        }
+        made++
+        // Every tap is one more mutation in the outbox.
+        await page
+          .waitForFunction((n) => document.querySelector('[data-testid="sync-status"]')?.textContent?.includes(`待同步 ${n} 条`), made, { timeout: 30_000 })
+          .catch(async (err) => {
+            log('after action', made, 'status', await page.getByTestId('sync-status').innerText(), 'item', it, 'k', k)
+            await page.screenshot({ path: '/tmp/measure-fail.png' })
+            throw err
+          })
+      }
+    }
+  }
+  await page
+    .waitForFunction((n) => document.querySelector('[data-testid="sync-status"]')?.textContent?.includes(`待同步 ${n} 条`), TOTAL)
+    .catch(async (err) => {
+      log('status:', await page.getByTestId('sync-status').innerText(), 'made', made)
+      log(
+        'outbox:',
+        await page.evaluate(async () => {
+          const out = {}
+          for (const { name } of await indexedDB.databases()) {
+            const db = await new Promise((res) => {
+              const r = indexedDB.open(name)
+              r.onsuccess = () => res(r.result)
+            })
+            if (!db.objectStoreNames.contains('outbox')) continue
+            const rows = await new Promise((res) => {
+              const q = db.transaction('outbox').objectStore('outbox').getAll()
+              q.onsuccess = () => res(q.result)
+            })
+            for (const r of rows) out[`${r.state}:${r.name}`] = (out[`${r.state}:${r.name}`] ?? 0) + 1
+            out.seqs = `${rows[0]?.seq}..${rows.at(-1)?.seq} (${rows.length})`
+            out.rejected = rows.filter((r) => r.state !== 'pending').map((r) => [r.seq, r.state, r.reason, r.last_error])
+          }
+          return JSON.stringify(out)
+        }),
+      )
+      await page.screenshot({ path: '/tmp/measure-fail.png' })
+      throw err
+    })
+  const photoBytes = await page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name)
+    let total = 0
+    let count = 0
+    for (const name of names) {
+      const db = await new Promise((res, rej) => {
+        const r = indexedDB.open(name)
+        r.onsuccess = () => res(r.result)
+        r.onerror = () => rej(r.error)
+      })
+      if (!db.objectStoreNames.contains('blobs')) continue
+      const rows = await new Promise((res) => {
+        const q = db.transaction('blobs').objectStore('blobs').getAll()
+        q.onsuccess = () => res(q.result)
+      })
+      for (const r of rows) if (!r.uploaded) (total += r.size), count++
+      db.close()
+    }
+    return { total, count }
+  })
+  if (profile === 'mobile') await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN })
+  const t0 = Date.now()
+  await cdp.send('Network.emulateNetworkConditions', profile === 'mobile' ? MOBILE_NET : { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 })
+  await waitSynced(page, 600_000)
+  const ms = Date.now() - t0
+  await context.close()
+  return { ms, photos: photoBytes, mutations: TOTAL }
+}
+
+// ---- d) Lighthouse accessibility ---------------------------------------------
+async function accessibility(base) {
+  const { default: lighthouse } = await import('lighthouse')
+  const chromeLauncher = await import('chrome-launcher')
+  const flags = {
+    output: 'json',
+    logLevel: 'error',
+    onlyCategories: ['accessibility'],
+    formFactor: 'mobile',
+    screenEmulation: { mobile: true, width: 390, height: 844, deviceScaleFactor: 2, disabled: false },
+    throttlingMethod: 'provided',
+  }
+  const audit = async (url, port, keepStorage) => {
+    const r = await lighthouse(url, { ...flags, port, disableStorageReset: keepStorage })
+    const lhr = r.lhr
+    const failed = Object.values(lhr.audits)
+      .filter((a) => a.score === 0 && lhr.categories.accessibility.auditRefs.some((ref) => ref.id === a.id && ref.weight > 0))
+      .map((a) => a.id)
+    for (const id of failed) {
+      for (const item of lhr.audits[id].details?.items ?? []) log(`${new URL(lhr.finalDisplayedUrl).pathname} ${id}: ${item.node?.snippet ?? ''} ${item.node?.explanation?.split('\n')[1] ?? ''}`)
+    }
+    return { score: Math.round(lhr.categories.accessibility.score * 100), failed, finalUrl: lhr.finalDisplayedUrl }
+  }
+  const out = {}
+  // 登录: a clean browser, as the CLI does it.
+  const chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: ARGS })
+  try {
+    out.login = await audit(`${base}/login`, chrome.port, false)
+  } finally {
+    await chrome.kill()
+  }
+  // 我的任务 and 检查单: signed in first, in the same profile; Lighthouse keeps the storage.
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'zsc-lh-'))
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROME, args: [...ARGS, `--remote-debugging-port=${port}`], ...PHONE, baseURL: base })
+  try {
+    const page = context.pages()[0] ?? (await context.newPage())
+    await signIn(page, 'insp1')
+    const visit = await page.getByTestId('visit-card').first().getAttribute('data-visit-id')
+    out.tasks = await audit(`${base}/tasks`, port, true)
+    out.checklist = await audit(`${base}/visits/${visit}`, port, true)
+  } finally {
+    await context.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return out
+}
+
+// ---- main -------------------------------------------------------------------
+const server = opt('url') ? { url: opt('url'), stop: async () => undefined } : await startServer()
+const rows = []
+try {
+  const size = sizeReport()
+  log(`size: ${size.gzip} KB gzip`)
+  const browser = await chromium.launch({ executablePath: CHROME, args: ARGS })
+  try {
+    if (!SKIP.has('b')) {
+      const runs = []
+      for (let i = 0; i < RUNS; i++) {
+        runs.push(await coldStart(browser, server.url))
+        log(`cold start run ${i + 1}: cold ${secs(runs.at(-1).cold)}, warm ${secs(runs.at(-1).warm)}`)
+      }
+      const t = runs[0].transfer
+      rows.push(['a) JS+CSS first load, gzip (dist, `scripts/size.mjs`)', `${size.gzip} KB (${size.files} files, ${size.raw} KB raw)`, 'budget 200 KB'])
+      rows.push(['a) JS+CSS transferred on a cold load (from zsc)', `${kb(t.js + t.css)} (JS ${kb(t.js)}, CSS ${kb(t.css)}); all requests ${kb(t.all)}`, 'incl. headers; CDP encodedDataLength'])
+      rows.push([`b) cold start to first visit-card, no cache, no SW (median of ${RUNS})`, secs(median(runs.map((r) => r.cold))), `runs: ${runs.map((r) => secs(r.cold)).join(', ')}`])
+      rows.push([`b) warm start to first visit-card, SW precache (median of ${RUNS})`, secs(median(runs.map((r) => r.warm))), `runs: ${runs.map((r) => secs(r.warm)).join(', ')}`])
+    } else {
+      rows.push(['a) JS+CSS first load, gzip (dist, `scripts/size.mjs`)', `${size.gzip} KB (${size.files} files, ${size.raw} KB raw)`, 'budget 200 KB'])
+    }
+    if (!SKIP.has('c')) {
+      for (const profile of ['loopback', 'mobile']) {
+        const r = await queuedSync(browser, server.url, profile)
+        log(`sync ${profile}: ${secs(r.ms)}`)
+        rows.push([
+          `c) sync of ${r.mutations} queued mutations with ${r.photos.count} photos, ${profile === 'mobile' ? 'throttled profile' : 'loopback, no throttling'}`,
+          secs(r.ms),
+          `photos ${kb(r.photos.total)} in all; from reconnect to 已同步`,
+        ])
+      }
+    }
+  } finally {
+    await browser.close()
+  }
+  if (!SKIP.has('d')) {
+    const a = await accessibility(server.url)
+    for (const [screen, r] of Object.entries(a)) {
+      const path = new URL(r.finalUrl).pathname.replace(/[0-9a-f-]{36}/, ':id')
+      rows.push([`d) Lighthouse accessibility, ${{ login: '登录', tasks: '我的任务', checklist: '检查单' }[screen]} (${path})`, String(r.score), r.failed.length ? `failing: ${r.failed.join(', ')}` : 'no failing audit'])
+    }
+  }
+} finally {
+  await server.stop()
+}
+
+const netNote = `throttled profile: ${(MOBILE_NET.downloadThroughput * 8) / 1024 / 1024} Mbps down, ${(MOBILE_NET.uploadThroughput * 8) / 1024} kbps up, ${MOBILE_NET.latency} ms RTT, CPU ×${CPU_SLOWDOWN}`
+console.log(`\n| what | figure | notes |\n|---|---|---|`)
+for (const r of rows) console.log(`| ${r.join(' | ')} |`)
+console.log(`\nChromium ${execFileSync(CHROME, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^Chromium /, '')}, ${netNote}; \`node scripts/measure.mjs\` (${new Date().toISOString().slice(0, 10)}).`)

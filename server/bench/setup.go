@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+
+	"zsc/schema"
+	"zsc/server/sqlite"
+	zsync "zsc/sync"
+)
+
+// itemRef is one checklist item of a visit.
+type itemRef struct{ visit, item string }
+
+// ingestUser is one of the push phase's inspectors: a user with fresh
+// (unanswered) visits, whose phone records their results.
+type ingestUser struct {
+	username string
+	items    []itemRef
+}
+
+// runData is what one run adds to its copy of the prepared database before
+// measuring: the push phase's inspectors and their unanswered visits, and
+// unanswered items for the raw-insert ceiling.
+type runData struct {
+	ingest  []*ingestUser
+	rawTrig []itemRef // for the raw ceiling in batches of 50
+	rawBig  []itemRef // for the raw ceiling in batches of 1000
+	rawBook []itemRef // for the raw bookkeeping rows
+	partner string    // a partner inspector (raw rows name them)
+	client  string    // a client of the partner's, for the raw mutation rows
+}
+
+// setupRun writes the run's users, visits and items (not measured).
+func setupRun(ctx context.Context, db *sqlite.DB, concurrency, rowsPerUser, rawRows int) (*runData, error) {
+	rd := &runData{}
+	var plan, office string
+	var partners []string
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRow(`SELECT id FROM plans ORDER BY id LIMIT 1`).Scan(&plan); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT id FROM users WHERE username = 'bench-office'`).Scan(&office); err != nil {
+			return err
+		}
+		rows, err := tx.Query(`SELECT id FROM users WHERE username LIKE 'hist%' ORDER BY username`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			partners = append(partners, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("not a prepared bench database: %w", err)
+	}
+	rd.partner = partners[0]
+	var hash string
+	if err := db.Reader().QueryRowContext(ctx, `SELECT password_hash FROM users WHERE username = 'bench-office'`).Scan(&hash); err != nil {
+		return nil, err
+	}
+	now := sqlite.FormatTime(time.Now())
+	today := time.Now().UTC().Format("2006-01-02")
+	run := time.Now().UnixNano() % 1_000_000_000
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
+			return err
+		}
+		w := newWriters(tx, false)
+		users := &batcher{tx: tx, head: `INSERT INTO users (id, username, name, password_hash, role, dept, region, cert_no, created_at)`, cols: 9}
+		task, draw := newID(), newID()
+		if err := w.task(task, draw, plan, int(run), office, now); err != nil {
+			return err
+		}
+		visitNo := 0
+		newVisit := func(team []string, n int) ([]itemRef, error) {
+			visitNo++
+			vid, eid := newID(), newID()
+			if err := w.entities.add(eid, fmt.Sprintf("R%09d-%06d", run, visitNo), fmt.Sprintf("压测新单位%06d", visitNo), benchRegion, "", "B", "存续", "", now); err != nil {
+				return nil, err
+			}
+			if err := w.visits.add(vid, task, draw, eid, "B", "B", today, "open", nil, now); err != nil {
+				return nil, err
+			}
+			for _, u := range team {
+				if err := w.members.add(vid, u, benchDept); err != nil {
+					return nil, err
+				}
+			}
+			var out []itemRef
+			for k := 1; k <= n; k++ {
+				iid := newID()
+				if err := w.items.add(iid, vid, benchDept, k, fmt.Sprintf("检查事项%02d", k), "一般检查"); err != nil {
+					return nil, err
+				}
+				out = append(out, itemRef{vid, iid})
+			}
+			return out, nil
+		}
+		for c := 0; c < concurrency; c++ {
+			u := &ingestUser{username: fmt.Sprintf("ingest%02d-%d", c+1, run)}
+			id := newID()
+			if err := users.add(id, u.username, "压测 "+u.username, hash, schema.RoleInspector, benchDept, benchRegion, "62-"+u.username, now); err != nil {
+				return err
+			}
+			for len(u.items) < rowsPerUser {
+				items, err := newVisit([]string{id, partners[c%len(partners)]}, min(itemsPerVisit, rowsPerUser-len(u.items)))
+				if err != nil {
+					return err
+				}
+				u.items = append(u.items, items...)
+			}
+			rd.ingest = append(rd.ingest, u)
+		}
+		rd.client = newID()
+		if _, err := tx.Exec(`INSERT INTO clients (id, user_id, kind, platform, installed, app_version, registered_at, last_seen)
+			VALUES (?, ?, 'mobile', 'bench raw', 1, '1.0.0', ?, ?)`, rd.client, partners[0], now, now); err != nil {
+			return err
+		}
+		for _, dst := range []*[]itemRef{&rd.rawTrig, &rd.rawBig, &rd.rawBook} {
+			for len(*dst) < rawRows {
+				items, err := newVisit(partners[:2], min(itemsPerVisit, rawRows-len(*dst)))
+				if err != nil {
+					return err
+				}
+				*dst = append(*dst, items...)
+			}
+		}
+		if err := users.flush(); err != nil {
+			return err
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		// The bare table of the raw ceiling: item_results' columns and key,
+		// without its foreign keys, index and rollup triggers.
+		_, err := tx.Exec(`DROP TABLE IF EXISTS bench_raw;
+			CREATE TABLE bench_raw (item_id TEXT PRIMARY KEY, visit_id TEXT NOT NULL, dept TEXT NOT NULL, value TEXT NOT NULL,
+			note TEXT NOT NULL DEFAULT '', photos TEXT NOT NULL DEFAULT '[]', version INTEGER NOT NULL, user_id TEXT NOT NULL,
+			client_id TEXT NOT NULL, channel TEXT NOT NULL, mutation_id TEXT NOT NULL, updated_at TEXT NOT NULL)`)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// serverDSN is the DSN server/sqlite opens its writer with (same pragmas), so
+// that the raw ceiling runs under the server's settings.
+func serverDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32000)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// rawInsert inserts result-shaped rows straight into table, batch rows per
+// transaction, with one prepared statement, and returns rows per second.
+func rawInsert(ctx context.Context, path, table string, items []itemRef, batch int, user string) (float64, error) {
+	db, err := sql.Open("sqlite", serverDSN(path))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	st, err := db.PrepareContext(ctx, `INSERT INTO `+table+` (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	client := newID()
+	mids := make([]string, len(items))
+	for i := range mids {
+		mids[i] = newID()
+	}
+	at := sqlite.FormatTime(time.Now())
+	start := time.Now()
+	for from := 0; from < len(items); from += batch {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		s := tx.StmtContext(ctx, st)
+		for i := from; i < min(from+batch, len(items)); i++ {
+			it := items[i]
+			if _, err := s.ExecContext(ctx, it.item, it.visit, benchDept, values[i%len(values)], "", "[]", 1, user, client, "mobile", mids[i], at); err != nil {
+				tx.Rollback()
+				return 0, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(items)) / time.Since(start).Seconds(), nil
+}
+
+// rawBookkeeping inserts, straight into SQLite and batch results per
+// transaction, the rows a push writes for each item.set: the mutation, the
+// result, its audit row and its change-log entry (JSON made beforehand), and
+// returns results per second: the ceiling of the engine's bookkeeping.
+func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int, user, client string) (float64, error) {
+	db, err := sql.Open("sqlite", serverDSN(path))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	var stmts []*sql.Stmt
+	for _, q := range []string{
+		`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)
+			VALUES (?, ?, ?, 'item.set', ?, ?, ?, 'applied', '', ?, ?, 'mobile')`,
+		`INSERT INTO item_results (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)
+			VALUES (?, ?, ?, ?, '', '[]', 1, ?, ?, 'mobile', ?, ?)`,
+		`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, after)
+			VALUES (?, ?, ?, 'mobile', 'item.set', 'item_result', ?, 'visit', ?, ?)`,
+		`INSERT INTO changes (kind, op, entity_id, visit_id, data, at) VALUES ('item_result', 'put', ?, ?, ?, ?)`,
+	} {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			return 0, err
+		}
+		defer st.Close()
+		stmts = append(stmts, st)
+	}
+	at := sqlite.FormatTime(time.Now())
+	type row struct{ mid, args, data string }
+	rows := make([]row, len(items))
+	for i, it := range items {
+		mid := newID()
+		args, _ := json.Marshal(map[string]any{"visit_id": it.visit, "item_id": it.item, "value": values[i%len(values)], "note": "", "photos": []string{}, "base_version": 0})
+		data, _ := json.Marshal(zsync.ItemResult{ItemID: it.item, VisitID: it.visit, Dept: benchDept, Value: values[i%len(values)], Photos: []string{},
+			Version: 1, UserID: user, ClientID: client, Channel: "mobile", MutationID: mid, UpdatedAt: at})
+		rows[i] = row{mid, string(args), string(data)}
+	}
+	start := time.Now()
+	for from := 0; from < len(items); from += batch {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		mut, res, aud, chg := tx.StmtContext(ctx, stmts[0]), tx.StmtContext(ctx, stmts[1]), tx.StmtContext(ctx, stmts[2]), tx.StmtContext(ctx, stmts[3])
+		for i := from; i < min(from+batch, len(items)); i++ {
+			it, r := items[i], rows[i]
+			_, err := mut.ExecContext(ctx, r.mid, client, i+1, r.args, at, at, it.visit, user)
+			if err == nil {
+				_, err = res.ExecContext(ctx, it.item, it.visit, benchDept, values[i%len(values)], user, client, r.mid, at)
+			}
+			if err == nil {
+				_, err = aud.ExecContext(ctx, at, user, client, it.item, it.visit, r.data)
+			}
+			if err == nil {
+				_, err = chg.ExecContext(ctx, it.item, it.visit, r.data, at)
+			}
+			if err != nil {
+				tx.Rollback()
+				return 0, err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(items)) / time.Since(start).Seconds(), nil
+}
