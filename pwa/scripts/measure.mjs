@@ -369,8 +369,14 @@ async function accessibility(base) {
     const failed = Object.values(lhr.audits)
       .filter((a) => a.score === 0 && lhr.categories.accessibility.auditRefs.some((ref) => ref.id === a.id && ref.weight > 0))
       .map((a) => a.id)
+    // What fails, once per kind of element (stderr): enough to find the CSS to change.
     for (const id of failed) {
-      for (const item of lhr.audits[id].details?.items ?? []) log(`${new URL(lhr.finalDisplayedUrl).pathname} ${id}: ${item.node?.snippet ?? ''} ${item.node?.explanation?.split('\n')[1] ?? ''}`)
+      const seen = new Map()
+      for (const item of lhr.audits[id].details?.items ?? []) {
+        const key = `${item.node?.snippet?.replace(/ data-v-[0-9a-f]+=""/g, '').replace(/>.*$/, '>') ?? ''} ${item.node?.explanation?.split('\n')[1]?.trim() ?? ''}`
+        seen.set(key, (seen.get(key) ?? 0) + 1)
+      }
+      for (const [key, n] of seen) log(`${new URL(lhr.finalDisplayedUrl).pathname} ${id} ×${n}: ${key}`)
     }
     return { score: Math.round(lhr.categories.accessibility.score * 100), failed, finalUrl: lhr.finalDisplayedUrl }
   }

@@ -51,7 +51,9 @@ export async function register(force = false): Promise<void> {
   if (!force && registeredThisRun === key) return
   const body = () => ({
     client_id: id,
-    kind: 'mobile',
+    // Office staff work at a desk: their entries count as the web channel,
+    // so they never inflate the mobile application rate (DESIGN §3).
+    kind: s.user.role === 'office' || s.user.role === 'admin' ? 'web' : 'mobile',
     platform: platform(),
     installed: installed(),
     app_version: appVersion,
