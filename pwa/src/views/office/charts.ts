@@ -41,6 +41,7 @@ export function rateChart(kind: 'bar' | 'line', labels: string[], rates: (number
         type: kind,
         data: rates.map((r) => (r === null ? null : Math.round(r * 1000) / 10)),
         itemStyle: { color: '#1763c6' },
+        barMaxWidth: 48,
         markLine: {
           symbol: 'none',
           label: { formatter: `目标 ${goal * 100}%` },
