@@ -182,19 +182,9 @@ type VisitPatch struct {
 func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
 	var out *Visit
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		v, err := LoadVisit(tx, visitID)
+		v, _, err := db.openVisitForLead(ctx, tx, u, visitID)
 		if err != nil {
 			return err
-		}
-		t, err := db.TaskByID(ctx, tx, v.TaskID)
-		if err != nil {
-			return err
-		}
-		if !canLead(u, t) || u.Role == schema.RoleInspector {
-			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
-		}
-		if v.Status != "open" {
-			return schema.Errorf(schema.ECONFLICT, "visit %s is %s and can no longer be adjusted", visitID, v.Status)
 		}
 		now := db.NowText()
 		if p.ScheduledOn != "" {
@@ -297,6 +287,26 @@ type RedrawResult struct {
 	Reason   string `json:"reason"`
 }
 
+// openVisitForLead loads an open visit and its task for a lead or the office
+// who may adjust it; adjustments and re-draws share this gate.
+func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, visitID string) (*Visit, *Task, error) {
+	v, err := LoadVisit(tx, visitID)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := db.TaskByID(ctx, tx, v.TaskID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !canLead(u, t) || u.Role == schema.RoleInspector {
+		return nil, nil, schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
+	}
+	if v.Status != "open" {
+		return nil, nil, schema.Errorf(schema.ECONFLICT, "visit %s is %s and can no longer be adjusted", visitID, v.Status)
+	}
+	return v, t, nil
+}
+
 // RedrawVisit performs a re-draw for one visit.
 func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r Redraw) (*RedrawResult, error) {
 	if r.Reason == "" {
@@ -304,19 +314,9 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 	}
 	var out *RedrawResult
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		v, err := LoadVisit(tx, visitID)
+		v, t, err := db.openVisitForLead(ctx, tx, u, visitID)
 		if err != nil {
 			return err
-		}
-		t, err := db.TaskByID(ctx, tx, v.TaskID)
-		if err != nil {
-			return err
-		}
-		if !canLead(u, t) || u.Role == schema.RoleInspector {
-			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
-		}
-		if v.Status != "open" {
-			return schema.Errorf(schema.ECONFLICT, "visit %s is %s", visitID, v.Status)
 		}
 		var seedHex, hash, result string
 		if err := tx.QueryRow(`SELECT seed, snapshot_hash, result FROM draws WHERE id = ?`, v.DrawID).Scan(&seedHex, &hash, &result); err != nil {
