@@ -56,7 +56,7 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
 			return err
 		}
-		p := &pusher{e: e, tx: tx, u: u, c: c, at: at}
+		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}}
 		resp = &PushResponse{LastSeq: c.LastSeq, Results: make([]Result, 0, len(req.Mutations))}
 		// Step 3.
 		for _, m := range req.Mutations {
@@ -103,6 +103,24 @@ type pusher struct {
 	u  *schema.User
 	c  *Client
 	at string // the server's receive time of this push
+	// visits caches the visits this push's mutations name: a batch of 50
+	// results of one visit loads it once, not 50 times. No mutation changes
+	// a visit's team, departments or checklist; visit.complete drops its
+	// entry, and a rolled-back mutation empties the cache.
+	visits map[string]*Visit
+}
+
+// visit loads a visit through the push's cache.
+func (p *pusher) visit(id string) (*Visit, error) {
+	if v, ok := p.visits[id]; ok {
+		return v, nil
+	}
+	v, err := p.tx.Visit(id)
+	if err != nil {
+		return nil, err
+	}
+	p.visits[id] = v
+	return v, nil
 }
 
 // fate is what applying one mutation decided.
@@ -167,6 +185,7 @@ func (p *pusher) one(m Mutation, schemaVersion int) (Result, error) {
 		if err := tx.RollbackToSavepoint(); err != nil {
 			return Result{}, err
 		}
+		clear(p.visits)
 		rec.Status, rec.Reason = StatusRejected, f.reason
 		err := tx.RecordMutation(rec)
 		if errors.Is(err, ErrDuplicate) {
@@ -214,7 +233,7 @@ func parentKind(visitID string) string {
 
 // apply decides and writes one decoded mutation.
 func (p *pusher) apply(m Mutation, a Args) (fate, error) {
-	v, err := p.tx.Visit(a.Visit())
+	v, err := p.visit(a.Visit())
 	if err != nil {
 		return fate{}, err
 	}
@@ -682,6 +701,7 @@ func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 	if err := p.tx.CompleteVisit(v.ID, p.at); err != nil {
 		return fate{}, err
 	}
+	delete(p.visits, v.ID)
 	data, err := p.tx.VisitData(v.ID)
 	if err != nil {
 		return fate{}, err

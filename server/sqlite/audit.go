@@ -17,23 +17,32 @@ type AuditEntry struct {
 
 // Audit appends e inside tx, so that the log and the change commit together.
 func Audit(tx *sql.Tx, at string, e AuditEntry) error {
+	args, err := auditArgs(at, e)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(auditSQL, args...)
+	return err
+}
+
+const auditSQL = `INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason)
+		VALUES (?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func auditArgs(at string, e AuditEntry) ([]any, error) {
 	var before, after any
 	if e.Before != nil {
 		b, err := json.Marshal(e.Before)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		before = string(b)
 	}
 	if e.After != nil {
 		b, err := json.Marshal(e.After)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		after = string(b)
 	}
-	_, err := tx.Exec(`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason)
-		VALUES (?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		at, e.UserID, e.ClientID, e.Channel, e.Action, e.Kind, e.EntityID, e.ParentKind, e.ParentID, before, after, e.Reason)
-	return err
+	return []any{at, e.UserID, e.ClientID, e.Channel, e.Action, e.Kind, e.EntityID, e.ParentKind, e.ParentID, before, after, e.Reason}, nil
 }

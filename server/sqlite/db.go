@@ -27,6 +27,10 @@ type DB struct {
 	Path  string
 	write *sql.DB
 	read  *sql.DB
+	// gate queues write transactions first come, first served: database/sql
+	// hands a freed connection to a random waiter, which makes the single
+	// writer's queue a lottery (seconds of tail latency under load).
+	gate chan struct{}
 	// Now is the clock; tests replace it. Never call time.Now in store code.
 	Now func() time.Time
 }
@@ -34,7 +38,7 @@ type DB struct {
 // pragmas go in the DSN so that every pooled connection gets them (STYLE 6).
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32000)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32000)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	if readOnly {
@@ -65,7 +69,7 @@ func Open(path string) (*DB, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	db := &DB{Path: path, write: w, read: r, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Path: path, write: w, read: r, gate: make(chan struct{}, 1), Now: func() time.Time { return time.Now().UTC() }}
 	if err := db.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -85,6 +89,12 @@ func (db *DB) Close() error {
 
 // Write runs fn in one write transaction: all of it commits or none does.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case db.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.gate }()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -208,19 +208,19 @@ func strings1(t *syncTx, query string, args ...any) ([]string, error) {
 
 // Savepoint implements zsync.Tx.
 func (t *syncTx) Savepoint() error {
-	_, err := t.tx.ExecContext(t.ctx, `SAVEPOINT mutation`)
+	_, err := t.exec(`SAVEPOINT mutation`)
 	return err
 }
 
 // RollbackToSavepoint implements zsync.Tx.
 func (t *syncTx) RollbackToSavepoint() error {
-	_, err := t.tx.ExecContext(t.ctx, `ROLLBACK TO mutation`)
+	_, err := t.exec(`ROLLBACK TO mutation`)
 	return err
 }
 
 // ReleaseSavepoint implements zsync.Tx.
 func (t *syncTx) ReleaseSavepoint() error {
-	_, err := t.tx.ExecContext(t.ctx, `RELEASE mutation`)
+	_, err := t.exec(`RELEASE mutation`)
 	return err
 }
 
@@ -400,8 +400,13 @@ func (t *syncTx) AppendChange(c zsync.Change) (int64, error) {
 }
 
 func (t *syncTx) Audit(a zsync.AuditEntry) error {
-	return Audit(t.tx, a.At, AuditEntry{UserID: a.UserID, ClientID: a.ClientID, Channel: a.Channel, Action: a.Action,
+	args, err := auditArgs(a.At, AuditEntry{UserID: a.UserID, ClientID: a.ClientID, Channel: a.Channel, Action: a.Action,
 		Kind: a.Kind, EntityID: a.EntityID, ParentKind: a.ParentKind, ParentID: a.ParentID, Before: a.Before, After: a.After, Reason: a.Reason})
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(auditSQL, args...)
+	return err
 }
 
 func (t *syncTx) VisitData(visitID string) (json.RawMessage, error) {
