@@ -47,7 +47,7 @@ func New(db *sqlite.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir st
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.Recover())
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, Skipper: func(c echo.Context) bool {
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, Skipper: func(c echo.Context) bool {
 		return strings.HasPrefix(c.Request().URL.Path, "/api/v1/blobs/")
 	}}))
 	s.e = e

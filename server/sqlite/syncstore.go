@@ -368,15 +368,33 @@ func (t *syncTx) Head() (int64, error) {
 // set on a change decides (client, else user, else visit, else everyone).
 func (t *syncTx) Changes(s zsync.Scope, cursor int64, limit int) ([]zsync.LoggedChange, error) {
 	vq, vargs := visible(s)
-	visitCond := `visit_id IS NULL OR visit_id IN (` + vq + `)`
-	if vq == "" {
-		visitCond = `1`
+	var q string
+	var args []any
+	if s.User.Role == schema.RoleInspector {
+		// An inspector sees a handful of visits but may pull after days
+		// offline: one index range per audience (this client, this user,
+		// each of their visits, everyone) instead of a scan of everybody's
+		// changes since the cursor.
+		const from = `SELECT seq, kind, op, entity_id, data FROM changes WHERE `
+		q = `SELECT seq, kind, op, entity_id, data FROM (` +
+			from + `client_id = ? AND seq > ?
+			UNION ALL ` + from + `user_id = ? AND client_id IS NULL AND seq > ?
+			UNION ALL ` + from + `visit_id IS NOT NULL AND visit_id IN (` + vq + `) AND user_id IS NULL AND client_id IS NULL AND seq > ?
+			UNION ALL ` + from + `visit_id IS NULL AND user_id IS NULL AND client_id IS NULL AND seq > ?
+			) ORDER BY seq LIMIT ?`
+		args = append([]any{s.ClientID, cursor, s.User.ID, cursor}, vargs...)
+		args = append(args, cursor, cursor, limit)
+	} else {
+		visitCond := `visit_id IS NULL OR visit_id IN (` + vq + `)`
+		if vq == "" {
+			visitCond = `1`
+		}
+		q = `SELECT seq, kind, op, entity_id, data FROM changes
+			WHERE seq > ? AND (client_id = ? OR (client_id IS NULL AND (user_id = ? OR (user_id IS NULL AND (` + visitCond + `)))))
+			ORDER BY seq LIMIT ?`
+		args = append([]any{cursor, s.ClientID, s.User.ID}, vargs...)
+		args = append(args, limit)
 	}
-	q := `SELECT seq, kind, op, entity_id, data FROM changes
-		WHERE seq > ? AND (client_id = ? OR (client_id IS NULL AND (user_id = ? OR (user_id IS NULL AND (` + visitCond + `)))))
-		ORDER BY seq LIMIT ?`
-	args := append([]any{cursor, s.ClientID, s.User.ID}, vargs...)
-	args = append(args, limit)
 	return collect(t, func(sc interface{ Scan(...any) error }) (zsync.LoggedChange, error) {
 		var c zsync.LoggedChange
 		var data string
@@ -409,8 +427,16 @@ func (t *syncTx) Audit(a zsync.AuditEntry) error {
 	return err
 }
 
+// cachedQuerier reads through the store's prepared statements.
+type cachedQuerier struct{ t *syncTx }
+
+func (c cachedQuerier) QueryRow(query string, args ...any) *sql.Row { return c.t.row(query, args...) }
+func (c cachedQuerier) Query(query string, args ...any) (*sql.Rows, error) {
+	return c.t.query(query, args...)
+}
+
 func (t *syncTx) VisitData(visitID string) (json.RawMessage, error) {
-	d, err := VisitData(t.tx, visitID)
+	d, err := loadVisit(cachedQuerier{t}, visitID)
 	if err != nil {
 		return nil, err
 	}

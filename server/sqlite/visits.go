@@ -62,7 +62,16 @@ type Visit struct {
 }
 
 // LoadVisit reads one visit with its team, departments and checklist.
-func LoadVisit(tx *sql.Tx, id string) (*Visit, error) {
+func LoadVisit(tx *sql.Tx, id string) (*Visit, error) { return loadVisit(tx, id) }
+
+// querier is what loadVisit reads with: a *sql.Tx, or the sync store's
+// transaction with its prepared statements.
+type querier interface {
+	QueryRow(query string, args ...any) *sql.Row
+	Query(query string, args ...any) (*sql.Rows, error)
+}
+
+func loadVisit(tx querier, id string) (*Visit, error) {
 	var v Visit
 	err := tx.QueryRow(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
 			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
