@@ -297,6 +297,15 @@ func (p *pusher) audit(m Mutation, kind, id, visitID string, before, after any, 
 		Kind: kind, EntityID: id, ParentKind: parentKind(visitID), ParentID: visitID, Before: before, After: after, Reason: reason})
 }
 
+// done finishes an applied mutation: its audit row (before → after) and the
+// change that carries the new value to every phone in scope (steps 3 and 4).
+func (p *pusher) done(m Mutation, kind, id, visitID string, before, after any) (fate, error) {
+	if err := p.audit(m, kind, id, visitID, before, after, ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(kind, id, visitID, after)
+}
+
 func (p *pusher) change(kind, id, visitID string, data any) error {
 	_, err := p.tx.AppendChange(Change{Kind: kind, Op: OpPut, EntityID: id, VisitID: visitID, Data: data})
 	return err
@@ -335,10 +344,7 @@ func (p *pusher) checkin(m Mutation, v *Visit, a *CheckinArgs, clientAt string) 
 	} else if err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeCheckin, c.ID, v.ID, nil, c, ""); err != nil {
-		return fate{}, err
-	}
-	return applied, p.change(ChangeCheckin, c.ID, v.ID, c)
+	return p.done(m, ChangeCheckin, c.ID, v.ID, nil, c)
 }
 
 // itemSet applies item.set with the conflict rule of §5 step 5: the phone's
@@ -390,10 +396,7 @@ func (p *pusher) putResult(m Mutation, r, before *ItemResult) (fate, error) {
 	if before != nil {
 		b = before
 	}
-	if err := p.audit(m, ChangeItemResult, r.ItemID, r.VisitID, b, r, ""); err != nil {
-		return fate{}, err
-	}
-	return applied, p.change(ChangeItemResult, r.ItemID, r.VisitID, r)
+	return p.done(m, ChangeItemResult, r.ItemID, r.VisitID, b, r)
 }
 
 func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt string) (fate, error) {
@@ -437,10 +440,7 @@ func (p *pusher) putOutcome(m Mutation, o, before *Outcome) (fate, error) {
 		b = before
 	}
 	id := OutcomeID(o.VisitID, o.Dept)
-	if err := p.audit(m, ChangeOutcome, id, o.VisitID, b, o, ""); err != nil {
-		return fate{}, err
-	}
-	return applied, p.change(ChangeOutcome, id, o.VisitID, o)
+	return p.done(m, ChangeOutcome, id, o.VisitID, b, o)
 }
 
 // conflict stores the phone's losing value for the lead (§5 step 5) and
@@ -491,10 +491,7 @@ func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt s
 	if err := p.blobRefs(v.ID, a.Photos()); err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeSignature, s.ID, v.ID, nil, s, ""); err != nil {
-		return fate{}, err
-	}
-	return applied, p.change(ChangeSignature, s.ID, v.ID, s)
+	return p.done(m, ChangeSignature, s.ID, v.ID, nil, s)
 }
 
 // noticeIssue issues a correction notice (R11). A leased number must be
@@ -612,10 +609,7 @@ func (p *pusher) noticeServe(m Mutation, v *Visit, a *NoticeServeArgs, clientAt 
 	if err := p.blobRefs(v.ID, a.Photos()); err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeNotice, n.ID, v.ID, before, n, ""); err != nil {
-		return fate{}, err
-	}
-	return applied, p.change(ChangeNotice, n.ID, v.ID, n)
+	return p.done(m, ChangeNotice, n.ID, v.ID, before, n)
 }
 
 // followup records the 复查 of a notice (R12): corrected makes the
