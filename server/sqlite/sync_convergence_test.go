@@ -586,6 +586,15 @@ func (s *sim) check() {
 			}
 		}
 	})
+	t.Run("the rollups kept by triggers are a rebuild's", func(t *testing.T) {
+		before := rollups(t, env.db)
+		if err := env.db.RebuildRollups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if after := rollups(t, env.db); after != before {
+			t.Fatalf("triggers:\n%s\nrebuild:\n%s", before, after)
+		}
+	})
 }
 
 func sameJSON(a, b map[string]json.RawMessage) error {
