@@ -179,6 +179,11 @@ func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
 		After: map[string]any{"dept": u.Dept, "year": year, "numbers": numbers, "expires_at": expires}})
 }
 
+// bootstrapBatch is how many visits a bootstrap reads at once: an
+// inspector's day in one go, while an admin's bootstrap of every visit holds
+// the records of one batch at a time besides the changes made of them.
+const bootstrapBatch = 100
+
 // bootstrap is the full current state of a scope as "put" changes (step 3a).
 func bootstrap(tx ReadTx, s Scope) ([]ChangeEntry, error) {
 	var out []ChangeEntry
@@ -194,16 +199,19 @@ func bootstrap(tx ReadTx, s Scope) ([]ChangeEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range visits {
-		st, err := tx.VisitState(id)
+	for from := 0; from < len(visits); from += bootstrapBatch {
+		ids := visits[from:min(from+bootstrapBatch, len(visits))]
+		states, err := tx.VisitStates(ids)
 		if err != nil {
 			return nil, err
 		}
-		chs, err := StateChanges(id, st)
-		if err != nil {
-			return nil, err
+		for i, st := range states {
+			chs, err := StateChanges(ids[i], st)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, chs...)
 		}
-		out = append(out, chs...)
 	}
 	leases, err := tx.Leases(s.ClientID)
 	if err != nil {

@@ -69,6 +69,10 @@ type ReadTx interface {
 	ExpiredLeases(at string) ([]NoticeNumber, error)
 	// DeptShort is a department's short name for notice numbers (庆市监).
 	DeptShort(dept string) (string, error)
+	// VisitStates is VisitState of each listed visit, in the list's order:
+	// a bootstrap carries many visits, and reading them together costs a
+	// query per record kind rather than a dozen queries per visit.
+	VisitStates(visitIDs []string) ([]*VisitState, error)
 }
 
 // Tx is a write transaction.

@@ -1,0 +1,231 @@
+package sqlite
+
+import (
+	"encoding/json"
+
+	"zsc/schema"
+	zsync "zsc/sync"
+)
+
+// Reads of the pull: a bootstrap carries the whole state of every visit the
+// caller sees. Read one visit at a time (VisitState) it costs about a dozen
+// queries per visit, so VisitStates reads many visits with one query per
+// record kind. The per-visit order of each kind must stay VisitState's
+// (VisitRecords and loadVisit): phones compare their views with the
+// server's, and the tests check that the two readings agree.
+
+// inVisits restricts a column to the visits listed in the query's JSON
+// array argument: one statement (prepared once) for any number of visits.
+const inVisits = ` IN (SELECT value FROM json_each(?))`
+
+// VisitStates implements zsync.ReadTx.
+func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
+	if len(visitIDs) == 0 {
+		return []*zsync.VisitState{}, nil
+	}
+	list, err := json.Marshal(visitIDs)
+	if err != nil {
+		return nil, err
+	}
+	ids := string(list)
+	by := make(map[string]*zsync.VisitState, len(visitIDs))
+	out := make([]*zsync.VisitState, len(visitIDs))
+	for i, id := range visitIDs {
+		st, ok := by[id]
+		if !ok {
+			st = &zsync.VisitState{Checkins: []zsync.Checkin{}, Results: []zsync.ItemResult{}, Outcomes: []zsync.Outcome{},
+				Signatures: []zsync.Signature{}, Notices: []zsync.Notice{}, Followups: []zsync.Followup{},
+				Conflicts: []zsync.Conflict{}, Blobs: []zsync.Blob{}}
+			by[id] = st
+		}
+		out[i] = st
+	}
+	each := func(query string, scan func(sc interface{ Scan(...any) error }) error) error { return t.each(query, ids, scan) }
+	err = each(`SELECT `+checkinCols+` FROM checkins WHERE visit_id`+inVisits+` ORDER BY visit_id, at, id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanCheckin(sc)
+			if err == nil {
+				by[x.VisitID].Checkins = append(by[x.VisitID].Checkins, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT `+prefixed("r.", resultCols)+` FROM item_results r JOIN checklist_items i ON i.id = r.item_id
+		WHERE r.visit_id`+inVisits+` ORDER BY r.visit_id, i.dept, i.ord, i.id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanResult(sc)
+			if err == nil {
+				by[x.VisitID].Results = append(by[x.VisitID].Results, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT `+outcomeCols+` FROM outcomes WHERE visit_id`+inVisits+` ORDER BY visit_id, dept`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanOutcome(sc)
+			if err == nil {
+				by[x.VisitID].Outcomes = append(by[x.VisitID].Outcomes, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT `+signatureCols+` FROM signatures WHERE visit_id`+inVisits+` ORDER BY visit_id, at, id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanSignature(sc)
+			if err == nil {
+				by[x.VisitID].Signatures = append(by[x.VisitID].Signatures, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT `+noticeCols+` FROM notices WHERE visit_id`+inVisits+` ORDER BY visit_id, issued_at, id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanNotice(sc)
+			if err == nil {
+				by[x.VisitID].Notices = append(by[x.VisitID].Notices, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT `+followupCols+` FROM followups WHERE visit_id`+inVisits+` ORDER BY visit_id, at, id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanFollowup(sc)
+			if err == nil {
+				by[x.VisitID].Followups = append(by[x.VisitID].Followups, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(conflictSelect+` WHERE c.visit_id`+inVisits+` ORDER BY c.visit_id, c.id`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanConflict(sc)
+			if err == nil {
+				by[x.VisitID].Conflicts = append(by[x.VisitID].Conflicts, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = each(`SELECT r.visit_id, b.sha256, b.size FROM blob_refs r JOIN blobs b ON b.sha256 = r.sha256
+		WHERE r.visit_id`+inVisits+` ORDER BY r.visit_id, b.sha256`,
+		func(sc interface{ Scan(...any) error }) error {
+			var visit string
+			var b zsync.Blob
+			err := sc.Scan(&visit, &b.SHA256, &b.Size)
+			if err == nil {
+				by[visit].Blobs = append(by[visit].Blobs, b)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	visits, err := t.loadVisits(ids, len(by))
+	if err != nil {
+		return nil, err
+	}
+	for id, st := range by {
+		v, ok := visits[id]
+		if !ok {
+			return nil, schema.Errorf(schema.ENOTFOUND, "visit %s not found", id)
+		}
+		if st.Visit, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadVisits is loadVisit of the visits in the JSON array ids, with one
+// query per part instead of four per visit. It must build each Visit exactly
+// as loadVisit does (nil slices included): the "visit" change is its JSON.
+func (t *syncTx) loadVisits(ids string, n int) (map[string]*Visit, error) {
+	out := make(map[string]*Visit, n)
+	err := t.each(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
+			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
+		FROM visits v JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN entities e ON e.id = v.entity_id
+		WHERE v.id`+inVisits, ids, func(sc interface{ Scan(...any) error }) error {
+		v := &Visit{}
+		err := sc.Scan(&v.ID, &v.TaskID, &v.DrawID, &v.Status, &v.ScheduledOn, &v.CompletedAt, &v.Version, &v.Region,
+			&v.Plan.ID, &v.Plan.Year, &v.Plan.Seq, &v.Plan.Name, &v.Entity.ID, &v.Entity.USCC, &v.Entity.Name, &v.Entity.Address,
+			&v.Entity.Region, &v.Entity.Lat, &v.Entity.Lng)
+		out[v.ID] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A task's departments are the same for each of its visits: read once per task.
+	depts := map[string][]Department{}
+	err = t.each(`SELECT td.task_id, d.code, d.name, d.short, d.kind FROM task_departments td JOIN departments d ON d.code = td.dept
+		WHERE td.task_id IN (SELECT task_id FROM visits WHERE id`+inVisits+`) ORDER BY td.task_id, td.ord`, ids,
+		func(sc interface{ Scan(...any) error }) error {
+			var task string
+			var d Department
+			err := sc.Scan(&task, &d.Code, &d.Name, &d.Short, &d.Kind)
+			depts[task] = append(depts[task], d)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range out {
+		v.Departments = depts[v.TaskID]
+	}
+	err = t.each(`SELECT m.visit_id, m.user_id, u.name, m.dept, u.cert_no, m.active FROM visit_members m
+		JOIN users u ON u.id = m.user_id JOIN visits v ON v.id = m.visit_id JOIN task_departments td ON td.task_id = v.task_id AND td.dept = m.dept
+		WHERE m.visit_id`+inVisits+` ORDER BY m.visit_id, td.ord, u.username`, ids,
+		func(sc interface{ Scan(...any) error }) error {
+			var visit string
+			var m Member
+			err := sc.Scan(&visit, &m.UserID, &m.Name, &m.Dept, &m.CertNo, &m.Active)
+			if v := out[visit]; v != nil && err == nil {
+				v.Team = append(v.Team, m)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = t.each(`SELECT c.visit_id, c.id, c.dept, c.ord, c.name, c.class FROM checklist_items c
+		JOIN visits v ON v.id = c.visit_id JOIN task_departments td ON td.task_id = v.task_id AND td.dept = c.dept
+		WHERE c.visit_id`+inVisits+` ORDER BY c.visit_id, td.ord, c.ord`, ids,
+		func(sc interface{ Scan(...any) error }) error {
+			var visit string
+			var c ChecklistItem
+			err := sc.Scan(&visit, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class)
+			if v := out[visit]; v != nil && err == nil {
+				v.Items = append(v.Items, c)
+			}
+			return err
+		})
+	return out, err
+}
+
+// each runs a query through the statement cache and hands every row to scan.
+func (t *syncTx) each(query string, arg any, scan func(sc interface{ Scan(...any) error }) error) error {
+	rows, err := t.query(query, arg)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
