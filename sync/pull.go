@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"zsc/schema"
 )
@@ -18,10 +19,17 @@ type PullRequest struct {
 // Pull builds a client's pull (DESIGN §5 step 4), after Replicache's pull.ts:
 //
 //  1. Check the client: registered, and the caller's own (§5 step 1).
-//  2. In one write transaction: note last_seen and pending (§5 step 8);
-//     sweep every lease that has expired, whoever holds it, voiding and
-//     logging its unused numbers (R11); top this client's lease up to
-//     LeaseSize numbers for the user's department and the current year.
+//  2. Bookkeeping, in one write transaction, only when something is due:
+//     note last_seen and pending (§5 step 8); sweep every lease that has
+//     expired, whoever holds it, voiding and logging its unused numbers
+//     (R11); top this client's lease up to LeaseSize numbers for the user's
+//     department and the current year. Something is due when the client
+//     reports a pending count other than the stored one, when its last_seen
+//     is touchEvery old or more (the office's stale-device list counts in
+//     days, so a minute late costs it nothing), when any lease has expired,
+//     or when this client's lease is short. Otherwise a pull writes nothing:
+//     the single writer is the server's bottleneck, and most pulls are
+//     phones that synced moments ago.
 //  3. In one read snapshot:
 //     a. cursor 0 (or a cursor past the log's head, as after a server
 //     restore): a bootstrap. Return the full current state of the caller's
@@ -34,6 +42,11 @@ type PullRequest struct {
 //  4. Answer with the new cursor, the client's last applied seq (the phone
 //     drops the mutations it covers and re-applies the rest on top) and the
 //     photos its mutations named that have not arrived.
+//
+// Steps 1 and 2's decision read the same snapshot as step 3: when nothing is
+// due the pull is that one read transaction. When something is due the
+// answer is read after the bookkeeping commits, so that it carries the
+// fresh leases.
 //
 // Being unassigned from a visit arrives as a "visit" remove (user-scoped),
 // never as deletions of the visit's records.
@@ -52,8 +65,24 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		limit = e.PullLimit
 	}
 	limit = min(limit, 10*e.PullLimit)
-	// Steps 1 and 2.
-	err := e.Store.Write(ctx, func(tx Tx) error {
+	var resp *PullResponse
+	due := false
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		c, err := ownClient(tx, u, req.ClientID)
+		if err != nil {
+			return err
+		}
+		if due, err = e.pullDue(tx, u, c, req.Pending); err != nil || due {
+			return err
+		}
+		resp, err = e.pullPage(tx, u, c, req.Cursor, limit)
+		return err
+	})
+	if err != nil || !due {
+		return resp, err
+	}
+	// Step 2.
+	err = e.Store.Write(ctx, func(tx Tx) error {
 		c, err := ownClient(tx, u, req.ClientID)
 		if err != nil {
 			return err
@@ -70,46 +99,80 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 	if err != nil {
 		return nil, err
 	}
-	// Step 3.
-	var resp *PullResponse
 	err = e.Store.Read(ctx, func(tx ReadTx) error {
 		c, err := ownClient(tx, u, req.ClientID)
 		if err != nil {
 			return err
 		}
-		head, err := tx.Head()
-		if err != nil {
-			return err
-		}
-		resp = &PullResponse{LastSeq: c.LastSeq}
-		scope := Scope{User: u, ClientID: c.ID}
-		if req.Cursor == 0 || req.Cursor > head { // 3a
-			resp.Changes, err = bootstrap(tx, scope)
-			resp.Cursor = head
-		} else { // 3b
-			var logged []LoggedChange
-			logged, err = tx.Changes(scope, req.Cursor, limit+1)
-			resp.Cursor = head
-			if len(logged) > limit {
-				logged, resp.HasMore = logged[:limit], true
-				resp.Cursor = logged[limit-1].Seq
-			}
-			resp.Changes = make([]ChangeEntry, len(logged))
-			for i, l := range logged {
-				resp.Changes[i] = l.ChangeEntry
-			}
-		}
-		if err != nil {
-			return err
-		}
-		// Step 4.
-		resp.MissingBlobs, err = tx.MissingBlobs(c.ID)
-		resp.MissingBlobs = nonNil(resp.MissingBlobs)
+		resp, err = e.pullPage(tx, u, c, req.Cursor, limit)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	return resp, nil
+}
+
+// touchEvery is how old a client's last_seen may grow before a pull writes
+// it again (step 2).
+const touchEvery = time.Minute
+
+// pullDue reports whether a pull has bookkeeping to write (step 2). It errs
+// towards writing: an unreadable last_seen, or one in the future (a clock
+// set back), is due.
+func (e *Engine) pullDue(tx ReadTx, u *schema.User, c *Client, pending *int) (bool, error) {
+	if pending != nil && *pending != c.Pending {
+		return true, nil
+	}
+	now := e.Now()
+	seen, err := time.Parse(time.RFC3339, c.LastSeen)
+	if err != nil {
+		return true, nil
+	}
+	if age := now.Sub(seen); age >= touchEvery || age <= -touchEvery {
+		return true, nil
+	}
+	expired, err := tx.ExpiredLeases(FormatTime(now))
+	if err != nil || len(expired) > 0 {
+		return len(expired) > 0, err
+	}
+	want, _, err := e.leaseWant(tx, u, c)
+	return want > 0, err
+}
+
+// pullPage is steps 3 and 4: the answer, read from one snapshot.
+func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, cursor int64, limit int) (*PullResponse, error) {
+	head, err := tx.Head()
+	if err != nil {
+		return nil, err
+	}
+	resp := &PullResponse{LastSeq: c.LastSeq}
+	scope := Scope{User: u, ClientID: c.ID}
+	if cursor == 0 || cursor > head { // 3a
+		resp.Changes, err = bootstrap(tx, scope)
+		resp.Cursor = head
+	} else { // 3b
+		var logged []LoggedChange
+		logged, err = tx.Changes(scope, cursor, limit+1)
+		resp.Cursor = head
+		if len(logged) > limit {
+			logged, resp.HasMore = logged[:limit], true
+			resp.Cursor = logged[limit-1].Seq
+		}
+		resp.Changes = make([]ChangeEntry, len(logged))
+		for i, l := range logged {
+			resp.Changes[i] = l.ChangeEntry
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Step 4.
+	missing, err := tx.MissingBlobs(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	resp.MissingBlobs = nonNil(missing)
 	return resp, nil
 }
 
@@ -134,24 +197,9 @@ func (e *Engine) sweep(tx Tx, at, byUser string) error {
 // numbered on push; retired clients and users who issue no notices (the
 // 联席办, admins) get none.
 func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
-	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 || u.Dept == schema.OfficeDept ||
-		(u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
-		return nil
-	}
-	year := e.Now().In(e.Zone).Year()
-	held, err := tx.Leases(c.ID)
-	if err != nil {
+	want, year, err := e.leaseWant(tx, u, c)
+	if err != nil || want <= 0 {
 		return err
-	}
-	have := 0
-	for _, n := range held {
-		if n.Dept == u.Dept && n.Year == year {
-			have++
-		}
-	}
-	want := e.LeaseSize - have
-	if want <= 0 {
-		return nil
 	}
 	short, err := tx.DeptShort(u.Dept)
 	if err != nil {
@@ -177,6 +225,27 @@ func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
 	return tx.Audit(AuditEntry{At: at, UserID: u.ID, ClientID: c.ID, Channel: c.Channel(), Action: "notice_number.lease",
 		Kind: "notice_lease", EntityID: LeaseID(u.Dept, year, first),
 		After: map[string]any{"dept": u.Dept, "year": year, "numbers": numbers, "expires_at": expires}})
+}
+
+// leaseWant is how many numbers topUp would lease to c now, and for which
+// year; pullDue asks it too, so that the two never disagree.
+func (e *Engine) leaseWant(tx ReadTx, u *schema.User, c *Client) (want, year int, err error) {
+	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 || u.Dept == schema.OfficeDept ||
+		(u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
+		return 0, 0, nil
+	}
+	year = e.Now().In(e.Zone).Year()
+	held, err := tx.Leases(c.ID)
+	if err != nil {
+		return 0, 0, err
+	}
+	have := 0
+	for _, n := range held {
+		if n.Dept == u.Dept && n.Year == year {
+			have++
+		}
+	}
+	return max(e.LeaseSize-have, 0), year, nil
 }
 
 // bootstrapBatch is how many visits a bootstrap reads at once: an

@@ -95,3 +95,98 @@ func TestVisitStatesReadsWhatVisitStateReadsForEachVisit(t *testing.T) {
 		}
 	}
 }
+
+func TestPullWritesOnlyWhenSomethingIsDue(t *testing.T) {
+	env := mustSyncEnv(t)
+	t0 := env.now
+	a, b := env.register(t, "insp1", "mobile"), env.register(t, "insp2", "mobile")
+	client := func(id string) (lastSeen string, pending int) {
+		t.Helper()
+		if err := env.db.Reader().QueryRow(`SELECT last_seen, pending FROM clients WHERE id = ?`, id).Scan(&lastSeen, &pending); err != nil {
+			t.Fatal(err)
+		}
+		return lastSeen, pending
+	}
+	pull := func(user, id string, pending *int) *zsync.PullResponse {
+		t.Helper()
+		resp, err := env.e.Pull(context.Background(), env.users[user], zsync.PullRequest{ClientID: id, Cursor: 0, Pending: pending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	leased := func(id string) int {
+		return env.count(t, `SELECT count(*) FROM notice_numbers WHERE client_id = ? AND state = 'leased'`, id)
+	}
+	three := 3
+	pull("insp2", b, nil)
+	env.now = env.now.Add(10 * time.Second)
+	pull("insp1", a, nil)
+	if leased(a) != zsync.DefaultLeaseSize || leased(b) != zsync.DefaultLeaseSize {
+		t.Fatalf("first pulls leased %d and %d numbers", leased(a), leased(b))
+	}
+	seen, _ := client(a)
+	head := env.count(t, `SELECT max(seq) FROM changes`)
+
+	t.Run("a pull soon after the last writes nothing", func(t *testing.T) {
+		env.now = env.now.Add(50 * time.Second)
+		pull("insp1", a, nil)
+		if s, _ := client(a); s != seen || env.count(t, `SELECT max(seq) FROM changes`) != head {
+			t.Fatalf("last_seen %s (was %s), head %d (was %d)", s, seen, env.count(t, `SELECT max(seq) FROM changes`), head)
+		}
+	})
+	t.Run("a new pending count is stored at once", func(t *testing.T) {
+		pull("insp1", a, &three)
+		if s, p := client(a); p != 3 || s != zsync.FormatTime(env.now) {
+			t.Fatalf("pending %d last_seen %s", p, s)
+		}
+		seen, _ = client(a)
+		env.now = env.now.Add(30 * time.Second)
+		pull("insp1", a, &three)
+		if s, _ := client(a); s != seen {
+			t.Fatal("the same pending count was written again")
+		}
+	})
+	t.Run("last_seen is written once it is a minute old", func(t *testing.T) {
+		env.now = env.now.Add(30 * time.Second)
+		pull("insp1", a, nil)
+		if s, _ := client(a); s != zsync.FormatTime(env.now) {
+			t.Fatalf("last_seen %s, want %s", s, zsync.FormatTime(env.now))
+		}
+	})
+	t.Run("a short lease is topped up at once", func(t *testing.T) {
+		env.now = env.now.Add(time.Second)
+		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": "v1",
+			"dept": "scjg", "items": []string{"v1-scjg-1"}, "legal_basis": "《食品安全法》第五十四条", "deadline": "2024-06-30", "year": 2024,
+			"number": 21})), "applied")
+		env.now = env.now.Add(time.Second)
+		p := pull("insp1", a, nil)
+		if leased(a) != zsync.DefaultLeaseSize {
+			t.Fatalf("%d numbers leased after one was used", leased(a))
+		}
+		n := 0
+		for _, ch := range p.Changes {
+			if ch.Kind == zsync.ChangeLease {
+				n++
+			}
+		}
+		if n != zsync.DefaultLeaseSize {
+			t.Fatalf("the bootstrap carried %d leases", n)
+		}
+	})
+	t.Run("an expired lease anywhere is swept by the next pull", func(t *testing.T) {
+		// a pulls 30 s before b's lease ends, then 30 s after: a has nothing
+		// due of its own the second time.
+		env.now = t0.Add(zsync.DefaultLeaseTTL - 30*time.Second)
+		env.e.LeaseTTL = 2 * zsync.DefaultLeaseTTL
+		pull("insp1", a, nil)
+		if leased(b) != zsync.DefaultLeaseSize {
+			t.Fatalf("b holds %d numbers before its lease ends", leased(b))
+		}
+		env.now = t0.Add(zsync.DefaultLeaseTTL + 30*time.Second)
+		pull("insp1", a, nil)
+		if leased(b) != 0 || leased(a) != zsync.DefaultLeaseSize {
+			t.Fatalf("after b's lease ended: b holds %d, a %d", leased(b), leased(a))
+		}
+	})
+}
