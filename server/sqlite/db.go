@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"zsc/schema"
@@ -27,12 +29,20 @@ type DB struct {
 	Path  string
 	write *sql.DB
 	read  *sql.DB
-	// gate queues write transactions first come, first served: database/sql
-	// hands a freed connection to a random waiter, which makes the single
-	// writer's queue a lottery (seconds of tail latency under load).
-	gate chan struct{}
+	// queue feeds the one goroutine that runs write transactions
+	// (groupcommit.go), first come first served: database/sql would hand the
+	// freed connection to a random waiter, which makes the single writer's
+	// queue a lottery (seconds of tail latency under load).
+	queue      chan *writeReq
+	writerDone chan struct{}
 	// Now is the clock; tests replace it. Never call time.Now in store code.
 	Now func() time.Time
+	// ckpt is the connection of the background checkpointer (checkpoint.go).
+	ckpt    *sql.DB
+	writes  atomic.Int64
+	stop    chan struct{}
+	done    chan struct{}
+	closing gosync.Once
 }
 
 // pragmas go in the DSN so that every pooled connection gets them (STYLE 6).
@@ -45,6 +55,11 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// The background checkpointer copies the WAL into the database
+		// (checkpoint.go), not the commit of whichever write crosses the
+		// threshold; journal_size_limit shrinks the WAL file after a reset.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -69,7 +84,17 @@ func Open(path string) (*DB, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	db := &DB{Path: path, write: w, read: r, gate: make(chan struct{}, 1), Now: func() time.Time { return time.Now().UTC() }}
+	c, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	c.SetMaxOpenConns(1)
+	db := &DB{Path: path, write: w, read: r, ckpt: c, queue: make(chan *writeReq, 256), writerDone: make(chan struct{}),
+		Now: func() time.Time { return time.Now().UTC() }, stop: make(chan struct{}), done: make(chan struct{})}
+	go db.writer()
+	go db.checkpointer()
 	if err := db.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -77,9 +102,14 @@ func Open(path string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the checkpointer, checkpoints what is left and closes the pools.
 func (db *DB) Close() error {
+	db.closing.Do(func() { close(db.stop) })
+	<-db.done
+	<-db.writerDone
+	db.ckpt.Close()
 	err1 := db.read.Close()
+	// The last connection to close checkpoints the whole WAL and removes it.
 	err2 := db.write.Close()
 	if err1 != nil {
 		return err1
@@ -87,23 +117,35 @@ func (db *DB) Close() error {
 	return err2
 }
 
-// Write runs fn in one write transaction: all of it commits or none does.
+// Write runs fn in one write transaction: all of it commits or none does,
+// and Write returns only after the commit. fn may share its SQLite
+// transaction with other callers' (group commit, groupcommit.go), never
+// their fate: fn sees the writes committed or grouped before it, as it would
+// in a transaction of its own that started later.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
-	case db.gate <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	case db.queue <- r:
+	case <-db.stop:
+		return errClosed
 	}
-	defer func() { <-db.gate }()
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	// Wait even if ctx ends: fn may be running and must not outlive Write.
+	select {
+	case <-r.done:
+	case <-db.writerDone:
+		select {
+		case <-r.done:
+		default:
+			return errClosed
+		}
 	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
+	if r.panicked != nil {
+		panic(r.panicked)
 	}
-	return tx.Commit()
+	return r.err
 }
 
 // Read runs fn in one read-only transaction, a consistent snapshot.

@@ -43,7 +43,11 @@ func NewSyncStore(db *DB) *SyncStore {
 func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error {
 	s.warm(ctx)
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		return fn(&syncTx{s: s, pool: s.db.write, tx: tx, ctx: ctx, at: s.db.NowText()})
+		t := &syncTx{s: s, pool: s.db.write, tx: tx, ctx: ctx, at: s.db.NowText(), buf: &appendBuffer{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
 	})
 }
 
@@ -113,6 +117,11 @@ type syncTx struct {
 	tx   *sql.Tx
 	ctx  context.Context
 	at   string
+	// buf holds a write transaction's log rows until its end (syncbuffer.go);
+	// nil in read transactions and wrapped ones.
+	buf *appendBuffer
+	// spWanted: the engine opened a savepoint; spOpen: it exists in SQLite.
+	spWanted, spOpen bool
 }
 
 var _ zsync.Tx = (*syncTx)(nil)
@@ -128,7 +137,15 @@ func (t *syncTx) prepared(query string) (*sql.Stmt, error) {
 	return t.tx.StmtContext(t.ctx, st), nil
 }
 
+// exec runs a write: the savepoint the engine asked for opens first.
 func (t *syncTx) exec(query string, args ...any) (sql.Result, error) {
+	if err := t.beforeWrite(); err != nil {
+		return nil, err
+	}
+	return t.execNow(query, args...)
+}
+
+func (t *syncTx) execNow(query string, args ...any) (sql.Result, error) {
 	st, err := t.prepared(query)
 	if err != nil {
 		return nil, err
@@ -206,24 +223,6 @@ func strings1(t *syncTx, query string, args ...any) ([]string, error) {
 	}, query, args...)
 }
 
-// Savepoint implements zsync.Tx.
-func (t *syncTx) Savepoint() error {
-	_, err := t.exec(`SAVEPOINT mutation`)
-	return err
-}
-
-// RollbackToSavepoint implements zsync.Tx.
-func (t *syncTx) RollbackToSavepoint() error {
-	_, err := t.exec(`ROLLBACK TO mutation`)
-	return err
-}
-
-// ReleaseSavepoint implements zsync.Tx.
-func (t *syncTx) ReleaseSavepoint() error {
-	_, err := t.exec(`RELEASE mutation`)
-	return err
-}
-
 // --- clients and mutations (§5 steps 1, 3, 8) ---
 
 const clientCols = `id, user_id, kind, platform, installed, app_version, last_seq, pending, registered_at, last_seen, retired_at`
@@ -280,6 +279,9 @@ func (t *syncTx) RetireClient(id, at string) error {
 }
 
 func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	var r zsync.Result
 	err := t.row(`SELECT seq, status, reason FROM mutations WHERE client_id = ? AND seq = ?`, clientID, seq).Scan(&r.Seq, &r.Status, &r.Reason)
 	if err != nil {
@@ -288,14 +290,10 @@ func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, error)
 	return &r, nil
 }
 
-func (t *syncTx) RecordMutation(r *zsync.MutationRecord) error {
-	_, err := t.exec(`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?)`,
-		r.ID, r.ClientID, r.Seq, r.Name, string(r.Args), r.ClientAt, r.ReceivedAt, r.Status, r.Reason, r.VisitID, r.UserID, r.Channel)
-	return dup(err)
-}
-
 func (t *syncTx) Rejections(clientID string) ([]zsync.Rejection, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	return collect(t, func(sc interface{ Scan(...any) error }) (zsync.Rejection, error) {
 		var r zsync.Rejection
 		err := sc.Scan(&r.MutationID, &r.Seq, &r.Name, &r.Reason, &r.At)
@@ -359,6 +357,9 @@ func (t *syncTx) VisibleVisits(s zsync.Scope) ([]string, error) {
 }
 
 func (t *syncTx) Head() (int64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := t.row(`SELECT coalesce(max(seq), 0) FROM changes`).Scan(&n)
 	return n, err
@@ -367,6 +368,9 @@ func (t *syncTx) Head() (int64, error) {
 // Changes reads the log after cursor for a scope: the narrowest audience
 // set on a change decides (client, else user, else visit, else everyone).
 func (t *syncTx) Changes(s zsync.Scope, cursor int64, limit int) ([]zsync.LoggedChange, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	vq, vargs := visible(s)
 	var q string
 	var args []any
@@ -410,6 +414,13 @@ func (t *syncTx) AppendChange(c zsync.Change) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if t.buf != nil {
+		t.buf.changes = append(t.buf.changes, args)
+		return 0, nil
+	}
+	if err := t.beforeWrite(); err != nil {
+		return 0, err
+	}
 	var seq int64
 	if err := t.row(appendChangeSQL, args...).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
@@ -422,6 +433,10 @@ func (t *syncTx) Audit(a zsync.AuditEntry) error {
 		Kind: a.Kind, EntityID: a.EntityID, ParentKind: a.ParentKind, ParentID: a.ParentID, Before: a.Before, After: a.After, Reason: a.Reason})
 	if err != nil {
 		return err
+	}
+	if t.buf != nil {
+		t.buf.audits = append(t.buf.audits, args)
+		return nil
 	}
 	_, err = t.exec(auditSQL, args...)
 	return err
@@ -758,6 +773,9 @@ func (t *syncTx) TakeNumbers(dept string, year, n int) (int, error) {
 		return 0, err
 	}
 	var first int
+	if err := t.beforeWrite(); err != nil {
+		return 0, err
+	}
 	err := t.row(`UPDATE notice_counters SET next = next + ? WHERE dept = ? AND year = ? RETURNING next - ?`, n, dept, year, n).Scan(&first)
 	return first, err
 }
