@@ -8,8 +8,12 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // SchemaVersion is the version of the mutation and change shapes this server
@@ -92,7 +96,9 @@ type PushResponse struct {
 	Results []Result `json:"results"`
 }
 
-// ChangeEntry is one change as a pull delivers it.
+// ChangeEntry is one change as a pull delivers it. Data is JSON as
+// encoding/json writes it (compact): PullResponse.AppendJSON copies it
+// onto the wire as it is.
 type ChangeEntry struct {
 	Kind string          `json:"kind"`
 	Op   string          `json:"op"`
@@ -107,6 +113,135 @@ type PullResponse struct {
 	LastSeq      int64         `json:"last_seq"`
 	Changes      []ChangeEntry `json:"changes"`
 	MissingBlobs []string      `json:"missing_blobs"`
+}
+
+// AppendJSON appends the JSON of r to dst, byte for byte what encoding/json
+// writes for it. encoding/json re-validates and compacts every change's
+// Data, which are already compact JSON: for a bootstrap's hundreds of
+// records that was a third of the pull's time. Data is copied as it is;
+// only one holding a character that encoding/json escapes for HTML (<, >,
+// &, U+2028, U+2029: never found in encoding/json's own output) is
+// compacted and escaped the slow way, so that the bytes stay the same.
+func (r *PullResponse) AppendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"cursor":`...)
+	dst = strconv.AppendInt(dst, r.Cursor, 10)
+	dst = append(dst, `,"has_more":`...)
+	dst = strconv.AppendBool(dst, r.HasMore)
+	dst = append(dst, `,"last_seq":`...)
+	dst = strconv.AppendInt(dst, r.LastSeq, 10)
+	dst = append(dst, `,"changes":`...)
+	if r.Changes == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i := range r.Changes {
+			ch := &r.Changes[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"kind":`...)
+			dst = appendJSONString(dst, ch.Kind)
+			dst = append(dst, `,"op":`...)
+			dst = appendJSONString(dst, ch.Op)
+			dst = append(dst, `,"id":`...)
+			dst = appendJSONString(dst, ch.ID)
+			dst = append(dst, `,"data":`...)
+			var err error
+			if dst, err = appendRawJSON(dst, ch.Data); err != nil {
+				return nil, fmt.Errorf("change %s %s: %w", ch.Kind, ch.ID, err)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"missing_blobs":`...)
+	if r.MissingBlobs == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, s := range r.MissingBlobs {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, s)
+		}
+		dst = append(dst, ']')
+	}
+	return append(dst, '}'), nil
+}
+
+// appendRawJSON appends raw as encoding/json writes a json.RawMessage.
+func appendRawJSON(dst []byte, raw json.RawMessage) ([]byte, error) {
+	if len(raw) == 0 {
+		return append(dst, "null"...), nil
+	}
+	if bytes.IndexByte(raw, '<') < 0 && bytes.IndexByte(raw, '>') < 0 && bytes.IndexByte(raw, '&') < 0 &&
+		!bytes.Contains(raw, lineSep) && !bytes.Contains(raw, paraSep) {
+		return append(dst, raw...), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, err
+	}
+	out := bytes.NewBuffer(dst)
+	json.HTMLEscape(out, buf.Bytes())
+	return out.Bytes(), nil
+}
+
+var lineSep, paraSep = []byte("\u2028"), []byte("\u2029")
+
+// appendJSONString appends s as a JSON string the way encoding/json does:
+// HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // RegisterRequest is the body of POST /api/v1/sync/clients (§5 step 1).

@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"strconv"
+	gosync "sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -92,8 +93,32 @@ func (s *Server) pull(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, resp)
+	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+		return c.JSON(http.StatusOK, resp)
+	}
+	// The same bytes as c.JSON (with its newline), without encoding/json
+	// compacting every change's data once more: see PullResponse.AppendJSON.
+	bp := pullBuffers.Get().(*[]byte)
+	b, err := resp.AppendJSON((*bp)[:0])
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	err = c.JSONBlob(http.StatusOK, b)
+	if cap(b) <= maxPooledPull {
+		*bp = b
+		pullBuffers.Put(bp)
+	}
+	return err
 }
+
+// pullBuffers recycles the buffers pull answers are written into: a
+// bootstrap is a few hundred kilobytes, garbage on every pull otherwise.
+var pullBuffers = gosync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPull keeps the buffer of an outsized answer (an admin's
+// bootstrap) from staying in the pool.
+const maxPooledPull = 4 << 20
 
 // queryInt reads a non-negative integer query parameter; absent is 0.
 func queryInt(c echo.Context, name string) (int64, error) {
