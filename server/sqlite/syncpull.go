@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 
 	"zsc/schema"
 	zsync "zsc/sync"
@@ -40,24 +42,14 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 		}
 		out[i] = st
 	}
-	each := func(query string, scan func(sc interface{ Scan(...any) error }) error) error { return t.each(query, ids, scan) }
+	each := func(query string, scan func(sc interface{ Scan(...any) error }) error) error {
+		return t.each(query, ids, scan)
+	}
 	err = each(`SELECT `+checkinCols+` FROM checkins WHERE visit_id`+inVisits+` ORDER BY visit_id, at, id`,
 		func(sc interface{ Scan(...any) error }) error {
 			x, err := scanCheckin(sc)
 			if err == nil {
 				by[x.VisitID].Checkins = append(by[x.VisitID].Checkins, x)
-			}
-			return err
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = each(`SELECT `+prefixed("r.", resultCols)+` FROM item_results r JOIN checklist_items i ON i.id = r.item_id
-		WHERE r.visit_id`+inVisits+` ORDER BY r.visit_id, i.dept, i.ord, i.id`,
-		func(sc interface{ Scan(...any) error }) error {
-			x, err := scanResult(sc)
-			if err == nil {
-				by[x.VisitID].Results = append(by[x.VisitID].Results, x)
 			}
 			return err
 		})
@@ -133,7 +125,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 	if err != nil {
 		return nil, err
 	}
-	visits, err := t.loadVisits(ids, len(by))
+	visits, err := t.loadVisits(ids, by)
 	if err != nil {
 		return nil, err
 	}
@@ -150,10 +142,13 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 }
 
 // loadVisits is loadVisit of the visits in the JSON array ids, with one
-// query per part instead of four per visit. It must build each Visit exactly
-// as loadVisit does (nil slices included): the "visit" change is its JSON.
-func (t *syncTx) loadVisits(ids string, n int) (map[string]*Visit, error) {
-	out := make(map[string]*Visit, n)
+// query per part instead of four per visit, and it reads the visits' item
+// results into their states along with the checklist: one pass over the
+// checklist serves both. It must build each Visit exactly as loadVisit does
+// (nil slices included), since the "visit" change is its JSON, and each
+// state's results in VisitRecords' order.
+func (t *syncTx) loadVisits(ids string, states map[string]*zsync.VisitState) (map[string]*Visit, error) {
+	out := make(map[string]*Visit, len(states))
 	err := t.each(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
 			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
 		FROM visits v JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN entities e ON e.id = v.entity_id
@@ -168,7 +163,8 @@ func (t *syncTx) loadVisits(ids string, n int) (map[string]*Visit, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A task's departments are the same for each of its visits: read once per task.
+	// A task's departments are the same for each of its visits: read once
+	// per task. Their order ranks the team and the checklist.
 	depts := map[string][]Department{}
 	err = t.each(`SELECT td.task_id, d.code, d.name, d.short, d.kind FROM task_departments td JOIN departments d ON d.code = td.dept
 		WHERE td.task_id IN (SELECT task_id FROM visits WHERE id`+inVisits+`) ORDER BY td.task_id, td.ord`, ids,
@@ -200,19 +196,66 @@ func (t *syncTx) loadVisits(ids string, n int) (map[string]*Visit, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = t.each(`SELECT c.visit_id, c.id, c.dept, c.ord, c.name, c.class FROM checklist_items c
-		JOIN visits v ON v.id = c.visit_id JOIN task_departments td ON td.task_id = v.task_id AND td.dept = c.dept
-		WHERE c.visit_id`+inVisits+` ORDER BY c.visit_id, td.ord, c.ord`, ids,
+	// The checklist in VisitRecords' order of results (dept, ord, id), each
+	// item with its result if it has one.
+	var photos string
+	var c ChecklistItem
+	var visit string
+	var r zsync.ItemResult
+	dest := []any{&visit, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class,
+		&r.ItemID, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt}
+	err = t.each(`SELECT c.visit_id, c.id, c.dept, c.ord, c.name, c.class, ifnull(r.item_id, ''), ifnull(r.dept, ''), ifnull(r.value, ''),
+			ifnull(r.note, ''), ifnull(r.photos, '[]'), ifnull(r.version, 0), ifnull(r.user_id, ''), ifnull(r.client_id, ''),
+			ifnull(r.channel, ''), ifnull(r.mutation_id, ''), ifnull(r.updated_at, '')
+		FROM checklist_items c LEFT JOIN item_results r ON r.item_id = c.id AND r.visit_id = c.visit_id
+		WHERE c.visit_id`+inVisits+` ORDER BY c.visit_id, c.dept, c.ord, c.id`, ids,
 		func(sc interface{ Scan(...any) error }) error {
-			var visit string
-			var c ChecklistItem
-			err := sc.Scan(&visit, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class)
-			if v := out[visit]; v != nil && err == nil {
+			if err := sc.Scan(dest...); err != nil {
+				return err
+			}
+			if v := out[visit]; v != nil {
 				v.Items = append(v.Items, c)
 			}
-			return err
+			if r.ItemID == "" {
+				return nil
+			}
+			r.VisitID = visit
+			r.Photos = []string{}
+			if photos != "[]" {
+				if err := json.Unmarshal([]byte(photos), &r.Photos); err != nil {
+					return err
+				}
+			}
+			st := states[visit]
+			st.Results = append(st.Results, r)
+			return nil
 		})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// loadVisit lists the checklist by the task's department order, and only
+	// the items of the task's departments; within a department the rows
+	// above are already by ord, and the sort is stable.
+	for _, v := range out {
+		rank := make(map[string]int, len(v.Departments))
+		for i, d := range v.Departments {
+			rank[d.Code] = i
+		}
+		items := v.Items[:0]
+		for _, it := range v.Items {
+			if _, ok := rank[it.Dept]; ok {
+				items = append(items, it)
+			}
+		}
+		if len(items) == 0 {
+			items = nil
+		}
+		slices.SortStableFunc(items, func(a, b ChecklistItem) int {
+			return cmp.Compare(rank[a.Dept], rank[b.Dept])
+		})
+		v.Items = items
+	}
+	return out, nil
 }
 
 // each runs a query through the statement cache and hands every row to scan.

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -19,6 +20,17 @@ import (
 func busyVisits(t *testing.T, env *syncEnv) {
 	t.Helper()
 	ctx := context.Background()
+	// An item whose id sorts before its department's others but comes
+	// last, and one of a department outside the task, which the visit
+	// record leaves out.
+	err := env.db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO checklist_items (id, visit_id, dept, ord, name, class) VALUES
+			('v2-scjg-0', 'v2', 'scjg', 3, 'scjg 检查事项 3', '一般检查'), ('v2-lxb-1', 'v2', 'lxb', 1, 'lxb 检查事项 1', '一般检查')`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, b := env.register(t, "insp1", "mobile"), env.register(t, "insp2", "mobile")
 	c3 := env.register(t, "insp3", "mobile")
 	env.pull(t, "insp1", a, 0) // leases insp1 numbers 1..20 of scjg
@@ -37,6 +49,7 @@ func busyVisits(t *testing.T, env *syncEnv) {
 			env.mut(a, zsync.MutCheckin, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": v}),
 			env.mut(a, zsync.MutItemSet, itemSet(v, v+"-scjg-2", "符合", 0, arrived, missing)),
 			env.mut(a, zsync.MutItemSet, itemSet(v, v+"-scjg-1", "不符合", 0, sha("arrived too"))),
+			env.mut(a, zsync.MutItemSet, itemSet("v2", "v2-scjg-0", "符合", 0)),
 			env.mut(a, zsync.MutOutcomeSet, map[string]any{"visit_id": v, "dept": "scjg", "categories": []string{zsync.Pending}, "note": "<&>"}),
 			env.mut(a, zsync.MutSignatureAdd, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": v, "kind": "inspector", "photo": arrived}),
 			env.mut(a, zsync.MutNoticeIssue, map[string]any{"id": notice, "visit_id": v, "dept": "scjg", "items": []string{v + "-scjg-1"},
