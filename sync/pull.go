@@ -72,10 +72,14 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if err != nil {
 			return err
 		}
-		if due, err = e.pullDue(tx, u, c, req.Pending); err != nil || due {
+		held, err := tx.Leases(c.ID)
+		if err != nil {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, req.Cursor, limit)
+		if due, err = e.pullDue(tx, u, c, held, req.Pending); err != nil || due {
+			return err
+		}
+		resp, err = e.pullPage(tx, u, c, held, req.Cursor, limit)
 		return err
 	})
 	if err != nil || !due {
@@ -104,7 +108,11 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if err != nil {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, req.Cursor, limit)
+		held, err := tx.Leases(c.ID)
+		if err != nil {
+			return err
+		}
+		resp, err = e.pullPage(tx, u, c, held, req.Cursor, limit)
 		return err
 	})
 	if err != nil {
@@ -120,7 +128,7 @@ const touchEvery = time.Minute
 // pullDue reports whether a pull has bookkeeping to write (step 2). It errs
 // towards writing: an unreadable last_seen, or one in the future (a clock
 // set back), is due.
-func (e *Engine) pullDue(tx ReadTx, u *schema.User, c *Client, pending *int) (bool, error) {
+func (e *Engine) pullDue(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, pending *int) (bool, error) {
 	if pending != nil && *pending != c.Pending {
 		return true, nil
 	}
@@ -136,12 +144,13 @@ func (e *Engine) pullDue(tx ReadTx, u *schema.User, c *Client, pending *int) (bo
 	if err != nil || len(expired) > 0 {
 		return len(expired) > 0, err
 	}
-	want, _, err := e.leaseWant(tx, u, c)
-	return want > 0, err
+	want, _ := e.leaseWant(u, c, held)
+	return want > 0, nil
 }
 
-// pullPage is steps 3 and 4: the answer, read from one snapshot.
-func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, cursor int64, limit int) (*PullResponse, error) {
+// pullPage is steps 3 and 4: the answer, read from one snapshot; held are
+// the client's leases in that snapshot.
+func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, cursor int64, limit int) (*PullResponse, error) {
 	head, err := tx.Head()
 	if err != nil {
 		return nil, err
@@ -149,7 +158,7 @@ func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, cursor int64, li
 	resp := &PullResponse{LastSeq: c.LastSeq}
 	scope := Scope{User: u, ClientID: c.ID}
 	if cursor == 0 || cursor > head { // 3a
-		resp.Changes, err = bootstrap(tx, scope)
+		resp.Changes, err = bootstrap(tx, scope, held)
 		resp.Cursor = head
 	} else { // 3b
 		var logged []LoggedChange
@@ -197,9 +206,13 @@ func (e *Engine) sweep(tx Tx, at, byUser string) error {
 // numbered on push; retired clients and users who issue no notices (the
 // 联席办, admins) get none.
 func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
-	want, year, err := e.leaseWant(tx, u, c)
-	if err != nil || want <= 0 {
+	held, err := tx.Leases(c.ID)
+	if err != nil {
 		return err
+	}
+	want, year := e.leaseWant(u, c, held)
+	if want <= 0 {
+		return nil
 	}
 	short, err := tx.DeptShort(u.Dept)
 	if err != nil {
@@ -227,25 +240,21 @@ func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
 		After: map[string]any{"dept": u.Dept, "year": year, "numbers": numbers, "expires_at": expires}})
 }
 
-// leaseWant is how many numbers topUp would lease to c now, and for which
-// year; pullDue asks it too, so that the two never disagree.
-func (e *Engine) leaseWant(tx ReadTx, u *schema.User, c *Client) (want, year int, err error) {
+// leaseWant is how many numbers topUp would lease to c now, holding held,
+// and for which year; pullDue asks it too, so that the two never disagree.
+func (e *Engine) leaseWant(u *schema.User, c *Client, held []NoticeNumber) (want, year int) {
 	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 || u.Dept == schema.OfficeDept ||
 		(u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
-		return 0, 0, nil
+		return 0, 0
 	}
 	year = e.Now().In(e.Zone).Year()
-	held, err := tx.Leases(c.ID)
-	if err != nil {
-		return 0, 0, err
-	}
 	have := 0
 	for _, n := range held {
 		if n.Dept == u.Dept && n.Year == year {
 			have++
 		}
 	}
-	return max(e.LeaseSize-have, 0), year, nil
+	return max(e.LeaseSize-have, 0), year
 }
 
 // bootstrapBatch is how many visits a bootstrap reads at once: an
@@ -253,8 +262,9 @@ func (e *Engine) leaseWant(tx ReadTx, u *schema.User, c *Client) (want, year int
 // the records of one batch at a time besides the changes made of them.
 const bootstrapBatch = 100
 
-// bootstrap is the full current state of a scope as "put" changes (step 3a).
-func bootstrap(tx ReadTx, s Scope) ([]ChangeEntry, error) {
+// bootstrap is the full current state of a scope as "put" changes (step 3a);
+// leases are the client's.
+func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error) {
 	var out []ChangeEntry
 	add := func(kind, id string, data any) error {
 		b, err := json.Marshal(data)
@@ -281,10 +291,6 @@ func bootstrap(tx ReadTx, s Scope) ([]ChangeEntry, error) {
 			}
 			out = append(out, chs...)
 		}
-	}
-	leases, err := tx.Leases(s.ClientID)
-	if err != nil {
-		return nil, err
 	}
 	shorts := map[string]string{}
 	for _, n := range leases {
