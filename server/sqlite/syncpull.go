@@ -25,12 +25,9 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 	if len(visitIDs) == 0 {
 		return []*zsync.VisitState{}, nil
 	}
-	list, err := json.Marshal(visitIDs)
-	if err != nil {
-		return nil, err
-	}
-	ids := string(list)
+	// list holds each visit once, so that no join meets a visit twice.
 	by := make(map[string]*zsync.VisitState, len(visitIDs))
+	list := make([]string, 0, len(visitIDs))
 	out := make([]*zsync.VisitState, len(visitIDs))
 	for i, id := range visitIDs {
 		st, ok := by[id]
@@ -39,9 +36,15 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 				Signatures: []zsync.Signature{}, Notices: []zsync.Notice{}, Followups: []zsync.Followup{},
 				Conflicts: []zsync.Conflict{}, Blobs: []zsync.Blob{}}
 			by[id] = st
+			list = append(list, id)
 		}
 		out[i] = st
 	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	ids := string(b)
 	each := func(query string, scan func(sc interface{ Scan(...any) error }) error) error {
 		return t.each(query, ids, scan)
 	}
@@ -125,7 +128,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 	if err != nil {
 		return nil, err
 	}
-	visits, err := t.loadVisits(ids, by)
+	visits, err := t.loadVisits(ids, list, by)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +150,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 // checklist serves both. It must build each Visit exactly as loadVisit does
 // (nil slices included), since the "visit" change is its JSON, and each
 // state's results in VisitRecords' order.
-func (t *syncTx) loadVisits(ids string, states map[string]*zsync.VisitState) (map[string]*Visit, error) {
+func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.VisitState) (map[string]*Visit, error) {
 	out := make(map[string]*Visit, len(states))
 	err := t.each(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
 			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
@@ -197,41 +200,67 @@ func (t *syncTx) loadVisits(ids string, states map[string]*zsync.VisitState) (ma
 		return nil, err
 	}
 	// The checklist in VisitRecords' order of results (dept, ord, id), each
-	// item with its result if it has one.
-	var photos string
+	// item with its result if it has one. j.key is the visit's place in the
+	// list: an integer is cheaper to read than its id. Each visit's rows
+	// come together, so every visit's items and results are slices of two
+	// arrays sized once: a bootstrap reads hundreds of each.
+	var n int
+	if err := t.row(`SELECT count(*) FROM checklist_items WHERE visit_id`+inVisits, ids).Scan(&n); err != nil {
+		return nil, err
+	}
+	items := make([]ChecklistItem, 0, n)
+	results := make([]zsync.ItemResult, 0, n)
+	type span struct{ items, results [2]int }
+	spans := make(map[string]*span, len(list))
+	var key int
+	var has bool
 	var c ChecklistItem
-	var visit string
 	var r zsync.ItemResult
-	dest := []any{&visit, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class,
-		&r.ItemID, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt}
-	err = t.each(`SELECT c.visit_id, c.id, c.dept, c.ord, c.name, c.class, ifnull(r.item_id, ''), ifnull(r.dept, ''), ifnull(r.value, ''),
+	var photos string
+	dest := []any{&key, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class,
+		&has, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt}
+	err = t.each(`SELECT j.key, c.id, c.dept, c.ord, c.name, c.class, r.item_id IS NOT NULL, ifnull(r.dept, ''), ifnull(r.value, ''),
 			ifnull(r.note, ''), ifnull(r.photos, '[]'), ifnull(r.version, 0), ifnull(r.user_id, ''), ifnull(r.client_id, ''),
 			ifnull(r.channel, ''), ifnull(r.mutation_id, ''), ifnull(r.updated_at, '')
-		FROM checklist_items c LEFT JOIN item_results r ON r.item_id = c.id AND r.visit_id = c.visit_id
-		WHERE c.visit_id`+inVisits+` ORDER BY c.visit_id, c.dept, c.ord, c.id`, ids,
+		FROM json_each(?) j JOIN checklist_items c ON c.visit_id = j.value
+		LEFT JOIN item_results r ON r.item_id = c.id AND r.visit_id = c.visit_id
+		ORDER BY j.key, c.dept, c.ord, c.id`, ids,
 		func(sc interface{ Scan(...any) error }) error {
 			if err := sc.Scan(dest...); err != nil {
 				return err
 			}
-			if v := out[visit]; v != nil {
-				v.Items = append(v.Items, c)
+			visit := list[key]
+			sp := spans[visit]
+			if sp == nil {
+				sp = &span{items: [2]int{len(items), len(items)}, results: [2]int{len(results), len(results)}}
+				spans[visit] = sp
 			}
-			if r.ItemID == "" {
+			items = append(items, c)
+			sp.items[1] = len(items)
+			if !has {
 				return nil
 			}
-			r.VisitID = visit
+			r.ItemID, r.VisitID = c.ID, visit
 			r.Photos = []string{}
 			if photos != "[]" {
 				if err := json.Unmarshal([]byte(photos), &r.Photos); err != nil {
 					return err
 				}
 			}
-			st := states[visit]
-			st.Results = append(st.Results, r)
+			results = append(results, r)
+			sp.results[1] = len(results)
 			return nil
 		})
 	if err != nil {
 		return nil, err
+	}
+	for visit, sp := range spans {
+		if v := out[visit]; v != nil {
+			v.Items = items[sp.items[0]:sp.items[1]:sp.items[1]]
+		}
+		if sp.results[1] > sp.results[0] {
+			states[visit].Results = results[sp.results[0]:sp.results[1]:sp.results[1]]
+		}
 	}
 	// loadVisit lists the checklist by the task's department order, and only
 	// the items of the task's departments; within a department the rows

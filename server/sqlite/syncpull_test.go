@@ -72,7 +72,7 @@ func TestVisitStatesReadsWhatVisitStateReadsForEachVisit(t *testing.T) {
 	// Twice: the second reading goes through the prepared statements.
 	for range 2 {
 		err := store.Read(context.Background(), func(tx zsync.ReadTx) error {
-			ids := []string{"v2", "v9", "v1", "v3"}
+			ids := []string{"v2", "v9", "v1", "v3", "v2"}
 			states, err := tx.VisitStates(ids)
 			if err != nil {
 				return err
@@ -90,6 +90,9 @@ func TestVisitStatesReadsWhatVisitStateReadsForEachVisit(t *testing.T) {
 				if string(got) != string(want) {
 					t.Errorf("%s read together:\n%s\nalone:\n%s", id, got, want)
 				}
+			}
+			if states[4] != states[0] {
+				t.Fatal("a visit listed twice is read twice")
 			}
 			if v1 := states[2]; len(v1.Results) != 3 || len(v1.Checkins) != 2 || len(v1.Outcomes) != 2 || len(v1.Signatures) != 1 ||
 				len(v1.Notices) != 1 || len(v1.Followups) != 1 || len(v1.Conflicts) != 1 || len(v1.Blobs) != 2 {
