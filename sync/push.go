@@ -57,6 +57,17 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 			return err
 		}
 		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}}
+		// Mutation ids are unique across all clients: one query for the
+		// new mutations of the push instead of one per mutation.
+		var ids []string
+		for _, m := range req.Mutations {
+			if m.Seq > c.LastSeq {
+				ids = append(ids, m.ID)
+			}
+		}
+		if p.taken, err = tx.MutationIDsTaken(ids); err != nil {
+			return err
+		}
 		resp = &PushResponse{LastSeq: c.LastSeq, Results: make([]Result, 0, len(req.Mutations))}
 		// Step 3.
 		for _, m := range req.Mutations {
@@ -108,6 +119,9 @@ type pusher struct {
 	// a visit's team, departments or checklist; visit.complete drops its
 	// entry, and a rolled-back mutation empties the cache.
 	visits map[string]*Visit
+	// taken are the ids of this push's mutations that another mutation
+	// already used: such a mutation is kept as a rejection under a new id.
+	taken map[string]bool
 }
 
 // visit loads a visit through the push's cache.
@@ -152,6 +166,9 @@ func (p *pusher) one(m Mutation, schemaVersion int) (Result, error) {
 		if schemaVersion != SchemaVersion {
 			return reject("schema_version %d is not spoken by this server (it speaks %d): update the app; the mutation is kept in the server's log", schemaVersion, SchemaVersion), nil
 		}
+		if p.taken[m.ID] {
+			return reject("mutation id %s was already used by another mutation", m.ID), nil
+		}
 		a, err := DecodeArgs(m.Name, m.Args)
 		if err != nil {
 			return reject("%s", schema.ErrorMessage(err)), nil
@@ -187,7 +204,10 @@ func (p *pusher) one(m Mutation, schemaVersion int) (Result, error) {
 		}
 		clear(p.visits)
 		rec.Status, rec.Reason = StatusRejected, f.reason
-		err := tx.RecordMutation(rec)
+		err := ErrDuplicate
+		if !p.taken[m.ID] {
+			err = tx.RecordMutation(rec)
+		}
 		if errors.Is(err, ErrDuplicate) {
 			rec.ID = p.e.NewID()
 			rec.Reason = fmt.Sprintf("%s (mutation id %s was already used; kept as %s)", f.reason, m.ID, rec.ID)
@@ -300,10 +320,16 @@ func (p *pusher) audit(m Mutation, kind, id, visitID string, before, after any, 
 // done finishes an applied mutation: its audit row (before → after) and the
 // change that carries the new value to every phone in scope (steps 3 and 4).
 func (p *pusher) done(m Mutation, kind, id, visitID string, before, after any) (fate, error) {
-	if err := p.audit(m, kind, id, visitID, before, after, ""); err != nil {
+	// Encoded once for both rows: on a push of results this is most of the
+	// engine's own work.
+	a, err := json.Marshal(after)
+	if err != nil {
 		return fate{}, err
 	}
-	return applied, p.change(kind, id, visitID, after)
+	if err := p.audit(m, kind, id, visitID, before, json.RawMessage(a), ""); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(kind, id, visitID, json.RawMessage(a))
 }
 
 func (p *pusher) change(kind, id, visitID string, data any) error {

@@ -94,8 +94,12 @@ type Tx interface {
 	// RetireClient marks a client retired (once).
 	RetireClient(id, at string) error
 
+	// MutationIDsTaken returns which of ids already name a stored mutation.
+	MutationIDsTaken(ids []string) (map[string]bool, error)
 	// RecordMutation stores a mutation and its fate; ErrDuplicate when its id
-	// or (client, seq) is taken.
+	// or (client, seq) is taken. A store may find the duplicate only at the
+	// end of the transaction, failing it whole: the engine checks the ids
+	// of a push first (MutationIDsTaken).
 	RecordMutation(r *MutationRecord) error
 
 	// AddCheckin inserts a check-in; ErrDuplicate on a known id.

@@ -29,20 +29,33 @@ const auditSQL = `INSERT INTO audit_log (at, user_id, client_id, channel, action
 		VALUES (?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func auditArgs(at string, e AuditEntry) ([]any, error) {
-	var before, after any
-	if e.Before != nil {
-		b, err := json.Marshal(e.Before)
-		if err != nil {
-			return nil, err
-		}
-		before = string(b)
+	before, err := jsonArg(e.Before)
+	if err != nil {
+		return nil, err
 	}
-	if e.After != nil {
-		b, err := json.Marshal(e.After)
-		if err != nil {
-			return nil, err
-		}
-		after = string(b)
+	after, err := jsonArg(e.After)
+	if err != nil {
+		return nil, err
 	}
 	return []any{at, e.UserID, e.ClientID, e.Channel, e.Action, e.Kind, e.EntityID, e.ParentKind, e.ParentID, before, after, e.Reason}, nil
+}
+
+// jsonArg is v as JSON text for a column, NULL for nil; a json.RawMessage
+// is taken as it is (the sync engine encodes a value once for its change
+// and its audit row).
+func jsonArg(v any) (any, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case json.RawMessage:
+		if v == nil {
+			return nil, nil
+		}
+		return string(v), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
 }

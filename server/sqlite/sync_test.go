@@ -564,3 +564,48 @@ func TestConcurrentPushesAndPullsKeepEverySequence(t *testing.T) {
 	}
 	numbersGapFree(t, env)
 }
+
+// The store buffers a push's rows until its end and opens a mutation's
+// savepoint only before its first real write: a rejection must still undo
+// exactly that mutation, never the applied ones buffered before it.
+func TestARejectionInsideAPushUndoesOnlyItsOwnMutation(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	m1 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))
+	m2 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "不符合", 0))
+	// Completion reads the visit's results (flushing the buffer) and is
+	// rejected: the visit has unanswered items.
+	m3 := env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "v1"})
+	m4 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不涉及", 1))
+	// A second push: an applied result, then a reused id, rejected after
+	// its result was buffered.
+	m5 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 1))
+	m6 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 2))
+	m6.ID = m1.ID
+	var got []string
+	for _, resp := range []*zsync.PushResponse{env.push(t, "insp1", c, m1, m2, m3, m4), env.push(t, "insp1", c, m5, m6)} {
+		for _, r := range resp.Results {
+			got = append(got, r.Status)
+		}
+	}
+	if want := "applied applied rejected applied applied rejected"; strings.Join(got, " ") != want {
+		t.Fatalf("fates %v, want %s", got, want)
+	}
+	for _, q := range []struct {
+		query string
+		want  int
+	}{
+		{`SELECT count(*) FROM mutations WHERE client_id = '` + c + `'`, 6},
+		{`SELECT count(*) FROM item_results WHERE item_id IN ('v1-scjg-1', 'v1-scjg-2')`, 2},
+		{`SELECT version FROM item_results WHERE item_id = 'v1-scjg-1' AND value = '不涉及'`, 2},
+		{`SELECT version FROM item_results WHERE item_id = 'v1-scjg-2' AND value = '符合'`, 2},
+		{`SELECT count(*) FROM changes WHERE kind = 'item_result'`, 4},
+		{`SELECT count(*) FROM changes WHERE kind = 'rejection'`, 2},
+		{`SELECT count(*) FROM audit_log WHERE action = 'item.set' AND reason = ''`, 4},
+		{`SELECT answered FROM visit_rollups WHERE visit_id = 'v1'`, 2},
+	} {
+		if n := env.count(t, q.query); n != q.want {
+			t.Errorf("%s = %d, want %d", q.query, n, q.want)
+		}
+	}
+}

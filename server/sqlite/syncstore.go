@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	gosync "sync"
 
 	msqlite "modernc.org/sqlite"
@@ -27,7 +28,14 @@ type SyncStore struct {
 	mu     gosync.Mutex
 	stmts  map[stmtKey]*sql.Stmt
 	wanted map[stmtKey]bool
+	// items caches visits' checklists, which never change once drawn (a
+	// re-draw makes a new visit): a push of 50 results read 30 item rows
+	// of its visit every time. Filled only from committed transactions.
+	items map[string][]zsync.Item
 }
+
+// maxCachedChecklists bounds the checklist cache (about 3 KB a visit).
+const maxCachedChecklists = 4096
 
 type stmtKey struct {
 	pool  *sql.DB
@@ -36,27 +44,59 @@ type stmtKey struct {
 
 // NewSyncStore returns the sync store of db.
 func NewSyncStore(db *DB) *SyncStore {
-	return &SyncStore{db: db, stmts: map[stmtKey]*sql.Stmt{}, wanted: map[stmtKey]bool{}}
+	return &SyncStore{db: db, stmts: map[stmtKey]*sql.Stmt{}, wanted: map[stmtKey]bool{}, items: map[string][]zsync.Item{}}
 }
 
 // Write implements zsync.Store: one write transaction (the single writer).
 func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error {
 	s.warm(ctx)
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	var loaded map[string][]zsync.Item
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		t := &syncTx{s: s, pool: s.db.write, tx: tx, ctx: ctx, at: s.db.NowText(), buf: &appendBuffer{}}
 		if err := fn(t); err != nil {
 			return err
 		}
+		loaded = t.loadedItems
 		return t.flush()
 	})
+	if err == nil && len(loaded) > 0 {
+		s.cacheItems(loaded)
+	}
+	return err
 }
 
 // Read implements zsync.Store: one read-only snapshot from the reader pool.
 func (s *SyncStore) Read(ctx context.Context, fn func(tx zsync.ReadTx) error) error {
 	s.warm(ctx)
-	return s.db.Read(ctx, func(tx *sql.Tx) error {
-		return fn(&syncTx{s: s, pool: s.db.read, tx: tx, ctx: ctx, at: s.db.NowText()})
+	var loaded map[string][]zsync.Item
+	err := s.db.Read(ctx, func(tx *sql.Tx) error {
+		t := &syncTx{s: s, pool: s.db.read, tx: tx, ctx: ctx, at: s.db.NowText()}
+		err := fn(t)
+		loaded = t.loadedItems
+		return err
 	})
+	if err == nil && len(loaded) > 0 {
+		s.cacheItems(loaded)
+	}
+	return err
+}
+
+func (s *SyncStore) cachedItems(visitID string) ([]zsync.Item, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items, ok := s.items[visitID]
+	return items, ok
+}
+
+func (s *SyncStore) cacheItems(loaded map[string][]zsync.Item) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.items)+len(loaded) > maxCachedChecklists {
+		clear(s.items)
+	}
+	for id, items := range loaded {
+		s.items[id] = items
+	}
 }
 
 // Close releases the prepared statements.
@@ -122,6 +162,11 @@ type syncTx struct {
 	buf *appendBuffer
 	// spWanted: the engine opened a savepoint; spOpen: it exists in SQLite.
 	spWanted, spOpen bool
+	// loadedItems are the checklists read here, cached after the commit.
+	loadedItems map[string][]zsync.Item
+	// known are the stored results of the visits this write transaction
+	// loaded, read once per visit instead of once per item (ItemResult).
+	known map[string]*zsync.ItemResult
 }
 
 var _ zsync.Tx = (*syncTx)(nil)
@@ -321,12 +366,52 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.s != nil {
+		if items, ok := t.s.cachedItems(id); ok {
+			v.Items = slices.Clone(items)
+			return v, t.knowResults(v)
+		}
+	}
 	v.Items, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Item, error) {
 		var it zsync.Item
 		err := sc.Scan(&it.ID, &it.Dept, &it.Name)
 		return it, err
 	}, `SELECT id, dept, name FROM checklist_items WHERE visit_id = ? ORDER BY dept, ord, id`, id)
-	return v, err
+	if err == nil && t.s != nil {
+		if t.loadedItems == nil {
+			t.loadedItems = map[string][]zsync.Item{}
+		}
+		t.loadedItems[id] = slices.Clone(v.Items)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v, t.knowResults(v)
+}
+
+// knowResults reads a visit's stored results once, in a write transaction:
+// the engine loads a visit before it touches the visit's items. An item
+// without a result is known as nil.
+func (t *syncTx) knowResults(v *zsync.Visit) error {
+	if t.buf == nil {
+		return nil
+	}
+	rs, err := collect(t, scanResult, `SELECT `+resultCols+` FROM item_results WHERE visit_id = ?`, v.ID)
+	if err != nil {
+		return err
+	}
+	if t.known == nil {
+		t.known = map[string]*zsync.ItemResult{}
+	}
+	for _, it := range v.Items {
+		if _, ok := t.known[it.ID]; !ok {
+			t.known[it.ID] = nil
+		}
+	}
+	for i := range rs {
+		t.known[rs[i].ItemID] = &rs[i]
+	}
+	return nil
 }
 
 // visible is the SQL of zsync.CanSee: the ids of the visits scope sees,
@@ -476,27 +561,6 @@ func scanResult(sc interface{ Scan(...any) error }) (zsync.ItemResult, error) {
 	}
 	r.Photos = []string{}
 	return r, json.Unmarshal([]byte(photos), &r.Photos)
-}
-
-func (t *syncTx) ItemResult(itemID string) (*zsync.ItemResult, error) {
-	r, err := scanResult(t.row(`SELECT `+resultCols+` FROM item_results WHERE item_id = ?`, itemID))
-	if err != nil {
-		return nil, none(err)
-	}
-	return &r, nil
-}
-
-func (t *syncTx) PutItemResult(r *zsync.ItemResult) error {
-	photos, err := jsonText(nonNilStrings(r.Photos))
-	if err != nil {
-		return err
-	}
-	_, err = t.exec(`INSERT INTO item_results (`+resultCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, note = excluded.note, photos = excluded.photos,
-		version = excluded.version, user_id = excluded.user_id, client_id = excluded.client_id, channel = excluded.channel,
-		mutation_id = excluded.mutation_id, updated_at = excluded.updated_at`,
-		r.ItemID, r.VisitID, r.Dept, r.Value, r.Note, photos, r.Version, r.UserID, r.ClientID, r.Channel, r.MutationID, r.UpdatedAt)
-	return err
 }
 
 const outcomeCols = `visit_id, dept, categories, note, version, user_id, client_id, channel, mutation_id, updated_at`
@@ -822,6 +886,9 @@ func (t *syncTx) VisitState(visitID string) (*zsync.VisitState, error) {
 }
 
 func (t *syncTx) VisitRecords(visitID string) (*zsync.VisitState, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
 	st := &zsync.VisitState{}
 	var err error
 	if st.Checkins, err = collect(t, scanCheckin, `SELECT `+checkinCols+` FROM checkins WHERE visit_id = ? ORDER BY at, id`, visitID); err != nil {
