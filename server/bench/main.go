@@ -220,7 +220,7 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 	srv := zhttp.New(db, auth.New(db, secret), slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn})), nil,
 		filepath.Join(filepath.Dir(work), "bench-blobs"))
 	// The engine's store, timed: the log says where the single writer's time goes.
-	ts := &timedStore{Store: srv.Sync.Store}
+	ts := &timedStore{Store: srv.Sync.Store, db: db}
 	srv.Sync.Store = ts
 	addr, err := srv.Listen("127.0.0.1:0")
 	if err != nil {

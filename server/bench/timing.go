@@ -6,20 +6,24 @@ import (
 	gosync "sync"
 	"time"
 
+	"zsc/server/sqlite"
 	zsync "zsc/sync"
 )
 
 // timedStore wraps the engine's store to see where the single writer's time
-// goes: waiting for the writer connection (and BEGIN IMMEDIATE), the work
-// inside the transaction, and the commit (with any WAL checkpoint it runs).
+// goes: per transaction, the wait for the writer, the work inside it, and
+// the wait until the commit that carries it (group commit: the rest of its
+// group's work and the COMMIT); for the writer as a whole, the database's
+// own counters (sqlite.DB.WriteStats).
 type timedStore struct {
 	zsync.Store
-	mu                   gosync.Mutex
-	wait, work, commit   latencies
-	readN                int
-	readTime             time.Duration
-	phaseStart           time.Time
-	busyWork, busyCommit time.Duration
+	db                 *sqlite.DB
+	stats0             sqlite.WriteStats
+	mu                 gosync.Mutex
+	wait, work, commit latencies
+	readN              int
+	readTime           time.Duration
+	phaseStart         time.Time
 }
 
 func (s *timedStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error {
@@ -39,8 +43,6 @@ func (s *timedStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) erro
 	s.wait = append(s.wait, in.Sub(t0))
 	s.work = append(s.work, out.Sub(in))
 	s.commit = append(s.commit, t1.Sub(out))
-	s.busyWork += out.Sub(in)
-	s.busyCommit += t1.Sub(out)
 	s.mu.Unlock()
 	return err
 }
@@ -60,8 +62,9 @@ func (s *timedStore) reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.wait, s.work, s.commit = nil, nil, nil
-	s.readN, s.readTime, s.busyWork, s.busyCommit = 0, 0, 0, 0
+	s.readN, s.readTime = 0, 0
 	s.phaseStart = time.Now()
+	s.stats0 = s.db.WriteStats()
 }
 
 // summary describes the phase since reset.
@@ -72,16 +75,12 @@ func (s *timedStore) summary() string {
 	if len(s.work) == 0 {
 		return "no write transactions"
 	}
-	avg := func(l latencies) time.Duration {
-		var t time.Duration
-		for _, d := range l {
-			t += d
-		}
-		return t / time.Duration(len(l))
-	}
-	return fmt.Sprintf("%d write transactions, writer busy %.0f%% of %s (in transaction %.0f%%, commit %.0f%%); per transaction: wait p50 %s p99 %s, work p50 %s p99 %s, commit p50 %s p99 %s max %s (avg %s); %d read transactions, avg %s",
-		len(s.work), 100*float64(s.busyWork+s.busyCommit)/float64(wall), wall.Round(time.Millisecond),
-		100*float64(s.busyWork)/float64(wall), 100*float64(s.busyCommit)/float64(wall),
-		ms(s.wait.p(0.5)), ms(s.wait.p(0.99)), ms(s.work.p(0.5)), ms(s.work.p(0.99)), ms(s.commit.p(0.5)), ms(s.commit.p(0.99)), ms(s.commit.max()), ms(avg(s.commit)),
+	st := s.db.WriteStats()
+	txs, commits := st.Transactions-s.stats0.Transactions, st.Commits-s.stats0.Commits
+	busy, commit := st.Busy-s.stats0.Busy, st.Commit-s.stats0.Commit
+	return fmt.Sprintf("%d write transactions in %d commits (%.1f per commit), writer busy %.0f%% of %s (COMMIT %.0f%%); per transaction: wait p50 %s p99 %s, work p50 %s p99 %s, then until its commit p50 %s p99 %s; %d read transactions, avg %s",
+		txs, commits, float64(txs)/float64(max(1, commits)), 100*float64(busy)/float64(wall), wall.Round(time.Millisecond),
+		100*float64(commit)/float64(wall),
+		ms(s.wait.p(0.5)), ms(s.wait.p(0.99)), ms(s.work.p(0.5)), ms(s.work.p(0.99)), ms(s.commit.p(0.5)), ms(s.commit.p(0.99)),
 		s.readN, ms(s.readTime/time.Duration(max(1, s.readN))))
 }

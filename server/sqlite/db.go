@@ -35,6 +35,7 @@ type DB struct {
 	// queue a lottery (seconds of tail latency under load).
 	queue      chan *writeReq
 	writerDone chan struct{}
+	stats      writeCounters
 	// Now is the clock; tests replace it. Never call time.Now in store code.
 	Now func() time.Time
 	// ckpt is the connection of the background checkpointer (checkpoint.go).

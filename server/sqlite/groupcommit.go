@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 )
 
 // maxGroup is the most write transactions one commit carries.
@@ -57,7 +59,31 @@ func (db *DB) writer() {
 	}
 }
 
+// WriteStats says how the single writer spent its time since the database
+// was opened: for benchmarks and for operators.
+type WriteStats struct {
+	Transactions int64         // write transactions run
+	Commits      int64         // SQLite commits (groups) that carried them
+	Busy         time.Duration // the writer inside a group: the work and the commit
+	Commit       time.Duration // of which in COMMIT (writing the WAL)
+}
+
+// WriteStats returns the writer's counters.
+func (db *DB) WriteStats() WriteStats {
+	return WriteStats{Transactions: db.stats.txs.Load(), Commits: db.stats.commits.Load(),
+		Busy: time.Duration(db.stats.busy.Load()), Commit: time.Duration(db.stats.commit.Load())}
+}
+
+type writeCounters struct {
+	txs, commits, busy, commit atomic.Int64
+}
+
 func (db *DB) commitGroup(group []*writeReq) {
+	start := time.Now()
+	defer func() {
+		db.stats.txs.Add(int64(len(group)))
+		db.stats.busy.Add(int64(time.Since(start)))
+	}()
 	defer func() {
 		for _, r := range group {
 			close(r.done)
@@ -114,10 +140,14 @@ func (db *DB) commitGroup(group []*writeReq) {
 	if ok == 0 {
 		return
 	}
-	if err := tx.Commit(); err != nil {
+	c0 := time.Now()
+	err = tx.Commit()
+	db.stats.commit.Add(int64(time.Since(c0)))
+	if err != nil {
 		failAll(err)
 		return
 	}
+	db.stats.commits.Add(1)
 	db.writes.Add(1)
 }
 
