@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -285,12 +286,17 @@ func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error)
 		if err != nil {
 			return nil, err
 		}
+		// The batch's changes are counted first: a bootstrap is hundreds
+		// of them, and growing the slice by appending copies it repeatedly.
+		n := 0
+		for _, st := range states {
+			n += stateSize(st)
+		}
+		out = slices.Grow(out, n+len(leases))
 		for i, st := range states {
-			chs, err := StateChanges(ids[i], st)
-			if err != nil {
+			if out, err = appendStateChanges(out, ids[i], st); err != nil {
 				return nil, err
 			}
-			out = append(out, chs...)
 		}
 	}
 	shorts := map[string]string{}
@@ -324,8 +330,17 @@ func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error)
 // Bootstraps and the snapshot of a newly added team member both use it, so
 // the two cannot drift apart.
 func StateChanges(visitID string, st *VisitState) ([]ChangeEntry, error) {
-	out := make([]ChangeEntry, 0, 1+len(st.Checkins)+len(st.Results)+len(st.Outcomes)+len(st.Signatures)+
-		len(st.Notices)+len(st.Followups)+len(st.Conflicts)+len(st.Blobs))
+	return appendStateChanges(make([]ChangeEntry, 0, stateSize(st)), visitID, st)
+}
+
+// stateSize is the number of changes StateChanges makes of st.
+func stateSize(st *VisitState) int {
+	return 1 + len(st.Checkins) + len(st.Results) + len(st.Outcomes) + len(st.Signatures) +
+		len(st.Notices) + len(st.Followups) + len(st.Conflicts) + len(st.Blobs)
+}
+
+// appendStateChanges appends StateChanges(visitID, st) to out.
+func appendStateChanges(out []ChangeEntry, visitID string, st *VisitState) ([]ChangeEntry, error) {
 	add := func(kind, id string, data any) error {
 		b, err := json.Marshal(data)
 		if err != nil {
@@ -344,8 +359,13 @@ func StateChanges(visitID string, st *VisitState) ([]ChangeEntry, error) {
 			return nil, err
 		}
 	}
-	// Results are most of a bootstrap: written by hand, into one buffer.
-	buf := make([]byte, 0, 320*len(st.Results))
+	// Results are most of a bootstrap: written by hand, into one buffer
+	// sized for them (escapes aside).
+	size := 0
+	for i := range st.Results {
+		size += itemResultSize(&st.Results[i])
+	}
+	buf := make([]byte, 0, size)
 	for i := range st.Results {
 		x := &st.Results[i]
 		start := len(buf)
@@ -383,6 +403,19 @@ func StateChanges(visitID string, st *VisitState) ([]ChangeEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// itemResultSize is the length of appendItemResult's output for r when
+// no character needs escaping.
+func itemResultSize(r *ItemResult) int {
+	n := len(`{"item_id":"","visit_id":"","dept":"","value":"","note":"","photos":[],"version":,"user_id":"","client_id":"",`+
+		`"channel":"","mutation_id":"","updated_at":""}`) + 20
+	n += len(r.ItemID) + len(r.VisitID) + len(r.Dept) + len(r.Value) + len(r.Note) + len(r.UserID) + len(r.ClientID) +
+		len(r.Channel) + len(r.MutationID) + len(r.UpdatedAt)
+	for _, p := range r.Photos {
+		n += len(p) + 3
+	}
+	return n
 }
 
 // appendItemResult appends what json.Marshal writes for r, without its

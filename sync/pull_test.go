@@ -26,10 +26,17 @@ func fill(v any, s string, n int64) {
 }
 
 func TestAppendItemResultWritesWhatJSONMarshalWrites(t *testing.T) {
-	for _, s := range []string{"", "符合", "a \"quote\" \\ <b>&amp; \u2028\u2029 \x00\x1f\x7f \b\f\n\r\t \xff end"} {
+	for _, tc := range []struct {
+		s       string
+		escapes bool // some characters take more room escaped
+	}{
+		{"", false},
+		{"符合", false},
+		{"a \"quote\" \\ <b>&amp; \u2028\u2029 \x00\x1f\x7f \b\f\n\r\t \xff end", true},
+	} {
 		for _, n := range []int64{0, -3, 1 << 40} {
 			var r ItemResult
-			fill(&r, s, n)
+			fill(&r, tc.s, n)
 			for _, photos := range [][]string{r.Photos, {}, nil} {
 				r.Photos = photos
 				want, err := json.Marshal(r)
@@ -38,6 +45,9 @@ func TestAppendItemResultWritesWhatJSONMarshalWrites(t *testing.T) {
 				}
 				if got := appendItemResult([]byte("x"), &r); string(got) != "x"+string(want) {
 					t.Errorf("\n got %s\nwant x%s", got, want)
+				}
+				if !tc.escapes && len(want) > itemResultSize(&r) {
+					t.Errorf("%d bytes, sized for %d", len(want), itemResultSize(&r))
 				}
 			}
 		}
