@@ -471,6 +471,9 @@ func (p *pusher) putOutcome(m Mutation, o, before *Outcome) (fate, error) {
 
 // conflict stores the phone's losing value for the lead (§5 step 5) and
 // shows it to the visit's team and leads through a visit-scoped change.
+// One user has at most one open conflict per item or outcome: a later
+// losing edit of theirs (a tap, then a note) replaces the value in it, so
+// the lead settles what the inspector meant last, once.
 func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have any, serverUser, serverAt string,
 	serverVersion int64, want any, clientAt string) (fate, error) {
 	hv, err := json.Marshal(have)
@@ -484,14 +487,27 @@ func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have 
 	c := &Conflict{ID: p.e.NewID(), VisitID: v.ID, Kind: kind, Target: target, Dept: dept,
 		ServerValue: hv, ServerUser: serverUser, ServerAt: serverAt, ServerVersion: serverVersion,
 		ClientValue: wv, ClientUser: p.u.ID, ClientAt: clientAt, MutationID: m.ID, Status: "open"}
-	if err := p.tx.AddConflict(c); err != nil {
+	open, err := p.tx.OpenConflict(v.ID, kind, target, p.u.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	var before any
+	reason := "the server's value was kept"
+	if open != nil {
+		before, c.ID = open, open.ID
+		reason += "; replaces this user's earlier losing value"
+		err = p.tx.UpdateConflict(c)
+	} else {
+		err = p.tx.AddConflict(c)
+	}
+	if err != nil {
 		return fate{}, err
 	}
 	stored, err := p.tx.Conflict(c.ID)
 	if err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeConflict, c.ID, v.ID, nil, stored, "the server's value was kept"); err != nil {
+	if err := p.audit(m, ChangeConflict, c.ID, v.ID, before, stored, reason); err != nil {
 		return fate{}, err
 	}
 	if err := p.change(ChangeConflict, c.ID, v.ID, stored); err != nil {

@@ -117,6 +117,11 @@ type Tx interface {
 	AddFollowup(f *Followup) error
 	// AddConflict stores a losing value; SettleConflict marks it settled.
 	AddConflict(c *Conflict) error
+	// OpenConflict is the open conflict of a visit's item or outcome raised
+	// by a user, or nil; UpdateConflict replaces its values, authors,
+	// times and mutation.
+	OpenConflict(visitID, kind, target, clientUser string) (*Conflict, error)
+	UpdateConflict(c *Conflict) error
 	SettleConflict(id string, value json.RawMessage, by, at string) error
 	// CompleteVisit marks an open visit complete.
 	CompleteVisit(visitID, at string) error

@@ -64,6 +64,7 @@ type mNotice struct {
 
 type mConflict struct {
 	kind, target, dept, visit string
+	user                      string // who raised it
 	server, client            json.RawMessage
 	status                    string
 	settled                   json.RawMessage
@@ -228,8 +229,8 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 				return applied
 			}
 			if a.BaseVersion != cur.version && cur.client != client {
-				m.conflicts[mu.ID] = &mConflict{kind: "item_result", target: a.ItemID, dept: dept, visit: visit,
-					server: mustJSON(cur.v), client: mustJSON(want), status: "open"}
+				m.raise(mu.ID, &mConflict{kind: "item_result", target: a.ItemID, dept: dept, visit: visit, user: u.ID,
+					server: mustJSON(cur.v), client: mustJSON(want), status: "open"})
 				return conflict
 			}
 		}
@@ -246,8 +247,8 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 				return applied
 			}
 			if a.BaseVersion != cur.version && cur.client != client {
-				m.conflicts[mu.ID] = &mConflict{kind: "outcome", target: a.Dept, dept: a.Dept, visit: visit,
-					server: mustJSON(cur.v), client: mustJSON(want), status: "open"}
+				m.raise(mu.ID, &mConflict{kind: "outcome", target: a.Dept, dept: a.Dept, visit: visit, user: u.ID,
+					server: mustJSON(cur.v), client: mustJSON(want), status: "open"})
 				return conflict
 			}
 		}
@@ -468,4 +469,15 @@ func (m *model) state() string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// raise records a conflict under the mutation that raised it; a user's open
+// conflict on the same item or outcome is replaced, keyed by the new mutation.
+func (m *model) raise(mutation string, c *mConflict) {
+	for id, o := range m.conflicts {
+		if o.status == "open" && o.visit == c.visit && o.kind == c.kind && o.target == c.target && o.user == c.user {
+			delete(m.conflicts, id)
+		}
+	}
+	m.conflicts[mutation] = c
 }

@@ -204,6 +204,21 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 			t.Fatal("the other inspector did not receive the conflict")
 		}
 	})
+	t.Run("a later losing edit of the same user replaces the value in the open conflict", func(t *testing.T) {
+		note := itemSet("v1", "v1-scjg-1", "不符合", 1)
+		note["note"] = "灭火器过期"
+		one(t, env.push(t, "insp2", b, env.mut(b, zsync.MutItemSet, note)), "conflict")
+		cs, err := env.e.Conflicts(context.Background(), env.users["lead"], "open")
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("lead sees %d open conflicts (%v), want still 1", len(cs), err)
+		}
+		if cs[0].ID != conflictID || !strings.Contains(string(cs[0].ClientValue), "灭火器过期") {
+			t.Fatalf("conflict %+v, want %s with the note", cs[0], conflictID)
+		}
+		if n := env.count(t, `SELECT count(*) FROM audit_log WHERE kind = 'conflict' AND entity_id = ? AND before IS NOT NULL`, conflictID); n != 1 {
+			t.Fatalf("%d audit rows with the replaced value, want 1", n)
+		}
+	})
 	t.Run("an inspector cannot settle it", func(t *testing.T) {
 		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client"})), "rejected")
 	})

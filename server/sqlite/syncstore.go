@@ -740,6 +740,21 @@ func (t *syncTx) AddConflict(c *zsync.Conflict) error {
 	return err
 }
 
+func (t *syncTx) OpenConflict(visitID, kind, target, clientUser string) (*zsync.Conflict, error) {
+	c, err := scanConflict(t.row(conflictSelect+` WHERE c.visit_id = ? AND c.status = 'open' AND c.kind = ? AND c.target = ?
+		AND c.client_user = ? ORDER BY c.id LIMIT 1`, visitID, kind, target, clientUser))
+	if err != nil {
+		return nil, none(err)
+	}
+	return &c, nil
+}
+
+func (t *syncTx) UpdateConflict(c *zsync.Conflict) error {
+	return t.one(`UPDATE conflicts SET server_value = ?, server_user = ?, server_at = ?, server_version = ?,
+		client_value = ?, client_at = ?, mutation_id = ? WHERE id = ? AND status = 'open'`,
+		string(c.ServerValue), c.ServerUser, c.ServerAt, c.ServerVersion, string(c.ClientValue), c.ClientAt, c.MutationID, c.ID)
+}
+
 func (t *syncTx) SettleConflict(id string, value json.RawMessage, by, at string) error {
 	_, err := t.exec(`UPDATE conflicts SET status = 'settled', settled_value = ?, settled_by = ?, settled_at = ? WHERE id = ?`,
 		string(value), by, at, id)
