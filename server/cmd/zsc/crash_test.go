@@ -661,8 +661,10 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 		}
 	}
 
-	// 3. One result change per applied mutation, one conflict (and its change)
-	// per conflict, one audit row per mutation; none twice.
+	// 3. One result change per applied mutation, one conflict change per
+	// conflict mutation and one open conflict per item and phone (a later
+	// losing edit replaces the value in it), one audit row per mutation;
+	// none twice.
 	changes := map[string]map[string]int{}
 	lastData := map[string]string{} // item → data of its last result change
 	rows = q(`SELECT kind, entity_id, coalesce(json_extract(data, '$.mutation_id'), ''), data FROM changes
@@ -698,6 +700,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 	}
 	rows.Close()
 	applied := map[string]int64{} // item → applied mutations
+	kept := map[string]int{}      // item and client → conflict rows of its conflict mutations
 	for id, m := range muts {
 		switch m.status {
 		case "applied":
@@ -709,9 +712,10 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 				fail("applied mutation %s has conflict records", id)
 			}
 		case "conflict":
-			if n, c := changes["conflict"][id], conflicts[id]; n != 1 || c != 1 {
+			if n, c := changes["conflict"][id], conflicts[id]; n != 1 || c > 1 {
 				fail("conflict mutation %s has %d conflict changes and %d conflicts", id, n, c)
 			}
+			kept[m.item+" "+m.client] += conflicts[id]
 			if n := changes["item_result"][id]; n != 0 {
 				fail("conflict mutation %s has %d result changes", id, n)
 			}
@@ -720,6 +724,11 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 		}
 		if n := audits[id]; n != 1 {
 			fail("mutation %s (%s) has %d audit rows", id, m.status, n)
+		}
+	}
+	for k, n := range kept {
+		if n != 1 {
+			fail("item and client %s: %d conflicts, want the one its losing edits share", k, n)
 		}
 	}
 	for kind, byMut := range changes {
