@@ -317,10 +317,18 @@ func (w *trailWalker) add(e report.TrailEntry) {
 	w.out.Entries = append(w.out.Entries, e)
 }
 
-// audit adds the audit rows of one record.
+// byEntity is the WHERE of the partial index audit_log_entity (migration
+// 0008), which a query must repeat for SQLite to use the index: records
+// under a visit are looked up through their parent, never by entity.
+const byEntity = `(parent_kind <> 'visit' OR kind = 'visit')`
+
+// AuditByEntity is byEntity, for tests.
+const AuditByEntity = byEntity
+
+// audit adds the audit rows of one record (a plan, task, draw or visit).
 func (w *trailWalker) audit(auditKind, entity string, base report.TrailEntry) (int, error) {
 	rows, err := w.tx.Query(`SELECT at, ifnull(user_id, ''), ifnull(client_id, ''), channel, action, reason FROM audit_log
-		WHERE kind = ? AND entity_id = ? ORDER BY id`, auditKind, entity)
+		WHERE kind = ? AND entity_id = ? AND `+byEntity+` ORDER BY id`, auditKind, entity)
 	if err != nil {
 		return 0, err
 	}
@@ -346,7 +354,7 @@ func (w *trailWalker) plan(id, position string) error {
 	base := report.TrailEntry{Position: position, Depth: depthPlan, Kind: "plan", ID: id, Label: report.PlanLabel(seq, name)}
 	// A plan arrives with its year's import: that row is its history.
 	rows, err := w.tx.Query(`SELECT at, ifnull(user_id, ''), ifnull(client_id, ''), channel, action, reason FROM audit_log
-		WHERE kind = 'plan_year' AND entity_id = ? AND at <= ? ORDER BY id DESC LIMIT 1`, strconv.Itoa(year), created)
+		WHERE kind = 'plan_year' AND entity_id = ? AND `+byEntity+` AND at <= ? ORDER BY id DESC LIMIT 1`, strconv.Itoa(year), created)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,5 +99,30 @@ func TestTrail(t *testing.T) {
 				t.Fatalf("got %v, want %s", err, c.code)
 			}
 		})
+	}
+}
+
+// The trail's lookups by entity use the partial index of migration 0008.
+func TestTrailLooksUpByEntityThroughTheIndex(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Reader().Query(`EXPLAIN QUERY PLAN SELECT at FROM audit_log
+		WHERE kind = ? AND entity_id = ? AND ` + sqlite.AuditByEntity + ` ORDER BY id`, "visit", "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	plan := ""
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		rows.Scan(&id, &parent, &notused, &detail)
+		plan += detail + "\n"
+	}
+	if !strings.Contains(plan, "audit_log_entity") {
+		t.Fatalf("plan does not use audit_log_entity:\n%s", plan)
 	}
 }
