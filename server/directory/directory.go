@@ -43,6 +43,7 @@ type Conflict struct {
 	Inspector string // username
 	USCC      string
 	Reason    string // for example 亲属关系, 曾任职, 利害关系
+	Row       int    // the row of the file it came from (1 is the header), for errors
 }
 
 // Risk classes (企业信用风险分类): A low, B general, C higher, D high.

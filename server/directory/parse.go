@@ -332,7 +332,7 @@ func ParseConflicts(r io.Reader) ([]Conflict, error) {
 			c.add(rw.line, col, format, args...)
 			ok = false
 		}
-		cf := Conflict{Inspector: rw.get(0), USCC: rw.get(1), Reason: rw.get(2)}
+		cf := Conflict{Inspector: rw.get(0), USCC: rw.get(1), Reason: rw.get(2), Row: rw.line}
 		if cf.Inspector == "" {
 			bad("inspector", "required")
 		}

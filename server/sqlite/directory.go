@@ -179,13 +179,17 @@ func (db *DB) ImportConflicts(ctx context.Context, cs []directory.Conflict, by *
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		var rowErrs directory.Errors
 		for i, c := range cs {
+			row := c.Row
+			if row == 0 { // not from a file: its place in the list, after a header
+				row = i + 2
+			}
 			var uid, eid string
 			if err := tx.QueryRow(`SELECT id FROM users WHERE username = ?`, c.Inspector).Scan(&uid); err != nil {
-				rowErrs = append(rowErrs, directory.RowError{Row: i + 2, Column: "inspector", Message: "unknown inspector " + c.Inspector})
+				rowErrs = append(rowErrs, directory.RowError{Row: row, Column: "inspector", Message: "unknown inspector " + c.Inspector})
 				continue
 			}
 			if err := tx.QueryRow(`SELECT id FROM entities WHERE uscc = ?`, c.USCC).Scan(&eid); err != nil {
-				rowErrs = append(rowErrs, directory.RowError{Row: i + 2, Column: "uscc", Message: "unknown entity " + c.USCC})
+				rowErrs = append(rowErrs, directory.RowError{Row: row, Column: "uscc", Message: "unknown entity " + c.USCC})
 				continue
 			}
 			r, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET reason = excluded.reason`, uid, eid, c.Reason)
