@@ -210,9 +210,9 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	}
 	items := make([]ChecklistItem, 0, n)
 	results := make([]zsync.ItemResult, 0, n)
-	type span struct{ items, results [2]int }
-	spans := make(map[string]*span, len(list))
-	var key int
+	type span struct{ from, to int }
+	itemSpans, resultSpans := make([]span, len(list)), make([]span, len(list))
+	key, last := 0, -1
 	var has bool
 	var c ChecklistItem
 	var r zsync.ItemResult
@@ -229,18 +229,17 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 			if err := sc.Scan(dest...); err != nil {
 				return err
 			}
-			visit := list[key]
-			sp := spans[visit]
-			if sp == nil {
-				sp = &span{items: [2]int{len(items), len(items)}, results: [2]int{len(results), len(results)}}
-				spans[visit] = sp
+			if key != last {
+				last = key
+				itemSpans[key] = span{len(items), len(items)}
+				resultSpans[key] = span{len(results), len(results)}
 			}
 			items = append(items, c)
-			sp.items[1] = len(items)
+			itemSpans[key].to = len(items)
 			if !has {
 				return nil
 			}
-			r.ItemID, r.VisitID = c.ID, visit
+			r.ItemID, r.VisitID = c.ID, list[key]
 			r.Photos = []string{}
 			if photos != "[]" {
 				if err := json.Unmarshal([]byte(photos), &r.Photos); err != nil {
@@ -248,18 +247,18 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 				}
 			}
 			results = append(results, r)
-			sp.results[1] = len(results)
+			resultSpans[key].to = len(results)
 			return nil
 		})
 	if err != nil {
 		return nil, err
 	}
-	for visit, sp := range spans {
-		if v := out[visit]; v != nil {
-			v.Items = items[sp.items[0]:sp.items[1]:sp.items[1]]
+	for k, visit := range list {
+		if sp, v := itemSpans[k], out[visit]; sp.to > sp.from && v != nil {
+			v.Items = items[sp.from:sp.to:sp.to]
 		}
-		if sp.results[1] > sp.results[0] {
-			states[visit].Results = results[sp.results[0]:sp.results[1]:sp.results[1]]
+		if sp := resultSpans[k]; sp.to > sp.from {
+			states[visit].Results = results[sp.from:sp.to:sp.to]
 		}
 	}
 	// loadVisit lists the checklist by the task's department order, and only
