@@ -45,10 +45,10 @@ type PullRequest struct {
 //     drops the mutations it covers and re-applies the rest on top) and the
 //     photos its mutations named that have not arrived.
 //
-// Steps 1 and 2's decision read the same snapshot as step 3: when nothing is
-// due the pull is that one read transaction. When something is due the
-// answer is read after the bookkeeping commits, so that it carries the
-// fresh leases.
+// Step 1 and the decision of step 2 read the snapshot of step 3: when
+// nothing is due, the pull is that one read transaction. When something is
+// due, the answer is read after the bookkeeping commits, so that it carries
+// the fresh leases.
 //
 // Being unassigned from a visit arrives as a "visit" remove (user-scoped),
 // never as deletions of the visit's records.
