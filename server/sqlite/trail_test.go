@@ -110,7 +110,7 @@ func TestTrailLooksUpByEntityThroughTheIndex(t *testing.T) {
 	}
 	defer db.Close()
 	rows, err := db.Reader().Query(`EXPLAIN QUERY PLAN SELECT at FROM audit_log
-		WHERE kind = ? AND entity_id = ? AND ` + sqlite.AuditByEntity + ` ORDER BY id`, "visit", "v1")
+		WHERE kind = ? AND entity_id = ? AND `+sqlite.AuditByEntity+` ORDER BY id`, "visit", "v1")
 	if err != nil {
 		t.Fatal(err)
 	}
