@@ -175,9 +175,8 @@ func (e *Engine) void(tx Tx, at, byUser string, n NoticeNumber, reason string) e
 		After: map[string]any{"state": "voided"}, Reason: reason}); err != nil {
 		return err
 	}
-	_, err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: id, ClientID: n.ClientID,
+	return tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: id, ClientID: n.ClientID,
 		Data: map[string]any{"reason": reason}})
-	return err
 }
 
 // AddBlob records that a photo has arrived (§5 step 6); the HTTP layer has
@@ -197,7 +196,7 @@ func (e *Engine) AddBlob(ctx context.Context, sha256 string, size int64) error {
 			return err
 		}
 		for _, v := range visits {
-			if _, err := tx.AppendChange(Change{Kind: ChangeBlob, Op: OpPut, EntityID: sha256, VisitID: v,
+			if err := tx.AppendChange(Change{Kind: ChangeBlob, Op: OpPut, EntityID: sha256, VisitID: v,
 				Data: Blob{SHA256: sha256, Size: size}}); err != nil {
 				return err
 			}

@@ -231,7 +231,7 @@ func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
 			LeasedAt: at, ExpiresAt: expires}); err != nil {
 			return err
 		}
-		if _, err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpPut, EntityID: LeaseID(u.Dept, year, n), ClientID: c.ID,
+		if err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpPut, EntityID: LeaseID(u.Dept, year, n), ClientID: c.ID,
 			Data: Lease{Dept: u.Dept, Year: year, Number: n, Text: NumberText(short, year, n), ExpiresAt: expires}}); err != nil {
 			return err
 		}

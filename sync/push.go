@@ -253,9 +253,8 @@ func (p *pusher) rejected(rec *MutationRecord, args Args) error {
 		After: rec.Args, Reason: "rejected: " + rec.Reason}); err != nil {
 		return err
 	}
-	_, err := p.tx.AppendChange(Change{Kind: ChangeRejection, Op: OpPut, EntityID: rec.ID, ClientID: p.c.ID,
+	return p.tx.AppendChange(Change{Kind: ChangeRejection, Op: OpPut, EntityID: rec.ID, ClientID: p.c.ID,
 		Data: Rejection{MutationID: rec.ID, Seq: rec.Seq, Name: rec.Name, Reason: rec.Reason, At: rec.ReceivedAt}})
-	return err
 }
 
 func parentKind(visitID string) string {
@@ -347,8 +346,7 @@ func (p *pusher) done(m Mutation, kind, id, visitID string, before, after any) (
 }
 
 func (p *pusher) change(kind, id, visitID string, data any) error {
-	_, err := p.tx.AppendChange(Change{Kind: kind, Op: OpPut, EntityID: id, VisitID: visitID, Data: data})
-	return err
+	return p.tx.AppendChange(Change{Kind: kind, Op: OpPut, EntityID: id, VisitID: visitID, Data: data})
 }
 
 func (p *pusher) blobRefs(visitID string, hashes []string) error {
@@ -622,7 +620,7 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 		if err := p.tx.UseNumber(a.Dept, a.Year, *n.Number, n.ID); err != nil {
 			return fate{}, err
 		}
-		if _, err := p.tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: LeaseID(a.Dept, a.Year, *n.Number),
+		if err := p.tx.AppendChange(Change{Kind: ChangeLease, Op: OpRemove, EntityID: LeaseID(a.Dept, a.Year, *n.Number),
 			ClientID: p.c.ID, Data: map[string]any{"reason": "used", "notice_id": n.ID}}); err != nil {
 			return fate{}, err
 		}

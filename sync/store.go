@@ -140,8 +140,10 @@ type Tx interface {
 	UseNumber(dept string, year, number int, noticeID string) error
 	VoidNumber(dept string, year, number int, at, reason string) error
 
-	// AppendChange appends to the change log (§5 step 4).
-	AppendChange(c Change) (int64, error)
+	// AppendChange appends to the change log (§5 step 4). The entry's
+	// sequence number may be given only at the end of the transaction (a
+	// store may write its log rows then), always in the order appended.
+	AppendChange(c Change) error
 	// Audit appends to the audit log (R15).
 	Audit(a AuditEntry) error
 	// VisitData is the data of a "visit" change (the lead's visit record).

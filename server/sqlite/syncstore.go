@@ -493,24 +493,18 @@ func (t *syncTx) Changes(s zsync.Scope, cursor int64, limit int) ([]zsync.Logged
 	}, q, args...)
 }
 
-func (t *syncTx) AppendChange(c zsync.Change) (int64, error) {
+func (t *syncTx) AppendChange(c zsync.Change) error {
 	args, err := changeArgs(t.at, Change{Kind: c.Kind, Op: c.Op, EntityID: c.EntityID, VisitID: c.VisitID,
 		UserID: c.UserID, ClientID: c.ClientID, Data: c.Data})
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if t.buf != nil {
 		t.buf.changes = append(t.buf.changes, args)
-		return 0, nil
+		return nil
 	}
-	if err := t.beforeWrite(); err != nil {
-		return 0, err
-	}
-	var seq int64
-	if err := t.row(appendChangeSQL, args...).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("append change %s %s: %w", c.Kind, c.EntityID, err)
-	}
-	return seq, nil
+	_, err = t.exec(changeInsert+changeRow, args...)
+	return err
 }
 
 func (t *syncTx) Audit(a zsync.AuditEntry) error {
