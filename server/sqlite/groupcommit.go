@@ -80,14 +80,16 @@ type writeCounters struct {
 
 func (db *DB) commitGroup(group []*writeReq) {
 	start := time.Now()
-	defer func() {
-		db.stats.txs.Add(int64(len(group)))
-		db.stats.busy.Add(int64(time.Since(start)))
-	}()
+	// Deferred calls run last first: the transaction ends (tx.Rollback below
+	// is a no-op after a commit), the counters move, then callers wake.
 	defer func() {
 		for _, r := range group {
 			close(r.done)
 		}
+	}()
+	defer func() {
+		db.stats.txs.Add(int64(len(group)))
+		db.stats.busy.Add(int64(time.Since(start)))
 	}()
 	failAll := func(err error) {
 		for _, r := range group {

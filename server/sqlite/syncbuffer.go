@@ -10,13 +10,15 @@ import (
 	zsync "zsc/sync"
 )
 
-// Why a push buffers its log rows: every applied mutation appends a
-// mutation record, an audit row and a change, which nothing reads back in
-// the same push. Written one statement each, they cost as much as the
-// result itself (server/bench: 17 µs each on a database of a million
-// results); held in memory and written at the end of the transaction as
-// multi-row INSERTs, they cost a fraction of that. The order of the rows
-// is kept, so change sequence numbers still follow commit order.
+// Why a push buffers its rows: every applied item.set writes its result
+// and appends a mutation record, an audit row and a change. Written one
+// statement each, each row cost about as much as the result itself
+// (server/bench, a database of a million results); held in memory and
+// written at the end of the transaction as multi-row INSERTs, they cost
+// much less. The order of the rows is kept, so change sequence numbers
+// still follow commit order. Nothing else reads these rows back in the same
+// transaction without flushing first (MutationFate, Head, Changes,
+// Rejections, VisitRecords) or looking in the buffer (ItemResult).
 //
 // Why savepoints are lazy: the engine brackets every mutation in a
 // savepoint so that a rejection undoes what the mutation wrote. Most
