@@ -491,6 +491,15 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 		if code, _ := ss.raw(t, "GET", "/api/v1/blobs/"+bigPhoto, "insp3", nil, nil, nil); code != 200 {
 			t.Fatalf("team member: %d", code)
 		}
+		// A download on a patchy line resumes with Range, and a cached copy
+		// is confirmed by its ETag (the name: the bytes never change).
+		code, h := ss.raw(t, "GET", "/api/v1/blobs/"+bigPhoto, "insp3", map[string]string{"Range": "bytes=10-19"}, nil, nil)
+		if code != http.StatusPartialContent || h.Get("Content-Length") != "10" || !strings.HasPrefix(h.Get("Content-Range"), "bytes 10-19/") {
+			t.Fatalf("range: %d %v", code, h)
+		}
+		if code, _ := ss.raw(t, "GET", "/api/v1/blobs/"+bigPhoto, "insp3", map[string]string{"If-None-Match": `"` + bigPhoto + `"`}, nil, nil); code != http.StatusNotModified {
+			t.Fatalf("if-none-match: %d", code)
+		}
 		other, otherBytes := photo("v9 photo")
 		p9 := ss.newPhone(t, "insp3", "mobile")
 		p9.do(zsync.MutItemSet, item("v9", "v9-wjw-1", "符合", 0, other))
