@@ -57,6 +57,17 @@ describe('the sync engine against a protocol server', () => {
     expect((await getSyncState()).phase).toBe('idle')
   })
 
+  it('registers an office user as a web client and pulls nothing: desk roles work online', async () => {
+    const { getSession, saveSession } = await import('../src/db/meta')
+    const s = (await getSession())!
+    await saveSession({ ...s, user: { ...s.user, id: 'office-1', role: 'office' } })
+    await syncNow()
+    expect(server.requests.find((r) => r.path === '/api/v1/sync/clients')?.body).toMatchObject({ kind: 'web' })
+    expect(server.requests.some((r) => r.path.startsWith('/api/v1/sync/pull'))).toBe(false)
+    expect(await db.visits.get(VISIT_ID)).toBeUndefined()
+    expect((await getSyncState()).phase).toBe('idle')
+  })
+
   it('treats no network as normal: no error state, work stays pending', async () => {
     server.offline = true
     await setItem(VISIT_ID, 'i-1', { value: '符合', note: '', photos: [] })

@@ -190,8 +190,19 @@ export function syncNow(): Promise<void> {
   return running
 }
 
+/**
+ * pullsState says whether a role keeps a local copy of its scope. Office
+ * staff and admins work online at a desk (dashboard, paper entry, reports)
+ * and see a whole city: their bootstrap would be every visit of the year,
+ * hundreds of megabytes, for screens that never read it.
+ */
+export function pullsState(role: string): boolean {
+  return role !== 'office' && role !== 'admin'
+}
+
 async function runOnce(): Promise<void> {
-  if (!(await getSession())) return
+  const session = await getSession()
+  if (!session) return
   if (!online()) return
   await withLock('zsc-sync', async () => {
     await setSyncState({ phase: 'syncing' })
@@ -199,7 +210,7 @@ async function runOnce(): Promise<void> {
       await register()
       await push()
       await uploadPending()
-      await pull()
+      if (pullsState(session.user.role)) await pull()
       // Changes made while we pulled go out now rather than on the next trigger.
       if ((await countUnsent()) > 0) await push()
       await refreshReference().catch(() => undefined)
