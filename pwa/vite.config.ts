@@ -54,8 +54,8 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest,woff2}'],
-        // The office dashboard's ECharts chunk is loaded on demand, never precached on phones.
-        globIgnores: ['**/charts-*.js', '**/OfficeHome-*.js', '**/OfficeHome-*.css'],
+        // The office's screens (the dashboard with its ECharts chunk, paper entry) load on demand, never precached on phones.
+        globIgnores: ['**/charts-*.js', '**/OfficeHome-*.js', '**/OfficeHome-*.css', '**/PaperEntry-*.js', '**/PaperEntry-*.css'],
       },
       devOptions: { enabled: false, type: 'module' },
     }),

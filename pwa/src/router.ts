@@ -49,6 +49,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/office/OfficeHome.vue'),
     meta: { title: '联席办工作台', tab: 'office', roles: ['office', 'admin'] },
   },
+  {
+    // 录入纸质检查结果: ?task=&visit=&dept= pick the task, visit and department.
+    path: '/office/entry',
+    component: () => import('./views/office/PaperEntry.vue'),
+    meta: { title: '录入纸质检查结果', tab: 'office', roles: ['office', 'lead', 'admin'] },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
