@@ -143,6 +143,11 @@ test('a lead entering another department’s results sees the server’s 403', a
   // The lead (市市场监管局), on a phone, opens the screen by URL on 市卫生健康委's part.
   await page.setViewportSize({ width: 390, height: 844 })
   await signIn(page, 'lead')
+  // From 检查户安排 the link opens the lead's own department's part.
+  await page.goto(`/lead/tasks/${taskId}`)
+  await page.locator(`[data-testid="lead-visit-card"][data-visit-id="${visit.id}"]`).getByTestId('lead-paper-entry').click()
+  await expect(page).toHaveURL(/\/office\/entry\?.*dept=scjg/)
+  await expect(page.locator('[data-testid="entry-dept"][data-dept="scjg"]').getByTestId('entry-form')).toBeVisible()
   await page.goto(`/office/entry?task=${taskId}&visit=${visit.id}&dept=wjw`)
   const wjw = page.locator('[data-testid="entry-dept"][data-dept="wjw"]')
   await expect(wjw).toContainText('谁检查、谁录入')
