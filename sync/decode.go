@@ -22,18 +22,18 @@ const MaxMutationsPerPush = 1000
 func Decode(r io.Reader, maxBytes int64) (*PushRequest, error) {
 	body, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
 	if err != nil {
-		return nil, schema.Errorf(schema.EINVALID, "reading the push body: %v", err)
+		return nil, schema.Errorf(schema.EINVALID, "读取同步数据失败：%v", err)
 	}
 	if int64(len(body)) > maxBytes {
-		return nil, schema.Errorf(schema.ETOOLARGE, "push body larger than %d bytes: send the outbox in smaller batches", maxBytes)
+		return nil, schema.Errorf(schema.ETOOLARGE, "同步数据超过 %d 字节，请分批发送", maxBytes)
 	}
 	var req PushRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
-		return nil, schema.Errorf(schema.EINVALID, "malformed push: %s", clip(err.Error(), 200))
+		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：%s", clip(err.Error(), 200))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, schema.Errorf(schema.EINVALID, "malformed push: data after the JSON object")
+		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：JSON 对象之后还有多余内容")
 	}
 	if err := req.Validate(); err != nil {
 		return nil, err
@@ -44,30 +44,30 @@ func Decode(r io.Reader, maxBytes int64) (*PushRequest, error) {
 // Validate checks the shape of a push (see Decode).
 func (req *PushRequest) Validate() error {
 	if !IsUUID(req.ClientID) {
-		return schema.Errorf(schema.EINVALID, "malformed push: client_id must be a UUID")
+		return schema.Errorf(schema.EINVALID, "同步数据格式错误：client_id 必须是 UUID")
 	}
 	if req.SchemaVersion < 1 {
-		return schema.Errorf(schema.EINVALID, "malformed push: schema_version is required")
+		return schema.Errorf(schema.EINVALID, "同步数据格式错误：缺少 schema_version")
 	}
 	if len(req.Mutations) > MaxMutationsPerPush {
-		return schema.Errorf(schema.ETOOLARGE, "push of %d mutations: at most %d per push", len(req.Mutations), MaxMutationsPerPush)
+		return schema.Errorf(schema.ETOOLARGE, "一次同步了 %d 条操作，每次最多 %d 条", len(req.Mutations), MaxMutationsPerPush)
 	}
 	if req.Pending != nil && *req.Pending < 0 {
-		return schema.Errorf(schema.EINVALID, "malformed push: pending must not be negative")
+		return schema.Errorf(schema.EINVALID, "同步数据格式错误：pending 不能为负数")
 	}
 	ids := make(map[string]bool, len(req.Mutations))
 	for i, m := range req.Mutations {
 		switch {
 		case m.Seq < 1:
-			return schema.Errorf(schema.EINVALID, "malformed push: mutations[%d].seq must be 1 or more", i)
+			return schema.Errorf(schema.EINVALID, "同步数据格式错误：mutations[%d].seq 必须不小于 1", i)
 		case i > 0 && m.Seq != req.Mutations[i-1].Seq+1:
-			return schema.Errorf(schema.EINVALID, "malformed push: mutations[%d].seq is %d, expected %d (seq rises by exactly one)", i, m.Seq, req.Mutations[i-1].Seq+1)
+			return schema.Errorf(schema.EINVALID, "同步数据格式错误：mutations[%d].seq 为 %d，应为 %d（序号须逐一递增）", i, m.Seq, req.Mutations[i-1].Seq+1)
 		case !IsUUID(m.ID):
-			return schema.Errorf(schema.EINVALID, "malformed push: mutations[%d].id must be a UUID", i)
+			return schema.Errorf(schema.EINVALID, "同步数据格式错误：mutations[%d].id 必须是 UUID", i)
 		case ids[m.ID]:
-			return schema.Errorf(schema.EINVALID, "malformed push: mutations[%d].id repeats an earlier id", i)
+			return schema.Errorf(schema.EINVALID, "同步数据格式错误：mutations[%d].id 与前面的操作重复", i)
 		case m.Name == "":
-			return schema.Errorf(schema.EINVALID, "malformed push: mutations[%d].name is required", i)
+			return schema.Errorf(schema.EINVALID, "同步数据格式错误：缺少 mutations[%d].name", i)
 		}
 		ids[m.ID] = true
 	}
