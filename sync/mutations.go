@@ -3,9 +3,12 @@ package sync
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -191,21 +194,38 @@ func DecodeArgs(name string, raw json.RawMessage) (Args, error) {
 	case MutConflictSettle:
 		a = &ConflictSettleArgs{}
 	default:
-		return nil, invalid("unknown mutation name %q", clip(name, 64))
+		return nil, invalid("未知的操作类型 %q", clip(name, 64))
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, invalid("args of %s must be a JSON object", name)
+		return nil, invalid("%s 的参数必须是 JSON 对象", name)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(a); err != nil {
-		return nil, invalid("args of %s: %s", name, clip(err.Error(), 200))
+		return nil, invalid("%s 的参数%s", name, decodeError(err))
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// decodeError says in Chinese what is wrong with args that do not decode,
+// to follow "<name> 的参数".
+func decodeError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch msg := err.Error(); {
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return "不是有效的 JSON"
+	case errors.As(err, &typ) && typ.Field != "":
+		return "中 " + clip(typ.Field, 64) + " 的类型不对"
+	case strings.HasPrefix(msg, "json: unknown field "):
+		return "含有未知字段 " + clip(strings.TrimPrefix(msg, "json: unknown field "), 64)
+	default:
+		return "无法解析：" + clip(msg, 200)
+	}
 }
 
 func invalid(format string, args ...any) error {
@@ -249,7 +269,7 @@ func IsSHA256(s string) bool {
 
 func checkID(field, s string) error {
 	if !IsUUID(s) {
-		return invalid("%s must be a UUID", field)
+		return invalid("%s 必须是 UUID", field)
 	}
 	return nil
 }
@@ -257,34 +277,34 @@ func checkID(field, s string) error {
 // checkRef checks an id of a server record (a visit, an item): non-empty and short.
 func checkRef(field, s string) error {
 	if s == "" {
-		return invalid("%s is required", field)
+		return invalid("缺少 %s", field)
 	}
 	if len(s) > 64 {
-		return invalid("%s is too long", field)
+		return invalid("%s 过长", field)
 	}
 	return nil
 }
 
 func checkText(field, s string, n int) error {
 	if !utf8.ValidString(s) {
-		return invalid("%s is not valid UTF-8", field)
+		return invalid("%s 不是有效的 UTF-8 文本", field)
 	}
 	if utf8.RuneCountInString(s) > n {
-		return invalid("%s is longer than %d characters", field, n)
+		return invalid("%s 超过 %d 字", field, n)
 	}
 	return nil
 }
 
 func checkPhotos(field string, ps []string) error {
 	if len(ps) > maxPhotos {
-		return invalid("%s: at most %d photos", field, maxPhotos)
+		return invalid("%s 最多 %d 张照片", field, maxPhotos)
 	}
 	for i, p := range ps {
 		if !IsSHA256(p) {
-			return invalid("%s[%d] must be a sha256 in 64 lower-case hex digits", field, i)
+			return invalid("%s[%d] 必须是 64 位小写十六进制的 sha256", field, i)
 		}
 		if slices.Contains(ps[:i], p) {
-			return invalid("%s[%d] repeats a photo", field, i)
+			return invalid("%s[%d] 与前面的照片重复", field, i)
 		}
 	}
 	return nil
@@ -299,13 +319,13 @@ func (a *CheckinArgs) Validate() error {
 		return err
 	}
 	if (a.Lat == nil) != (a.Lng == nil) {
-		return invalid("lat and lng come together")
+		return invalid("lat 和 lng 必须同时提供")
 	}
 	if a.Lat != nil && (!(*a.Lat >= -90 && *a.Lat <= 90) || !(*a.Lng >= -180 && *a.Lng <= 180)) {
-		return invalid("lat must lie in [-90, 90] and lng in [-180, 180]")
+		return invalid("lat 必须在 [-90, 90] 之间，lng 必须在 [-180, 180] 之间")
 	}
 	if a.Accuracy != nil && !(*a.Accuracy >= 0 && *a.Accuracy < 1e7) {
-		return invalid("accuracy must be a non-negative number of metres")
+		return invalid("accuracy（定位精度）必须是不小于 0 的米数")
 	}
 	return nil
 }
@@ -325,13 +345,13 @@ func (a *ItemSetArgs) Validate() error {
 		return err
 	}
 	if a.Value != ValueYes && a.Value != ValueNo && a.Value != ValueNA {
-		return invalid("value must be 符合, 不符合 or 不涉及, not %q", clip(a.Value, 32))
+		return invalid("value 只能是“符合”“不符合”或“不涉及”，不能是 %q", clip(a.Value, 32))
 	}
 	if err := checkText("note", a.Note, maxNote); err != nil {
 		return err
 	}
 	if a.BaseVersion < 0 {
-		return invalid("base_version must not be negative")
+		return invalid("base_version 不能为负数")
 	}
 	return checkPhotos("photos", a.PhotoHashes)
 }
@@ -356,24 +376,24 @@ func (a *OutcomeSetArgs) Validate() error {
 		return err
 	}
 	if len(a.Categories) == 0 {
-		return invalid("categories: choose at least one")
+		return invalid("categories 至少要选一项")
 	}
 	for i, c := range a.Categories {
 		if !slices.Contains(OutcomeCategories, c) {
-			return invalid("categories[%d]: %q is not a standard result category", i, clip(c, 64))
+			return invalid("categories[%d]：%q 不是标准的检查结果类别", i, clip(c, 64))
 		}
 		if slices.Contains(a.Categories[:i], c) {
-			return invalid("categories[%d] repeats %s", i, c)
+			return invalid("categories[%d] 重复选择了“%s”", i, c)
 		}
 	}
 	if slices.Contains(a.Categories, NoProblem) && len(a.Categories) > 1 {
-		return invalid("categories: 未发现问题 excludes every other category")
+		return invalid("categories：选了“未发现问题”就不能再选其他类别")
 	}
 	if err := checkText("note", a.Note, maxNote); err != nil {
 		return err
 	}
 	if a.BaseVersion < 0 {
-		return invalid("base_version must not be negative")
+		return invalid("base_version 不能为负数")
 	}
 	return nil
 }
@@ -417,23 +437,23 @@ func (a *SignatureAddArgs) Validate() error {
 		return err
 	}
 	if a.Photo != "" && !IsSHA256(a.Photo) {
-		return invalid("photo must be a sha256 in 64 lower-case hex digits")
+		return invalid("photo 必须是 64 位小写十六进制的 sha256")
 	}
 	switch a.Kind {
 	case "inspector":
 		if a.Photo == "" {
-			return invalid("an inspector's signature needs its image (photo)")
+			return invalid("检查人员签名须附签名图片（photo）")
 		}
 	case "entity":
 		if a.Photo == "" || a.Signer == "" {
-			return invalid("the entity's signature needs its image (photo) and the signer's name")
+			return invalid("被检查单位签名须附签名图片（photo）和签字人姓名（signer）")
 		}
 	case "refusal":
 		if a.Note == "" || (a.Witness == "" && a.Photo == "") {
-			return invalid("a refusal to sign needs a note and a witness or a photo")
+			return invalid("拒绝签字须填写情况说明（note），并有见证人（witness）或照片（photo）")
 		}
 	default:
-		return invalid("kind must be inspector, entity or refusal")
+		return invalid("kind 只能是 inspector、entity 或 refusal")
 	}
 	return nil
 }
@@ -461,36 +481,36 @@ func (a *NoticeIssueArgs) Validate() error {
 		return err
 	}
 	if len(a.Items) == 0 || len(a.Items) > maxItems {
-		return invalid("items: name between 1 and %d failed checklist items", maxItems)
+		return invalid("items 须列出 1 至 %d 项不符合的检查事项", maxItems)
 	}
 	for i, it := range a.Items {
 		if err := checkRef("items["+strconv.Itoa(i)+"]", it); err != nil {
 			return err
 		}
 		if slices.Contains(a.Items[:i], it) {
-			return invalid("items[%d] repeats an item", i)
+			return invalid("items[%d] 与前面的检查事项重复", i)
 		}
 	}
 	if err := checkText("problems", a.Problems, maxNote); err != nil {
 		return err
 	}
 	if a.LegalBasis == "" {
-		return invalid("legal_basis is required")
+		return invalid("缺少 legal_basis（法律依据）")
 	}
 	if err := checkText("legal_basis", a.LegalBasis, maxNote); err != nil {
 		return err
 	}
 	if _, err := time.Parse(time.DateOnly, a.Deadline); err != nil {
-		return invalid("deadline must be a date YYYY-MM-DD")
+		return invalid("deadline（整改期限）必须是 YYYY-MM-DD 格式的日期")
 	}
 	if a.Year < 2000 || a.Year > 2999 {
-		return invalid("year must be the notice's year, such as 2024")
+		return invalid("year 必须是通知书的年份，如 2024")
 	}
 	if a.Number != nil && *a.Number < 1 {
-		return invalid("number must be a leased number, 1 or more")
+		return invalid("number 必须是本机预留的编号（不小于 1）")
 	}
 	if a.Number == nil && a.Provisional == "" {
-		return invalid("a notice without a leased number needs its provisional text")
+		return invalid("没有预留编号的通知书须填写临时编号（provisional）")
 	}
 	return checkText("provisional", a.Provisional, 64)
 }
@@ -510,13 +530,13 @@ func (a *NoticeServeArgs) Validate() error {
 		return err
 	}
 	if a.ServedTo == "" {
-		return invalid("served_to is required: who received the notice")
+		return invalid("缺少 served_to：须写明通知书的签收人")
 	}
 	if err := checkText("served_to", a.ServedTo, maxName); err != nil {
 		return err
 	}
 	if a.Signature != "" && !IsSHA256(a.Signature) {
-		return invalid("signature must be a sha256 in 64 lower-case hex digits")
+		return invalid("signature 必须是 64 位小写十六进制的 sha256")
 	}
 	return nil
 }
@@ -545,13 +565,13 @@ func (a *FollowupRecordArgs) Validate() error {
 		return err
 	}
 	if a.Corrected && a.Action != "" {
-		return invalid("a corrected notice takes no action")
+		return invalid("已改正的通知书不填写处理方式（action）")
 	}
 	if !a.Corrected && a.Action != "立案" && a.Action != "移送" {
-		return invalid("an uncorrected notice needs action 立案 or 移送")
+		return invalid("未改正的通知书须选择处理方式（action）：立案或移送")
 	}
 	if !(a.Penalty >= 0 && a.Penalty < 1e6) {
-		return invalid("penalty must be a non-negative amount in 万元")
+		return invalid("penalty（罚款金额）必须是不小于 0 的万元数")
 	}
 	return checkText("note", a.Note, maxNote)
 }
@@ -580,7 +600,7 @@ func (a *ConflictSettleArgs) Validate() error {
 		return err
 	}
 	if a.Pick != "server" && a.Pick != "client" {
-		return invalid("pick must be server or client")
+		return invalid("pick 只能是 server 或 client")
 	}
 	return nil
 }

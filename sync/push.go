@@ -92,7 +92,7 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 				resp.Results = append(resp.Results, *r)
 			case m.Seq > resp.LastSeq+1: // 3b
 				return &schema.Error{Code: schema.EGAP,
-					Message: fmt.Sprintf("mutation seq %d pushed, but the server expects %d next: push again from %d", m.Seq, resp.LastSeq+1, resp.LastSeq+1),
+					Message: fmt.Sprintf("收到操作序号 %d，服务器期望的下一个序号为 %d：请从 %d 起重新发送", m.Seq, resp.LastSeq+1, resp.LastSeq+1),
 					Details: map[string]int64{"expected_seq": resp.LastSeq + 1}}
 			default: // 3c
 				r, err := p.one(m, req.SchemaVersion, decoded[i])
@@ -130,6 +130,9 @@ type pusher struct {
 	// taken are the ids of this push's mutations that another mutation
 	// already used: such a mutation is kept as a rejection under a new id.
 	taken map[string]bool
+	// depts caches the departments' short names that rejection reasons
+	// name; they are looked up only when a reason needs one.
+	depts map[string]string
 }
 
 // visit loads a visit through the push's cache.
@@ -159,8 +162,9 @@ func reject(format string, args ...any) fate {
 }
 
 // scopePrefix starts the reason of every rejection for scope, so that the
-// audit log and the phone both say plainly that the caller overstepped.
-const scopePrefix = "out of scope: "
+// audit log and the phone both say plainly that the caller overstepped. It
+// is for people only: no code reads it.
+const scopePrefix = "越权："
 
 // decodedArgs is a mutation's arguments as DecodeArgs returned them.
 type decodedArgs struct {
@@ -178,10 +182,10 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 	var visitID string
 	f, err := func() (fate, error) {
 		if schemaVersion != SchemaVersion {
-			return reject("schema_version %d is not spoken by this server (it speaks %d): update the app; the mutation is kept in the server's log", schemaVersion, SchemaVersion), nil
+			return reject("应用的数据格式版本（schema_version %d）与服务器（%d）不一致，请更新应用；本条记录已保存在服务器日志中", schemaVersion, SchemaVersion), nil
 		}
 		if p.taken[m.ID] {
-			return reject("mutation id %s was already used by another mutation", m.ID), nil
+			return reject("操作编号 %s 已被其他操作使用", m.ID), nil
 		}
 		a, err := d.args, d.err
 		if err != nil {
@@ -189,7 +193,7 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 		}
 		args, visitID = a, a.Visit()
 		if _, err := time.Parse(time.RFC3339, m.At); err != nil {
-			return reject("at must be an RFC 3339 time"), nil
+			return reject("at（操作时间）必须是 RFC 3339 格式的时间"), nil
 		}
 		return p.apply(m, a)
 	}()
@@ -207,7 +211,7 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 		if errors.Is(err, ErrDuplicate) {
 			// The id was used by another mutation: undo this one and keep it
 			// as a rejection under a server-made id.
-			f = reject("mutation id %s was already used by another mutation", m.ID)
+			f = reject("操作编号 %s 已被其他操作使用", m.ID)
 		} else if err != nil {
 			return Result{}, err
 		}
@@ -224,7 +228,7 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 		}
 		if errors.Is(err, ErrDuplicate) {
 			rec.ID = p.e.NewID()
-			rec.Reason = fmt.Sprintf("%s (mutation id %s was already used; kept as %s)", f.reason, m.ID, rec.ID)
+			rec.Reason = fmt.Sprintf("%s（操作编号 %s 已被使用，改存为 %s）", f.reason, m.ID, rec.ID)
 			f.reason = rec.Reason
 			err = tx.RecordMutation(rec)
 		}
@@ -250,7 +254,7 @@ func (p *pusher) rejected(rec *MutationRecord, args Args) error {
 	}
 	if err := p.tx.Audit(AuditEntry{At: p.at, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(),
 		Action: action, Kind: "mutation", EntityID: rec.ID, ParentKind: parentKind(rec.VisitID), ParentID: rec.VisitID,
-		After: rec.Args, Reason: "rejected: " + rec.Reason}); err != nil {
+		After: rec.Args, Reason: "被拒绝：" + rec.Reason}); err != nil {
 		return err
 	}
 	return p.tx.AppendChange(Change{Kind: ChangeRejection, Op: OpPut, EntityID: rec.ID, ClientID: p.c.ID,
@@ -271,13 +275,13 @@ func (p *pusher) apply(m Mutation, a Args) (fate, error) {
 		return fate{}, err
 	}
 	if v == nil {
-		return reject("visit %s does not exist", clipID(a.Visit())), nil
+		return reject("找不到检查 %s", clipID(a.Visit())), nil
 	}
 	if !CanSee(p.u, v) {
-		return reject("%svisit %s is not one of yours", scopePrefix, v.ID), nil
+		return reject("%s本次检查不在你的范围内", scopePrefix), nil
 	}
 	if v.Status == "replaced" {
-		return reject("visit %s was replaced by a re-draw", v.ID), nil
+		return reject("本次检查已重抽，不再接受录入"), nil
 	}
 	clientAt := FormatTime(mustTime(m.At))
 	switch a := a.(type) {
@@ -300,7 +304,7 @@ func (p *pusher) apply(m Mutation, a Args) (fate, error) {
 	case *ConflictSettleArgs:
 		return p.settle(m, v, a)
 	}
-	return reject("unknown mutation name %q", m.Name), nil
+	return reject("未知的操作类型 %q", m.Name), nil
 }
 
 func mustTime(s string) time.Time {
@@ -310,16 +314,60 @@ func mustTime(s string) time.Time {
 
 // forDept checks that the caller acts for dept: inspectors and leads for
 // their own department only (谁检查、谁录入), the 联席办 and admins for all.
-func (p *pusher) forDept(dept string) (fate, bool) {
+func (p *pusher) forDept(dept string) (fate, bool, error) {
 	if p.u.CoversDept(dept) {
-		return fate{}, true
+		return fate{}, true, nil
 	}
-	return reject("%syou record results for %s, not for %s", scopePrefix, p.u.Dept, dept), false
+	mine, err := p.deptName(p.u.Dept)
+	if err != nil {
+		return fate{}, false, err
+	}
+	theirs, err := p.deptName(dept)
+	if err != nil {
+		return fate{}, false, err
+	}
+	return reject("%s你只能录入%s的检查内容，不能代%s录入（谁检查、谁录入）", scopePrefix, mine, theirs), false, nil
 }
+
+// deptName is the name a reason gives a department: its short name
+// (庆市监), or its code when the code names no department. It is looked up
+// only for a reason, never on the way of an applied mutation.
+func (p *pusher) deptName(code string) (string, error) {
+	if s, ok := p.depts[code]; ok {
+		return s, nil
+	}
+	s, err := p.tx.DeptShort(code)
+	if schema.ErrorCode(err) == schema.EINVALID {
+		s, err = clipID(code), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if p.depts == nil {
+		p.depts = map[string]string{}
+	}
+	p.depts[code] = s
+	return s, nil
+}
+
+// voidReasonText says in Chinese why a leased number was voided; the
+// stored reasons are the engine's own (see Engine.void).
+func voidReasonText(reason string) string {
+	switch reason {
+	case "lease expired":
+		return "预留期已过"
+	case "client retired":
+		return "设备已停用"
+	}
+	return reason
+}
+
+// pickText is the audit reason of a settlement, by the value picked.
+var pickText = map[string]string{"server": "采用服务器值", "client": "采用手机值"}
 
 func (p *pusher) open(v *Visit) (fate, bool) {
 	if v.Status != "open" {
-		return reject("visit %s is already complete; changes after completion go through the lead", v.ID), false
+		return reject("本次检查已完成，如需修改请联系检查组长"), false
 	}
 	return fate{}, true
 }
@@ -378,7 +426,7 @@ func (p *pusher) checkin(m Mutation, v *Visit, a *CheckinArgs, clientAt string) 
 	c := &Checkin{ID: a.ID, VisitID: v.ID, UserID: p.u.ID, At: clientAt, Lat: a.Lat, Lng: a.Lng, Accuracy: a.Accuracy,
 		ClientID: p.c.ID, Channel: p.c.Channel()}
 	if err := p.tx.AddCheckin(c); errors.Is(err, ErrDuplicate) {
-		return reject("check-in %s is already recorded", a.ID), nil
+		return reject("该签到已记录过（%s）", a.ID), nil
 	} else if err != nil {
 		return fate{}, err
 	}
@@ -393,10 +441,10 @@ func (p *pusher) checkin(m Mutation, v *Visit, a *CheckinArgs, clientAt string) 
 func (p *pusher) itemSet(m Mutation, v *Visit, a *ItemSetArgs, clientAt string) (fate, error) {
 	it := v.Item(a.ItemID)
 	if it == nil {
-		return reject("item %s is not on the checklist of visit %s", clipID(a.ItemID), v.ID), nil
+		return reject("检查事项“%s”不在本次检查的检查单中", clipID(a.ItemID)), nil
 	}
-	if f, ok := p.forDept(it.Dept); !ok {
-		return f, nil
+	if f, ok, err := p.forDept(it.Dept); err != nil || !ok {
+		return f, err
 	}
 	if f, ok := p.open(v); !ok {
 		return f, nil
@@ -412,7 +460,7 @@ func (p *pusher) itemSet(m Mutation, v *Visit, a *ItemSetArgs, clientAt string) 
 	if cur != nil {
 		have := ResultValue{Value: cur.Value, Note: cur.Note, Photos: nonNil(cur.Photos)}
 		if reflect.DeepEqual(have, want) {
-			return applied, p.audit(m, ChangeItemResult, it.ID, v.ID, cur, cur, "same value as the server's: nothing changed")
+			return applied, p.audit(m, ChangeItemResult, it.ID, v.ID, cur, cur, "与服务器值相同，未作修改")
 		}
 		if a.BaseVersion != cur.Version && cur.ClientID != p.c.ID {
 			return p.conflict(m, v, ChangeItemResult, it.ID, it.Dept, have, cur.UserID, cur.UpdatedAt, cur.Version, want, clientAt)
@@ -439,10 +487,14 @@ func (p *pusher) putResult(m Mutation, r, before *ItemResult) (fate, error) {
 
 func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt string) (fate, error) {
 	if !v.HasDept(a.Dept) {
-		return reject("department %s does not take part in visit %s", clipID(a.Dept), v.ID), nil
+		name, err := p.deptName(a.Dept)
+		if err != nil {
+			return fate{}, err
+		}
+		return reject("%s未参加本次检查", name), nil
 	}
-	if f, ok := p.forDept(a.Dept); !ok {
-		return f, nil
+	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+		return f, err
 	}
 	if f, ok := p.open(v); !ok {
 		return f, nil
@@ -455,7 +507,7 @@ func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt st
 	if cur != nil {
 		have := OutcomeValue{Categories: SortCategories(cur.Categories), Note: cur.Note}
 		if reflect.DeepEqual(have, want) {
-			return applied, p.audit(m, ChangeOutcome, OutcomeID(v.ID, a.Dept), v.ID, cur, cur, "same value as the server's: nothing changed")
+			return applied, p.audit(m, ChangeOutcome, OutcomeID(v.ID, a.Dept), v.ID, cur, cur, "与服务器值相同，未作修改")
 		}
 		if a.BaseVersion != cur.Version && cur.ClientID != p.c.ID {
 			return p.conflict(m, v, ChangeOutcome, a.Dept, a.Dept, have, cur.UserID, cur.UpdatedAt, cur.Version, want, clientAt)
@@ -504,10 +556,10 @@ func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have 
 		return fate{}, err
 	}
 	var before any
-	reason := "the server's value was kept"
+	reason := "保留服务器值"
 	if open != nil {
 		before, c.ID = open, open.ID
-		reason += "; replaces this user's earlier losing value"
+		reason += "；替换该用户此前未被采用的值"
 		err = p.tx.UpdateConflict(c)
 	} else {
 		err = p.tx.AddConflict(c)
@@ -525,7 +577,7 @@ func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have 
 	if err := p.change(ChangeConflict, c.ID, v.ID, stored); err != nil {
 		return fate{}, err
 	}
-	return fate{status: StatusConflict, reason: "the server has a newer value from another device; yours is kept for the lead to settle"}, nil
+	return fate{status: StatusConflict, reason: "服务器上已有其他设备提交的较新结果，你的结果已保留，待检查组长裁定"}, nil
 }
 
 func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt string) (fate, error) {
@@ -538,7 +590,7 @@ func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt s
 		s.Signer = p.u.Name
 	}
 	if err := p.tx.AddSignature(s); errors.Is(err, ErrDuplicate) {
-		return reject("signature %s is already recorded", a.ID), nil
+		return reject("该签名已记录过（%s）", a.ID), nil
 	} else if err != nil {
 		return fate{}, err
 	}
@@ -557,10 +609,14 @@ func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt s
 // final number now, on sync; both are kept and both are shown.
 func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt string) (fate, error) {
 	if !v.HasDept(a.Dept) {
-		return reject("department %s does not take part in visit %s", clipID(a.Dept), v.ID), nil
+		name, err := p.deptName(a.Dept)
+		if err != nil {
+			return fate{}, err
+		}
+		return reject("%s未参加本次检查", name), nil
 	}
-	if f, ok := p.forDept(a.Dept); !ok {
-		return f, nil
+	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+		return f, err
 	}
 	if f, ok := p.open(v); !ok {
 		return f, nil
@@ -568,7 +624,15 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 	for _, id := range a.Items {
 		it := v.Item(id)
 		if it == nil || it.Dept != a.Dept {
-			return reject("item %s is not one of %s's items on visit %s", clipID(id), a.Dept, v.ID), nil
+			name, err := p.deptName(a.Dept)
+			if err != nil {
+				return fate{}, err
+			}
+			item := clipID(id)
+			if it != nil {
+				item = it.Name
+			}
+			return reject("检查事项“%s”不是本次检查中%s的检查事项", item, name), nil
 		}
 	}
 	short, err := p.tx.DeptShort(a.Dept)
@@ -588,12 +652,12 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 		text := NumberText(short, a.Year, *a.Number)
 		switch {
 		case nn == nil || nn.ClientID != p.c.ID:
-			return reject("number %s was not leased to this device", text), nil
+			return reject("文书编号%s不是本机预留的编号", text), nil
 		case nn.State == "used":
-			return reject("number %s is already used by another notice", text), nil
+			return reject("文书编号%s已被其他通知书使用", text), nil
 		case nn.State == "voided":
 			n.Provisional = text
-			reason = fmt.Sprintf("leased number %s had been voided (%s): renumbered", text, nn.Reason)
+			reason = fmt.Sprintf("本机预留编号%s已作废（%s），已换发新编号", text, voidReasonText(nn.Reason))
 		default:
 			leased = true
 			num := *a.Number
@@ -612,7 +676,7 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 		}
 	}
 	if err := p.tx.AddNotice(n); errors.Is(err, ErrDuplicate) {
-		return reject("notice %s is already recorded", a.ID), nil
+		return reject("该通知书已记录过（%s）", a.ID), nil
 	} else if err != nil {
 		return fate{}, err
 	}
@@ -639,10 +703,10 @@ func (p *pusher) notice(v *Visit, id string) (*Notice, fate, bool, error) {
 		return nil, fate{}, false, err
 	}
 	if n == nil || n.VisitID != v.ID {
-		return nil, reject("notice %s is not a notice of visit %s", id, v.ID), false, nil
+		return nil, reject("通知书 %s 不属于本次检查", clipID(id)), false, nil
 	}
-	if f, ok := p.forDept(n.Dept); !ok {
-		return nil, f, false, nil
+	if f, ok, err := p.forDept(n.Dept); err != nil || !ok {
+		return nil, f, false, err
 	}
 	return n, fate{}, true, nil
 }
@@ -653,7 +717,7 @@ func (p *pusher) noticeServe(m Mutation, v *Visit, a *NoticeServeArgs, clientAt 
 		return f, err
 	}
 	if n.Status != "issued" {
-		return applied, p.audit(m, ChangeNotice, n.ID, v.ID, n, n, "already served: nothing changed")
+		return applied, p.audit(m, ChangeNotice, n.ID, v.ID, n, n, "通知书已送达，未作修改")
 	}
 	before := *n
 	n.ServedAt, n.ServedTo, n.ServedSig, n.Status = &clientAt, a.ServedTo, a.Signature, "served"
@@ -675,12 +739,12 @@ func (p *pusher) followup(m Mutation, v *Visit, a *FollowupRecordArgs, clientAt 
 		return f, err
 	}
 	if n.Status == "corrected" || n.Status == "not_corrected" {
-		return reject("notice %s already has its follow-up", n.NumberText), nil
+		return reject("通知书%s已有复查记录", n.NumberText), nil
 	}
 	fu := &Followup{ID: a.ID, NoticeID: n.ID, VisitID: v.ID, Corrected: a.Corrected, Action: a.Action, Penalty: a.Penalty,
 		Note: a.Note, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), At: clientAt}
 	if err := p.tx.AddFollowup(fu); errors.Is(err, ErrDuplicate) {
-		return reject("follow-up %s is already recorded", a.ID), nil
+		return reject("该复查已记录过（%s）", a.ID), nil
 	} else if err != nil {
 		return fate{}, err
 	}
@@ -733,7 +797,7 @@ func (p *pusher) followup(m Mutation, v *Visit, a *FollowupRecordArgs, clientAt 
 // named by the visit's results, signatures and notices has arrived.
 func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 	if v.Status == "complete" {
-		return applied, p.audit(m, ChangeVisit, v.ID, v.ID, nil, nil, "already complete: nothing changed")
+		return applied, p.audit(m, ChangeVisit, v.ID, v.ID, nil, nil, "检查已完成，未作修改")
 	}
 	st, err := p.tx.VisitRecords(v.ID)
 	if err != nil {
@@ -744,7 +808,7 @@ func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 		return fate{}, err
 	}
 	if len(missing) > 0 {
-		return reject("visit %s cannot be completed yet: %s", v.ID, strings.Join(missing, "; ")), nil
+		return reject("检查暂不能完成：%s", strings.Join(missing, "；")), nil
 	}
 	if err := p.tx.CompleteVisit(v.ID, p.at); err != nil {
 		return fate{}, err
@@ -791,11 +855,18 @@ func (p *pusher) missing(v *Visit, st *VisitState) ([]string, error) {
 				open++
 			}
 		}
+		if open == 0 && outcome[d] {
+			continue
+		}
+		name, err := p.deptName(d)
+		if err != nil {
+			return nil, err
+		}
 		if open > 0 {
-			out = append(out, fmt.Sprintf("%s has %d unanswered items", d, open))
+			out = append(out, fmt.Sprintf("%s还有 %d 项检查事项未填写", name, open))
 		}
 		if !outcome[d] {
-			out = append(out, fmt.Sprintf("%s has no outcome", d))
+			out = append(out, fmt.Sprintf("%s尚未填写检查结果", name))
 		}
 	}
 	slices.Sort(photos)
@@ -811,7 +882,7 @@ func (p *pusher) missing(v *Visit, st *VisitState) ([]string, error) {
 		}
 	}
 	if absent > 0 {
-		out = append(out, fmt.Sprintf("%d photos have not arrived", absent))
+		out = append(out, fmt.Sprintf("还有 %d 张照片尚未上传", absent))
 	}
 	return out, nil
 }
@@ -821,20 +892,20 @@ func (p *pusher) missing(v *Visit, st *VisitState) ([]string, error) {
 // already is the current value, only the conflict is marked settled.
 func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, error) {
 	if p.u.Role != schema.RoleLead && p.u.Role != schema.RoleAdmin {
-		return reject("%sonly a lead settles conflicts", scopePrefix), nil
+		return reject("%s只有检查组长才能处理冲突", scopePrefix), nil
 	}
 	c, err := p.tx.Conflict(a.ConflictID)
 	if err != nil {
 		return fate{}, err
 	}
 	if c == nil || c.VisitID != v.ID {
-		return reject("conflict %s is not a conflict of visit %s", clipID(a.ConflictID), v.ID), nil
+		return reject("冲突 %s 不属于本次检查", clipID(a.ConflictID)), nil
 	}
-	if f, ok := p.forDept(c.Dept); !ok {
-		return f, nil
+	if f, ok, err := p.forDept(c.Dept); err != nil || !ok {
+		return f, err
 	}
 	if c.Status == "settled" {
-		return applied, p.audit(m, ChangeConflict, c.ID, v.ID, c, c, "already settled: nothing changed")
+		return applied, p.audit(m, ChangeConflict, c.ID, v.ID, c, c, "冲突已处理，未作修改")
 	}
 	picked := c.ServerValue
 	if a.Pick == "client" {
@@ -847,7 +918,7 @@ func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, erro
 	if err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeConflict, c.ID, v.ID, c, settled, "picked the "+a.Pick+" value"); err != nil {
+	if err := p.audit(m, ChangeConflict, c.ID, v.ID, c, settled, pickText[a.Pick]); err != nil {
 		return fate{}, err
 	}
 	if err := p.change(ChangeConflict, c.ID, v.ID, settled); err != nil {

@@ -370,7 +370,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 			reasons += r.Reason + "|"
 		}
 	}
-	if !strings.Contains(reasons, "cannot be completed yet") || !strings.Contains(reasons, "unknown mutation name") {
+	if !strings.Contains(reasons, "检查暂不能完成") || !strings.Contains(reasons, "未知的操作类型") {
 		t.Fatalf("insp3 sees rejections %q", reasons)
 	}
 	_ = pr
@@ -568,7 +568,7 @@ func TestSyncRejectsBadInput(t *testing.T) {
 		p.do("item.frobnicate", map[string]any{})
 		p.do(zsync.MutItemSet, item("v1", "v1-scjg-1", "符合", 0))
 		r := ss.push(t, p)
-		if resultsOf(r) != "rejected,applied" || !strings.Contains(r.Results[0].Reason, "unknown mutation name") || r.LastSeq != 2 {
+		if resultsOf(r) != "rejected,applied" || !strings.Contains(r.Results[0].Reason, "未知的操作类型") || r.LastSeq != 2 {
 			t.Fatalf("%+v", r)
 		}
 	})
@@ -588,10 +588,10 @@ func TestSyncRejectsBadInput(t *testing.T) {
 	t.Run("an out-of-scope mutation is rejected and audited", func(t *testing.T) {
 		m := p.do(zsync.MutItemSet, item("v9", "v9-wjw-1", "符合", 0))
 		r := ss.push(t, p)
-		if resultsOf(r) != "rejected" || !strings.Contains(r.Results[0].Reason, "out of scope") {
+		if resultsOf(r) != "rejected" || !strings.Contains(r.Results[0].Reason, "越权：") {
 			t.Fatalf("%+v", r)
 		}
-		if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND user_id = 'insp1' AND reason LIKE '%out of scope%'`, m.ID); n != 1 {
+		if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND user_id = 'insp1' AND reason LIKE '%越权：%'`, m.ID); n != 1 {
 			t.Fatal("not audited")
 		}
 	})

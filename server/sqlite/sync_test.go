@@ -68,14 +68,14 @@ func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
 		mut    zsync.Mutation
 		reason string
 	}{
-		{"an unknown name", env.mut(c, "item.delete", map[string]any{"visit_id": "v1"}), "unknown mutation name"},
-		{"an invalid value", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "maybe", 0)), "value must be"},
-		{"another department's item", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0)), "out of scope"},
-		{"a visit outside the team", env.mut(c, zsync.MutCheckin, map[string]any{"id": uuid.NewString(), "visit_id": "v9"}), "out of scope"},
-		{"a visit that does not exist", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "nope"}), "does not exist"},
-		{"args that are not an object", env.mut(c, zsync.MutVisitComplete, []int{1}), "JSON object"},
-		{"an unknown field", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "v1", "force": true}), "unknown field"},
-		{"a lead-only mutation", env.mut(c, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": "x", "pick": "server"}), "only a lead"},
+		{"an unknown name", env.mut(c, "item.delete", map[string]any{"visit_id": "v1"}), "未知的操作类型"},
+		{"an invalid value", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "maybe", 0)), "value 只能是"},
+		{"another department's item", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0)), "越权：你只能录入庆市监的检查内容，不能代庆卫健录入"},
+		{"a visit outside the team", env.mut(c, zsync.MutCheckin, map[string]any{"id": uuid.NewString(), "visit_id": "v9"}), "越权：本次检查不在你的范围内"},
+		{"a visit that does not exist", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "nope"}), "找不到检查 nope"},
+		{"args that are not an object", env.mut(c, zsync.MutVisitComplete, []int{1}), "JSON 对象"},
+		{"an unknown field", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "v1", "force": true}), "未知字段 \"force\""},
+		{"a lead-only mutation", env.mut(c, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": "x", "pick": "server"}), "只有检查组长"},
 	}
 	var muts []zsync.Mutation
 	for _, tt := range tests {
@@ -89,7 +89,7 @@ func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
 			if r.Status != "rejected" || !strings.Contains(r.Reason, tt.reason) {
 				t.Fatalf("got %s %q, want rejected with %q", r.Status, r.Reason, tt.reason)
 			}
-			if n := env.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND reason LIKE 'rejected: %'`, tt.mut.ID); n != 1 {
+			if n := env.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND reason LIKE '被拒绝：%'`, tt.mut.ID); n != 1 {
 				t.Fatalf("%d audit rows for the rejection, want 1", n)
 			}
 		})
@@ -152,7 +152,7 @@ func TestPushKeepsAReusedMutationIDAsARejection(t *testing.T) {
 	m2 := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0))
 	m2.ID = m1.ID
 	r := one(t, env.push(t, "insp1", c, m2), "rejected")
-	if !strings.Contains(r.Reason, "already used") {
+	if !strings.Contains(r.Reason, "已被其他操作使用") {
 		t.Fatalf("reason %q", r.Reason)
 	}
 	if n := env.count(t, `SELECT count(*) FROM item_results WHERE item_id = 'v1-scjg-2'`); n != 0 {
@@ -252,7 +252,7 @@ func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *t
 		return r.Results[0]
 	}
 	photo := sha("photo of item 1")
-	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "scjg has 2 unanswered items") || !strings.Contains(r.Reason, "zjj has no outcome") {
+	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "庆市监还有 2 项检查事项未填写") || !strings.Contains(r.Reason, "庆住建尚未填写检查结果") {
 		t.Fatalf("empty visit: %+v", r)
 	}
 	for _, u := range []string{"insp1", "insp3", "insp4"} {
@@ -268,7 +268,7 @@ func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *t
 			}
 		}
 	}
-	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "1 photos have not arrived") {
+	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "还有 1 张照片尚未上传") {
 		t.Fatalf("before the photo: %+v", r)
 	}
 	if err := env.e.AddBlob(ctx, photo, 10); err != nil {
@@ -360,7 +360,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 	})
 	t.Run("another phone's number is rejected", func(t *testing.T) {
 		r := one(t, env.push(t, "insp1", a, notice(a, 5, "")), "rejected")
-		if !strings.Contains(r.Reason, "not leased to this device") {
+		if !strings.Contains(r.Reason, "不是本机预留的编号") {
 			t.Fatal(r.Reason)
 		}
 	})
