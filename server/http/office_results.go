@@ -100,7 +100,7 @@ func (o *office) visitResults(c echo.Context) error {
 // results reads a visit's checklist and answers through the sync store.
 func (o *office) results(c echo.Context, visitID string) (*officeResults, error) {
 	if visitID == "" {
-		return nil, schema.Errorf(schema.EINVALID, "visit_id is required")
+		return nil, schema.Errorf(schema.EINVALID, "缺少 visit_id")
 	}
 	u := user(c)
 	st, err := o.sync.VisitState(c.Request().Context(), u, visitID)
@@ -108,9 +108,17 @@ func (o *office) results(c echo.Context, visitID string) (*officeResults, error)
 		return nil, err
 	}
 	var v *zsync.Visit
+	names := map[string]string{}
 	err = o.sync.Store.Read(c.Request().Context(), func(tx zsync.ReadTx) error {
-		v, err = tx.Visit(visitID)
-		return err
+		if v, err = tx.Visit(visitID); err != nil || v == nil {
+			return err
+		}
+		for _, d := range v.Depts {
+			if names[d], err = deptName(tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -139,10 +147,10 @@ func (o *office) results(c echo.Context, visitID string) (*officeResults, error)
 	}
 	for _, d := range v.Depts {
 		if open[d] > 0 {
-			out.Missing = append(out.Missing, fmt.Sprintf("%s has %d unanswered items", d, open[d]))
+			out.Missing = append(out.Missing, fmt.Sprintf("%s还有 %d 项检查事项未填写", names[d], open[d]))
 		}
 		if !has[d] {
-			out.Missing = append(out.Missing, fmt.Sprintf("%s has no outcome", d))
+			out.Missing = append(out.Missing, fmt.Sprintf("%s尚未填写检查结果", names[d]))
 		}
 	}
 	return out, nil
@@ -160,10 +168,10 @@ func (o *office) enterResults(c echo.Context) error {
 		return err
 	}
 	if req.VisitID == "" || req.Dept == "" {
-		return schema.Errorf(schema.EINVALID, "visit_id and dept are required")
+		return schema.Errorf(schema.EINVALID, "缺少 visit_id 或 dept")
 	}
 	if len(req.Items) == 0 && len(req.Outcome) == 0 && !req.Completed {
-		return schema.Errorf(schema.EINVALID, "nothing to enter: give items, an outcome or completed")
+		return schema.Errorf(schema.EINVALID, "没有可录入的内容：请填写检查事项、检查结果，或标记录入完毕")
 	}
 	u := user(c)
 	ctx := c.Request().Context()
@@ -179,19 +187,31 @@ func (o *office) enterResults(c echo.Context) error {
 			return err
 		}
 		if v == nil {
-			return schema.Errorf(schema.ENOTFOUND, "no visit %s", req.VisitID)
+			return schema.Errorf(schema.ENOTFOUND, "找不到检查 %s", req.VisitID)
 		}
 		if !zsync.CanSee(u, v) {
-			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your region or department", req.VisitID)
+			return schema.Errorf(schema.EFORBIDDEN, "检查 %s 不在你所在地区或部门的范围内", req.VisitID)
 		}
 		if !v.HasDept(req.Dept) {
-			return schema.Errorf(schema.EINVALID, "department %s does not take part in visit %s", req.Dept, req.VisitID)
+			name, err := deptName(tx, req.Dept)
+			if err != nil {
+				return err
+			}
+			return schema.Errorf(schema.EINVALID, "%s未参加检查 %s", name, req.VisitID)
 		}
 		if !u.CoversDept(req.Dept) {
-			return schema.Errorf(schema.EFORBIDDEN, "谁检查、谁录入: you enter results for %s, not %s", u.Dept, req.Dept)
+			mine, err := deptName(tx, u.Dept)
+			if err != nil {
+				return err
+			}
+			theirs, err := deptName(tx, req.Dept)
+			if err != nil {
+				return err
+			}
+			return schema.Errorf(schema.EFORBIDDEN, "谁检查、谁录入：你只能录入%s的检查内容，不能代%s录入", mine, theirs)
 		}
 		if v.Status != "open" {
-			return schema.Errorf(schema.ECONFLICT, "visit %s is %s: results can no longer be entered", req.VisitID, v.Status)
+			return schema.Errorf(schema.ECONFLICT, "检查 %s %s，不能再录入结果", req.VisitID, visitStatusText(v.Status))
 		}
 		for _, it := range v.Items {
 			r, err := tx.ItemResult(it.ID)
@@ -234,10 +254,14 @@ func (o *office) enterResults(c echo.Context) error {
 	for i, it := range req.Items {
 		item := v.Item(it.ItemID)
 		if item == nil || item.Dept != req.Dept {
-			return schema.Errorf(schema.EINVALID, "items[%d]: %s is not one of %s's items on visit %s", i, it.ItemID, req.Dept, req.VisitID)
+			name := it.ItemID
+			if item != nil {
+				name = item.Name
+			}
+			return schema.Errorf(schema.EINVALID, "items[%d]：“%s”不是本次检查中该部门的检查事项", i, name)
 		}
 		if seen[it.ItemID] {
-			return schema.Errorf(schema.EINVALID, "items[%d]: item %s is given twice", i, it.ItemID)
+			return schema.Errorf(schema.EINVALID, "items[%d]：检查事项“%s”填写了两次", i, item.Name)
 		}
 		seen[it.ItemID] = true
 		answered[it.ItemID] = true
@@ -322,12 +346,33 @@ func (o *office) push(c echo.Context, u *schema.User, muts []zsync.Mutation) ([]
 		if r.Replayed {
 			// Another request took this sequence number first: the lock makes
 			// this impossible within one server; say so rather than hide it.
-			f.Status, f.Reason = zsync.StatusRejected, "sequence number already used; enter again"
+			f.Status, f.Reason = zsync.StatusRejected, "同步序号已被占用，请重新录入"
 		}
 		fates = append(fates, f)
 	}
 	if slices.ContainsFunc(fates, func(f officeFate) bool { return f.Status == zsync.StatusRejected }) {
-		return fates, &schema.Error{Code: schema.ECONFLICT, Message: "part of the entry was not applied; see details", Details: fates}
+		return fates, &schema.Error{Code: schema.ECONFLICT, Message: "部分内容未保存，详见下表", Details: fates}
 	}
 	return fates, nil
+}
+
+// deptName is the name a message gives a department: its short name
+// (庆市监), or its code when the code names no department.
+func deptName(tx zsync.ReadTx, code string) (string, error) {
+	s, err := tx.DeptShort(code)
+	if schema.ErrorCode(err) == schema.EINVALID {
+		return code, nil
+	}
+	return s, err
+}
+
+// visitStatusText says a visit's status as the entry screen does.
+func visitStatusText(status string) string {
+	switch status {
+	case "complete":
+		return "已完成"
+	case "replaced":
+		return "已重抽"
+	}
+	return "状态为 " + status
 }

@@ -50,6 +50,9 @@ func TestOfficeEntryGoesThroughTheSyncEngine(t *testing.T) {
 	if code := ts.Do(t, "GET", "/api/v1/office/results?visit_id="+visit, office, nil, &st); code != 200 || st.Status != "open" {
 		t.Fatalf("status %d %+v", code, st)
 	}
+	if len(st.Missing) == 0 || !strings.Contains(st.Missing[0], "项检查事项未填写") || !strings.HasPrefix(st.Missing[0], "庆") {
+		t.Fatalf("missing %q", st.Missing)
+	}
 	byDept := map[string][]map[string]string{}
 	for _, it := range st.Items {
 		byDept[it.Dept] = append(byDept[it.Dept], map[string]string{"item_id": it.ItemID, "value": "符合", "note": "纸质检查记录补录"})
@@ -92,7 +95,7 @@ func TestOfficeEntryGoesThroughTheSyncEngine(t *testing.T) {
 		var e APIError
 		dept := task.Departments[0]
 		if code := ts.Do(t, "POST", "/api/v1/office/results", office, map[string]any{"visit_id": visit, "dept": dept,
-			"items": byDept[dept][:1]}, &e); code != 409 {
+			"items": byDept[dept][:1]}, &e); code != 409 || !strings.Contains(e.Message, "已完成，不能再录入结果") {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})
@@ -100,7 +103,7 @@ func TestOfficeEntryGoesThroughTheSyncEngine(t *testing.T) {
 		var e APIError
 		other := d.VisitIDs[1]
 		if code := ts.Do(t, "POST", "/api/v1/office/results", office, map[string]any{"visit_id": other, "dept": task.Departments[0],
-			"items": []map[string]string{{"item_id": "x", "value": "符合"}}}, &e); code != 400 {
+			"items": []map[string]string{{"item_id": "x", "value": "符合"}}}, &e); code != 400 || e.Message != "items[0]：“x”不是本次检查中该部门的检查事项" {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})
