@@ -30,7 +30,7 @@ func (db *DB) checkpointer() {
 			return
 		case <-tick.C:
 		}
-		n := db.writes.Load()
+		n := db.stats.commits.Load()
 		if n == seen {
 			continue
 		}

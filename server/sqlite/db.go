@@ -16,7 +16,6 @@ import (
 	"runtime"
 	"strconv"
 	gosync "sync"
-	"sync/atomic"
 	"time"
 
 	"zsc/schema"
@@ -40,7 +39,6 @@ type DB struct {
 	Now func() time.Time
 	// ckpt is the connection of the background checkpointer (checkpoint.go).
 	ckpt    *sql.DB
-	writes  atomic.Int64
 	stop    chan struct{}
 	done    chan struct{}
 	closing gosync.Once

@@ -150,7 +150,6 @@ func (db *DB) commitGroup(group []*writeReq) {
 		return
 	}
 	db.stats.commits.Add(1)
-	db.writes.Add(1)
 }
 
 // runWrite runs fn, turning a panic into a value the caller re-raises.

@@ -615,15 +615,15 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 
 	// Every mutation in the log, by id.
 	type mrow struct {
-		client, status, item string
-		seq                  int64
+		client, user, status, item string
+		seq                        int64
 	}
 	muts := map[string]mrow{}
-	rows := q(`SELECT id, client_id, seq, status, coalesce(json_extract(args, '$.item_id'), '') FROM mutations`)
+	rows := q(`SELECT id, client_id, user_id, seq, status, coalesce(json_extract(args, '$.item_id'), '') FROM mutations`)
 	for rows.Next() {
 		var id string
 		var m mrow
-		if err := rows.Scan(&id, &m.client, &m.seq, &m.status, &m.item); err != nil {
+		if err := rows.Scan(&id, &m.client, &m.user, &m.seq, &m.status, &m.item); err != nil {
 			t.Fatal(err)
 		}
 		muts[id] = m
@@ -700,7 +700,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 	}
 	rows.Close()
 	applied := map[string]int64{} // item → applied mutations
-	kept := map[string]int{}      // item and client → conflict rows of its conflict mutations
+	kept := map[string]int{}      // item and user → conflict rows of its conflict mutations
 	for id, m := range muts {
 		switch m.status {
 		case "applied":
@@ -715,7 +715,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 			if n, c := changes["conflict"][id], conflicts[id]; n != 1 || c > 1 {
 				fail("conflict mutation %s has %d conflict changes and %d conflicts", id, n, c)
 			}
-			kept[m.item+" "+m.client] += conflicts[id]
+			kept[m.item+" "+m.user] += conflicts[id]
 			if n := changes["item_result"][id]; n != 0 {
 				fail("conflict mutation %s has %d result changes", id, n)
 			}
@@ -728,7 +728,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 	}
 	for k, n := range kept {
 		if n != 1 {
-			fail("item and client %s: %d conflicts, want the one its losing edits share", k, n)
+			fail("item and user %s: %d conflicts, want the one their losing edits share", k, n)
 		}
 	}
 	for kind, byMut := range changes {
