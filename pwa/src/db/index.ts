@@ -11,6 +11,7 @@ import type {
   Checkin,
   Conflict,
   Department,
+  DeptFinish,
   Followup,
   ItemResult,
   Lease,
@@ -45,6 +46,7 @@ export const SYNCED_TABLES = [
   'followups',
   'conflicts',
   'leases',
+  'dept_finishes',
 ] as const
 export type SyncedTable = (typeof SYNCED_TABLES)[number]
 
@@ -59,6 +61,7 @@ export interface SyncedRecords {
   followups: Followup
   conflicts: Conflict
   leases: Lease
+  dept_finishes: DeptFinish
 }
 
 /** ZscDB is the phone's database. Add a new version() for every schema change; never edit a landed one. */
@@ -73,6 +76,7 @@ export class ZscDB extends Dexie {
   followups!: Table<Row<Followup>, string>
   conflicts!: Table<Row<Conflict>, string>
   leases!: Table<Row<Lease>, string>
+  dept_finishes!: Table<Row<DeptFinish>, string>
   rejections!: Table<Rejection, string>
   departments!: Table<Department, string>
   regions!: Table<Region, string>
@@ -98,6 +102,10 @@ export class ZscDB extends Dexie {
       regions: '&code',
       outbox: '&seq, &id, state, visit_id',
       blobs: '&sha256, uploaded, visit_id',
+    })
+    // Version 2 (issue 10): 本部门检查完毕, one row per visit and department, keyed visit_id:dept.
+    this.version(2).stores({
+      dept_finishes: '&id, visit_id, _dirty',
     })
   }
 }

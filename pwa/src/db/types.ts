@@ -67,8 +67,29 @@ export interface ChecklistItem {
   visit_id?: string
   dept: string
   ord: number
+  /** The check point's text (检查内容), or the 事项 title when the 事项 has no template. */
   name: string
   class?: string
+  /** The 抽查事项 this point belongs to (its id and title as the plan prints it). */
+  catalogue_id?: string
+  item_name?: string
+  /** The template version the visit was drawn with; null: no template, one line for the whole 事项. */
+  template?: { id: string; version: number } | null
+  /** 检查项目代码 and 检查项目 (e.g. "2", "从业人员管理"). */
+  group_code?: string
+  group_name?: string
+  /** 检查内容代码 (e.g. "2.1"). */
+  code?: string
+  /** 参考检查方法. */
+  method?: string
+  /** 重点项. */
+  key?: boolean
+  /** 检查依据, e.g. 《中华人民共和国食品安全法》第四十五条. */
+  basis?: string
+  /** 违反条款 cited on a notice when the point fails. */
+  violation?: string
+  /** The finding's wording on a notice (may be empty). */
+  notice_text?: string
 }
 
 export interface Visit {
@@ -84,6 +105,8 @@ export interface Visit {
   risk?: string
   entity: Entity
   departments: string[]
+  /** The participating departments with their names and 执法主体全称, in the task's order (when the server sent them). */
+  dept_info?: Department[]
   team: TeamMember[]
   checklist: ChecklistItem[]
 }
@@ -138,10 +161,31 @@ export interface Signature {
   photo: string
   witness: string
   note: string
+  /** Kind inspector: the department signed for, the team member who signed (maybe the phone user's teammate) and his 执法证号. */
+  dept?: string
+  signer_id?: string
+  cert_no?: string
+  /** Kind entity: the signer's capacity (负责人 / 法定代表人 / 委托人), phone, and "以上情况属实" confirmed. */
+  role?: string
+  phone?: string
+  confirmed?: boolean
   user_id: string
   at: string
   client_id?: string
   channel?: string
+}
+
+/** One department's 本部门检查完毕 on a visit (R10a). `id` is visit_id:dept, the change id. */
+export interface DeptFinish {
+  id: string
+  visit_id: string
+  dept: string
+  user_id: string
+  user_name: string
+  at: string
+  client_id?: string
+  channel?: string
+  mutation_id?: string
 }
 
 export interface Notice {
@@ -226,6 +270,9 @@ export interface Department {
   code: string
   name: string
   short: string
+  kind?: string
+  /** 执法主体全称, e.g. 庆阳市市场监督管理局. */
+  authority?: string
 }
 
 export interface Region {
@@ -246,6 +293,7 @@ export type MutationName =
   | 'followup.record'
   | 'visit.complete'
   | 'conflict.settle'
+  | 'dept.finish'
 
 /** One mutation in the outbox. name, id, seq, at and args never change once written. */
 export interface OutboxEntry {

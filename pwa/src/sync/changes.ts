@@ -1,8 +1,9 @@
 // Where each change kind of a pull lives on the phone (sync/protocol.go:
 // visit, checkin, item_result, outcome, signature, notice, followup,
-// conflict, lease; rejection and blob are handled by the db module itself).
+// conflict, lease, dept_finish; rejection and blob are handled by the db
+// module itself).
 import type { ChangeEntry, ChangeTarget } from '../db/pull'
-import type { ChecklistItem, TeamMember, Visit } from '../db/types'
+import type { ChecklistItem, Department, TeamMember, Visit } from '../db/types'
 
 type Obj = Record<string, unknown>
 
@@ -35,10 +36,35 @@ export function normalizeVisit(id: string, d: Obj): Visit {
     ord: typeof it.ord === 'number' ? it.ord : i,
     name: str(it.name),
     class: it.class ? str(it.class) : undefined,
+    // Issue 10: each item is one check point of a 事项's template (or the 事项 itself, template null).
+    catalogue_id: it.catalogue_id ? str(it.catalogue_id) : undefined,
+    item_name: it.item_name ? str(it.item_name) : undefined,
+    template: readTemplate(it.template),
+    group_code: it.group_code ? str(it.group_code) : undefined,
+    group_name: it.group_name ? str(it.group_name) : undefined,
+    code: it.code ? str(it.code) : undefined,
+    method: it.method ? str(it.method) : undefined,
+    key: it.key === true,
+    basis: it.basis ? str(it.basis) : undefined,
+    violation: it.violation ? str(it.violation) : undefined,
+    notice_text: it.notice_text ? str(it.notice_text) : undefined,
   }))
   const departments = Array.isArray(d.departments)
     ? (d.departments as unknown[]).map((x) => (typeof x === 'string' ? x : str((x as Obj).code ?? (x as Obj).dept)))
     : [...new Set(checklist.map((c) => c.dept).concat(team.map((t) => t.dept)))]
+  // The departments' objects {code,name,short,kind,authority} carry the 执法主体全称 the record and notice print.
+  const deptInfo: Department[] = Array.isArray(d.departments)
+    ? (d.departments as unknown[])
+        .filter((x): x is Obj => !!x && typeof x === 'object')
+        .map((x) => ({
+          code: str(x.code ?? x.dept),
+          name: str(x.name),
+          short: str(x.short),
+          kind: x.kind ? str(x.kind) : undefined,
+          authority: x.authority ? str(x.authority) : undefined,
+        }))
+        .filter((x) => x.code)
+    : []
   return {
     id,
     task_id: str(d.task_id),
@@ -61,9 +87,16 @@ export function normalizeVisit(id: string, d: Obj): Visit {
       risk: str(e.risk ?? d.risk) || undefined,
     },
     departments: departments.filter(Boolean),
+    dept_info: deptInfo.length ? deptInfo : undefined,
     team,
     checklist: checklist.sort((a, b) => (a.dept === b.dept ? a.ord - b.ord : 0)),
   }
+}
+
+function readTemplate(t: unknown): ChecklistItem['template'] {
+  if (!t || typeof t !== 'object') return null
+  const o = t as Obj
+  return { id: str(o.id), version: typeof o.version === 'number' ? o.version : Number(o.version) || 0 }
 }
 
 /** toTarget maps one change to its store and record; null for kinds the phone does not keep. */
@@ -92,6 +125,8 @@ export function toTarget(c: ChangeEntry): ChangeTarget | null {
       return { table: 'conflicts', key: c.id, record: { ...d, id: c.id } }
     case 'lease':
       return { table: 'leases', key: c.id, record: { ...d, id: c.id, used_by: null } }
+    case 'dept_finish':
+      return { table: 'dept_finishes', key: c.id, record: { ...d, id: c.id, user_name: str(d.user_name) } }
     default:
       return null
   }

@@ -26,6 +26,13 @@ export interface MutationArgs {
     photo: string
     witness: string
     note: string
+    /** Kind inspector: the department signed for and the active team member who signs (the phone's user or a teammate). */
+    dept?: string
+    signer_id?: string
+    /** Kind entity: 负责人 | 法定代表人 | 委托人, a phone number, and "以上情况属实" (must be true). */
+    role?: string
+    phone?: string
+    confirmed?: boolean
   }
   'notice.issue': {
     id: string
@@ -51,6 +58,7 @@ export interface MutationArgs {
   }
   'visit.complete': { visit_id: string }
   'conflict.settle': { visit_id: string; conflict_id: string; pick: 'server' | 'client' }
+  'dept.finish': { visit_id: string; dept: string }
 }
 
 type Mutator<N extends MutationName> = (rows: RowStore, args: MutationArgs[N], ctx: MutationContext) => Promise<void>
@@ -110,7 +118,20 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
   },
 
   async 'signature.add'(rows, a, ctx) {
-    await rows.put('signatures', { ...a, user_id: ctx.user_id, at: ctx.at, client_id: ctx.client_id, channel: 'mobile' })
+    // The server stores the signer's name and 执法证号 from the team; the phone shows the same at once.
+    let certNo: string | undefined
+    if (a.kind === 'inspector' && a.signer_id) {
+      const visit = await rows.get('visits', a.visit_id)
+      certNo = visit?.team.find((m) => m.user_id === a.signer_id)?.cert_no
+    }
+    await rows.put('signatures', {
+      ...a,
+      ...(certNo ? { cert_no: certNo } : {}),
+      user_id: ctx.user_id,
+      at: ctx.at,
+      client_id: ctx.client_id,
+      channel: 'mobile',
+    })
   },
 
   async 'notice.issue'(rows, a, ctx) {
@@ -176,10 +197,28 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
     if (n) await rows.put('notices', { ...stripSync(n), status: a.corrected ? 'corrected' : 'not_corrected' })
   },
 
-  async 'visit.complete'(rows, a, ctx) {
-    const v = await rows.get('visits', a.visit_id)
-    if (!v) return
-    await rows.put('visits', { ...stripSync(v), status: 'complete', completed_at: ctx.at })
+  // visit.complete only asks the server to try completing the visit now
+  // (R10a): the phone never shows a visit complete before the server does,
+  // so there is no local effect; the visit record's status comes from a pull.
+  async 'visit.complete'() {},
+
+  // 本部门检查完毕: shown as 待同步 (a row with no server copy) until the
+  // server's dept_finish change arrives; a rejection takes it away again.
+  async 'dept.finish'(rows, a, ctx) {
+    const id = `${a.visit_id}:${a.dept}`
+    if ((await rows.get('dept_finishes', id))?._base) return // already finished on the server: a no-op there too
+    const visit = await rows.get('visits', a.visit_id)
+    await rows.put('dept_finishes', {
+      id,
+      visit_id: a.visit_id,
+      dept: a.dept,
+      user_id: ctx.user_id,
+      user_name: visit?.team.find((m) => m.user_id === ctx.user_id)?.name ?? '',
+      at: ctx.at,
+      client_id: ctx.client_id,
+      channel: 'mobile',
+      mutation_id: ctx.mutation_id,
+    })
   },
 
   async 'conflict.settle'(rows, a, ctx) {
