@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { db } from '../src/db/index'
 import type { Lease } from '../src/db/types'
-import { issueNotice } from '../src/sync/actions'
+import { issueNotice, voidNotice } from '../src/sync/actions'
 import { nextLeasedNumber, noticeNumberText, numberView, planNoticeNumber } from '../src/sync/numbering'
 import { isoDay } from '../src/format/date'
 import { CLIENT, VISIT_ID, pullPage, signIn, visitChange } from './fixtures'
@@ -73,9 +73,13 @@ describe('notice numbers from a lease', () => {
   it('issues offline with the next leased number, then provisional ones once the lease runs out', async () => {
     await signIn()
     await pullPage({ cursor: 1, last_seq: 0, changes: [visitChange(), leaseChange(12), leaseChange(13)] })
+    // One live notice per department per visit (R11): each re-issue follows a void, which keeps its number.
     const a = await issueNotice(input)
+    await voidNotice(VISIT_ID, a, '测试：重新开具')
     const b = await issueNotice(input)
+    await voidNotice(VISIT_ID, b, '测试：重新开具')
     const c = await issueNotice(input)
+    await voidNotice(VISIT_ID, c, '测试：重新开具')
     const d = await issueNotice(input)
     const [na, nb, nc, nd] = await Promise.all([a, b, c, d].map((id) => db.notices.get(id)))
     expect(na?.number).toBe(12)
@@ -86,7 +90,7 @@ describe('notice numbers from a lease', () => {
     expect(nd?.provisional).toBe('临-0190d5a0-2')
     expect((await db.leases.get(`scjg:${YEAR}:12`))?.used_by).toBe(a)
     // What goes to the server: the leased number, or null with the provisional text.
-    const sent = (await db.outbox.orderBy('seq').toArray()).map((e) => [e.args.number, e.args.provisional])
+    const sent = (await db.outbox.orderBy('seq').toArray()).filter((e) => e.name === 'notice.issue').map((e) => [e.args.number, e.args.provisional])
     expect(sent).toEqual([
       [12, ''],
       [13, ''],
@@ -98,7 +102,8 @@ describe('notice numbers from a lease', () => {
   it('keeps a leased number taken while a pull re-sends the lease, until the server applies the notice', async () => {
     await signIn()
     await pullPage({ cursor: 1, last_seq: 0, changes: [visitChange(), leaseChange(12), leaseChange(13)] })
-    await issueNotice(input)
+    const first = await issueNotice(input)
+    await voidNotice(VISIT_ID, first, '测试：重新开具')
     await pullPage({ cursor: 2, last_seq: 0, changes: [leaseChange(12)] })
     const second = await issueNotice(input)
     expect((await db.notices.get(second))?.number).toBe(13)

@@ -208,6 +208,23 @@ export interface Notice {
   status: 'issued' | 'served' | 'corrected' | 'not_corrected'
   client_id?: string
   channel?: string
+  /** 执法主体全称 of the issuing department (the server fills it from the visit record). */
+  authority?: string
+  /** The department's active team members when issued, with their 执法证号 (filled by the server). */
+  inspectors?: NoticeInspector[]
+  /** 整改期限 in working days; deadline is that many working days after the day of issue. */
+  days?: number
+  /** Set when the notice was voided (作废): the number stays used; a live notice has none. */
+  voided_at?: string | null
+  voided_by?: string | null
+  void_reason?: string
+}
+
+/** An inspector named on a notice. */
+export interface NoticeInspector {
+  user_id: string
+  name: string
+  cert_no: string
 }
 
 export interface Followup {
@@ -294,6 +311,7 @@ export type MutationName =
   | 'visit.complete'
   | 'conflict.settle'
   | 'dept.finish'
+  | 'notice.void'
 
 /** One mutation in the outbox. name, id, seq, at and args never change once written. */
 export interface OutboxEntry {

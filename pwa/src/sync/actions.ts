@@ -7,6 +7,7 @@ import { isoDay } from '../format/date'
 import { uuidv7 } from '../ids/uuid'
 import { mutate } from './outbox'
 import { planNoticeNumber } from './numbering'
+import { calendar } from '../notice/holidays'
 
 export interface Position {
   lat: number
@@ -80,6 +81,8 @@ export interface NoticeInput {
   problems: string
   legalBasis: string
   deadline: string
+  /** 整改期限 in working days; counted back from the deadline on the holiday calendar when not given. */
+  days?: number
 }
 
 /**
@@ -108,11 +111,17 @@ export async function issueNotice(input: NoticeInput): Promise<string> {
         year,
         number: plan.number,
         provisional: plan.provisional,
+        days: input.days ?? calendar.workingDaysBetween(isoDay(), input.deadline),
       }
     },
     input.visitId,
   )
   return id
+}
+
+/** voidNotice voids (作废) a notice with a reason; the number stays used and a re-issue takes a new one (R11). */
+export function voidNotice(visitId: string, noticeId: string, reason: string) {
+  return mutate('notice.void', { visit_id: visitId, notice_id: noticeId, reason }, visitId)
 }
 
 export function serveNotice(visitId: string, noticeId: string, servedTo: string, signatureSha: string) {

@@ -45,8 +45,12 @@ export interface MutationArgs {
     year: number
     number: number | null
     provisional: string
+    /** 整改期限 in working days (1–90); deadline is the date the phone counted on the holiday calendar. */
+    days: number
   }
   'notice.serve': { visit_id: string; notice_id: string; served_to: string; signature: string }
+  /** 作废: the notice's department voids it with a reason; its number stays used (R11). */
+  'notice.void': { visit_id: string; notice_id: string; reason: string }
   'followup.record': {
     id: string
     visit_id: string
@@ -135,6 +139,16 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
   },
 
   async 'notice.issue'(rows, a, ctx) {
+    // At most one live notice per department per visit (R11): the server
+    // rejects a second one, so the phone does not show it either.
+    const others = (await rows.where('notices', 'visit_id', a.visit_id)) as Notice[]
+    if (others.some((n) => n.id !== a.id && n.dept === a.dept && !n.voided_at)) return
+    // The server fills the authority and the inspectors from the visit record; so does the phone, at once.
+    const visit = await rows.get('visits', a.visit_id)
+    const authority = visit?.dept_info?.find((d) => d.code === a.dept)?.authority ?? ''
+    const inspectors = (visit?.team ?? [])
+      .filter((m) => m.dept === a.dept && m.active !== false)
+      .map((m) => ({ user_id: m.user_id, name: m.name, cert_no: m.cert_no ?? '' }))
     let numberText = ''
     if (a.number !== null) {
       const lease = await rows.get('leases', `${a.dept}:${a.year}:${a.number}`)
@@ -163,8 +177,21 @@ export const mutators: { [N in MutationName]: Mutator<N> } = {
       status: 'issued',
       client_id: ctx.client_id,
       channel: 'mobile',
+      authority,
+      inspectors,
+      days: a.days,
+      voided_at: null,
+      voided_by: null,
+      void_reason: '',
     }
     await rows.put('notices', notice)
+  },
+
+  async 'notice.void'(rows, a, ctx) {
+    const n = await rows.get('notices', a.notice_id)
+    // A notice already followed up cannot be voided (the server rejects it); a void twice changes nothing.
+    if (!n || n.voided_at || n.status === 'corrected' || n.status === 'not_corrected') return
+    await rows.put('notices', { ...stripSync(n), voided_at: ctx.at, voided_by: ctx.user_id, void_reason: a.reason })
   },
 
   async 'notice.serve'(rows, a, ctx) {
