@@ -26,6 +26,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/tasks', component: () => import('./views/TasksView.vue'), meta: { title: '我的任务', tab: 'tasks' } },
   { path: '/visits/:id', component: () => import('./views/ChecklistView.vue'), meta: { title: '检查单' } },
   { path: '/visits/:id/notice', component: () => import('./views/NoticeFormView.vue'), meta: { title: '责令改正通知书' } },
+  // 检查记录表 of one department, A4 print; desk roles without a local copy read the server's visit state.
+  { path: '/visits/:id/record/:dept', component: () => import('./views/RecordPrintView.vue'), meta: { title: '检查记录表' } },
   { path: '/notices/:id', component: () => import('./views/NoticeView.vue'), meta: { title: '责令改正通知书' } },
   { path: '/notices/:id/followup', component: () => import('./views/FollowupView.vue'), meta: { title: '复查' } },
   { path: '/me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
