@@ -100,6 +100,7 @@ func (s *Server) routes() {
 	s.drawRoutes(authed)
 	s.syncRoutes(authed)
 	s.officeRoutes(api, authed)
+	s.followupRoutes(authed)
 	s.servePWA()
 }
 
