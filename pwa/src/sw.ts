@@ -26,3 +26,14 @@ registerRoute(
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') void self.skipWaiting()
 })
+
+// Background Sync is only a wake-up (DESIGN §5 step 7): when the browser
+// says a registered 'zsc-sync' may run (the network is back), ask the open
+// pages to sync; their engine does the work. Nothing relies on it.
+;(self as unknown as EventTarget).addEventListener('sync', (event: Event) => {
+  const e = event as ExtendableEvent & { tag?: string }
+  if (e.tag !== 'zsc-sync') return
+  e.waitUntil(
+    self.clients.matchAll({ type: 'window' }).then((list) => list.forEach((c) => c.postMessage({ type: 'zsc-sync' }))),
+  )
+})

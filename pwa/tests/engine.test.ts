@@ -68,16 +68,32 @@ describe('the sync engine against a protocol server', () => {
     expect((await getSyncState()).phase).toBe('idle')
   })
 
-  it('treats no network as normal: no error state, work stays pending', async () => {
-    server.offline = true
+  it('treats no network as normal: no error state, nothing tried, work stays pending', async () => {
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false)
     await setItem(VISIT_ID, 'i-1', { value: '符合', note: '', photos: [] })
-    await syncNow()
+    expect(await syncNow()).toEqual({ kind: 'offline' })
     const st = await getSyncState()
     expect(st.phase).toBe('idle')
     expect(st.last_error).toBe('')
+    expect(server.requests).toHaveLength(0)
     expect((await db.outbox.get(1))?.state).toBe('pending')
-    server.offline = false
+    onLine.mockRestore()
+    expect(await syncNow()).toMatchObject({ kind: 'ok', sent: 1 })
+    expect((await db.outbox.get(1))?.state).toBe('applied')
+  })
+
+  it('says 服务器无法连接, not 离线 and never 已同步, when the network is up but the server does not answer', async () => {
     await syncNow()
+    const okAt = (await getSyncState()).last_ok_at
+    server.offline = true
+    await setItem(VISIT_ID, 'i-1', { value: '符合', note: '', photos: [] })
+    expect(await syncNow()).toEqual({ kind: 'unreachable', error: '服务器无法连接' })
+    const st = await getSyncState()
+    expect(st).toMatchObject({ phase: 'unreachable', last_error: '服务器无法连接', last_ok_at: okAt })
+    expect((await db.outbox.get(1))).toMatchObject({ state: 'pending', last_error: '服务器无法连接' })
+    server.offline = false
+    expect(await syncNow()).toMatchObject({ kind: 'ok', sent: 1, rejected: 0 })
+    expect((await getSyncState()).phase).toBe('idle')
     expect((await db.outbox.get(1))?.state).toBe('applied')
   })
 

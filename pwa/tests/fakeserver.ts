@@ -21,6 +21,10 @@ export class FakeServer {
   /** failNext: make the next request matching this predicate fail as if the network dropped. */
   failNext: ((method: string, path: string) => boolean) | null = null
   offline = false
+  /** answer: every request gets this error answer (a proxy's 502, a 403), as a server that is up but refuses. */
+  answer: { status: number; code: string; message: string } | null = null
+  /** Visits the user was taken off: their mutations are rejected with this reason, as the real server does. */
+  outOfScope = new Map<string, string>()
 
   put(change: ChangeEntry) {
     const seq = this.log.length + 1
@@ -38,6 +42,10 @@ export class FakeServer {
     if (typeof init.body === 'string') body = JSON.parse(init.body)
     this.requests.push({ method, path: url.pathname + url.search, headers, body })
     if (this.offline) throw new TypeError('Failed to fetch')
+    if (this.answer) {
+      const a = this.answer
+      return new Response(JSON.stringify({ code: a.code, message: a.message }), { status: a.status, headers: { 'Content-Type': 'application/json' } })
+    }
     if (this.failNext?.(method, url.pathname)) {
       this.failNext = null
       throw new TypeError('Failed to fetch')
@@ -87,6 +95,8 @@ export class FakeServer {
   }
 
   private apply(m: Mut): { seq: number; status: string; reason?: string } {
+    const gone = this.outOfScope.get(String(m.args.visit_id))
+    if (gone !== undefined) return { seq: m.seq, status: 'rejected', reason: gone }
     if (m.name === 'item.set') {
       const prev = this.state.get(`item_result:${m.args.item_id}`)?.data as { version: number } | undefined
       this.put({

@@ -111,8 +111,8 @@ describe('the outbox', () => {
     })
     await expect(push()).rejects.toThrow('offline')
     expect((await db.outbox.toArray()).map((e) => [e.state, e.attempts, e.last_error])).toEqual([
-      ['pending', 1, '离线'],
-      ['pending', 1, '离线'],
+      ['pending', 1, '服务器无法连接'],
+      ['pending', 1, '服务器无法连接'],
     ])
     fail = false
     await push()

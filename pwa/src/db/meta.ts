@@ -13,6 +13,7 @@ export const META = {
   syncState: 'sync_state',
   registeredFor: 'registered_for',
   persist: 'persist',
+  removedVisits: 'removed_visits',
 } as const
 
 /** getMeta reads one fact; undefined when never written. */
@@ -96,7 +97,7 @@ export async function clearUserData(): Promise<void> {
       if (t.name === 'meta' || t.name === 'departments' || t.name === 'regions') continue
       await t.clear()
     }
-    await db.meta.bulkDelete([META.cursor, META.session, META.syncState, META.registeredFor])
+    await db.meta.bulkDelete([META.cursor, META.session, META.syncState, META.registeredFor, META.removedVisits])
   })
 }
 
@@ -116,5 +117,57 @@ export async function rotateClientId(): Promise<string> {
     // Answered history of the old client would collide with the new numbers.
     await db.outbox.clear()
     return id
+  })
+}
+
+/**
+ * A visit this user was taken off (a pull's `visit` remove: the lead or the
+ * office swapped him out). The visit's records leave the phone; this
+ * tombstone stays so that opening the visit says 你已被组长调出本次检查 instead
+ * of "not on this phone", and the task list can say so once. The unsent
+ * mutations of the visit stay in the outbox and are still pushed: the
+ * server keeps what it rejects, for the lead.
+ */
+export interface RemovedVisit {
+  visit_id: string
+  entity_name: string
+  scheduled_on: string
+  removed_at: string
+  /** The user read the task list's note (it stays for the visit's own page). */
+  seen: boolean
+}
+
+/** removedVisits lists the tombstones by visit id. Offline: local only. */
+export async function removedVisits(): Promise<Record<string, RemovedVisit>> {
+  return (await getMeta<Record<string, RemovedVisit>>(META.removedVisits)) ?? {}
+}
+
+/** removedVisit returns the tombstone of one visit, or undefined. */
+export async function removedVisit(visitId: string): Promise<RemovedVisit | undefined> {
+  return (await removedVisits())[visitId]
+}
+
+/**
+ * updateRemovedVisits records new tombstones and forgets those of visits the
+ * user is on again (a later swap back). Offline: never called (pulls need
+ * the server). Tombstones older than 90 days go: the lead has long decided.
+ */
+export async function updateRemovedVisits(add: RemovedVisit[], back: string[], now = Date.now()): Promise<void> {
+  if (add.length === 0 && back.length === 0) return
+  await db.transaction('rw', db.meta, async () => {
+    const all = await removedVisits()
+    for (const r of add) all[r.visit_id] = { ...r, seen: all[r.visit_id]?.seen ?? false }
+    for (const id of back) delete all[id]
+    for (const [id, r] of Object.entries(all)) if (now - Date.parse(r.removed_at) > 90 * 86400_000) delete all[id]
+    await setMeta(META.removedVisits, all)
+  })
+}
+
+/** markRemovedSeen notes that the user read the task list's note about these visits. Offline: local only. */
+export async function markRemovedSeen(ids: string[]): Promise<void> {
+  await db.transaction('rw', db.meta, async () => {
+    const all = await removedVisits()
+    for (const id of ids) if (all[id]) all[id] = { ...all[id], seen: true }
+    await setMeta(META.removedVisits, all)
   })
 }

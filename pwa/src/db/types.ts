@@ -260,6 +260,8 @@ export interface Conflict {
   status: 'open' | 'settled'
   settled_value?: unknown
   settled_by?: string | null
+  /** The lead who settled it, by name (issue 10 contract). */
+  settled_by_name?: string
   settled_at?: string | null
 }
 
@@ -355,8 +357,19 @@ export interface Session {
 
 /** The sync engine's last known state, shared by every tab through the db. */
 export interface SyncState {
-  phase: 'idle' | 'syncing' | 'error'
+  /**
+   * idle: the last run got its answers (or found no network); syncing: a run
+   * is going; unreachable: the network is up but the server did not answer
+   * (no connection, 5xx, timeout); error: the server answered and refused
+   * (last_error says why, in Chinese).
+   */
+  phase: 'idle' | 'syncing' | 'error' | 'unreachable'
+  /** When a run last got every answer it asked for; 已同步 is shown only after one. */
   last_ok_at: string | null
   last_error: string
   last_error_at: string | null
+  /** Failed runs in a row (the backoff step, src/sync/status.ts). */
+  failures?: number
+  /** When the next automatic retry is due (epoch ms), or null when none is planned. */
+  next_retry_at?: number | null
 }

@@ -7,13 +7,27 @@
 //   4. pull until has_more is false (GET /sync/pull), rebasing the pending
 //      mutations on each page (src/db/pull.ts).
 // Runs start when the app opens, when the network returns, when the app
-// becomes visible, after a change, and on the sync button (./triggers.ts).
+// becomes visible, after a change, on the sync button, after a failure
+// with backoff and every few minutes on screen (./scheduler.ts).
 // One tab writes at a time: every run holds the Web Lock 'zsc-sync'.
 // Offline is normal: a run that finds no network ends quietly, its work
-// stays in the outbox and the indicator says 离线.
+// stays in the outbox and the indicator says 离线. A run whose requests
+// get no answer (connection refused, 5xx, timeout) says 服务器无法连接; a
+// refusal says 同步失败 with the reason in Chinese; only a run that got
+// every answer records last_ok_at (已同步).
 import { request, withLock } from '../api/http'
-import { ApiError, OfflineError, errorText } from '../api/errors'
-import { META, clientId, getMeta, getSession, rotateClientId, setMeta, setSyncState } from '../db/meta'
+import { ApiError, OfflineError, errorText, userReason } from '../api/errors'
+import {
+  META,
+  clientId,
+  getMeta,
+  getSession,
+  rotateClientId,
+  setMeta,
+  setSyncState,
+  updateRemovedVisits,
+  type RemovedVisit,
+} from '../db/meta'
 import { countUnsent, markSendFailed, markSending, pruneSettled, realignSequence, recordFates, unsentMutations } from '../db/outbox'
 import { applyPull, type ChangeEntry } from '../db/pull'
 import { db } from '../db/index'
@@ -24,6 +38,7 @@ import { toTarget } from './changes'
 import { uploadPending } from './blobs'
 import { appVersion, installed, online, platform } from './device'
 import { mutationContext, replayer } from './outbox'
+import { REQUEST_TIMEOUT_MS, type RunOutcome } from './status'
 
 /** The protocol's schema version (sync/protocol.go SchemaVersion). */
 export const SCHEMA_VERSION = 1
@@ -59,7 +74,7 @@ export async function register(force = false): Promise<void> {
     app_version: appVersion,
   })
   try {
-    await request('/sync/clients', { method: 'POST', body: { ...body(), pending: await countUnsent() } })
+    await request('/sync/clients', { method: 'POST', body: { ...body(), pending: await countUnsent() }, signal: timeout() })
   } catch (err) {
     // A client belongs to one user for life: someone else's id gets replaced.
     if (err instanceof ApiError && err.code === 'conflict') {
@@ -71,14 +86,26 @@ export async function register(force = false): Promise<void> {
   await setMeta(META.registeredFor, registeredThisRun)
 }
 
-/** push sends the outbox in order until it is empty; returns how many mutations the server answered. */
-export async function push(): Promise<number> {
+/** What a push came to: mutations the server answered, and how many of them it rejected or kept as conflicts. */
+export interface PushCount {
+  sent: number
+  rejected: number
+  conflicts: number
+}
+
+/** timeout is the signal that gives up on a request the server does not answer (then: 服务器无法连接). */
+function timeout(): AbortSignal | undefined {
+  return typeof AbortSignal !== 'undefined' && 'timeout' in AbortSignal ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined
+}
+
+/** push sends the outbox in order until it is empty; returns what the server answered. */
+export async function push(): Promise<PushCount> {
   const id = await clientId()
-  let answered = 0
+  const count: PushCount = { sent: 0, rejected: 0, conflicts: 0 }
   let gaps = 0
   for (;;) {
     const batch = await unsentMutations(PUSH_BATCH)
-    if (batch.length === 0) return answered
+    if (batch.length === 0) return count
     const seqs = batch.map((e) => e.seq)
     await markSending(seqs, nowISO())
     let res: PushResponse
@@ -92,6 +119,7 @@ export async function push(): Promise<number> {
           // Exactly what was stored: a sent mutation is never edited.
           mutations: batch.map((e) => ({ seq: e.seq, id: e.id, name: e.name, at: e.at, args: e.args })),
         },
+        signal: timeout(),
       })
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && err.code === 'sequence_gap' && gaps < 3) {
@@ -108,20 +136,23 @@ export async function push(): Promise<number> {
         await register(true)
         continue
       }
-      await markSendFailed(seqs, err instanceof OfflineError ? '离线' : errorText(err))
+      await markSendFailed(seqs, err instanceof OfflineError ? (online() ? '服务器无法连接' : '离线') : errorText(err))
       throw err
     }
-    const fates = res.results.map((r) => ({ seq: r.seq, status: r.status, reason: r.reason }))
+    // Reasons are shown to the user: Chinese, without ids (src/api/errors.ts).
+    const fates = res.results.map((r) => ({ seq: r.seq, status: r.status, reason: userReason(r.reason) }))
     // A mutation the answer does not mention is applied when last_seq covers it, else it waits.
     const answeredSeqs = new Set(fates.map((f) => f.seq))
     for (const s of seqs) if (!answeredSeqs.has(s) && s <= res.last_seq) fates.push({ seq: s, status: 'applied', reason: '' })
     await recordFates(fates, res.last_seq, nowISO())
+    count.sent += fates.length
+    count.rejected += fates.filter((f) => f.status === 'rejected').length
+    count.conflicts += fates.filter((f) => f.status === 'conflict').length
     const left = seqs.filter((s) => !answeredSeqs.has(s) && s > res.last_seq)
     if (left.length) {
       await markSendFailed(left, '服务器未确认')
-      return answered + fates.length
+      return count
     }
-    answered += fates.length
   }
 }
 
@@ -133,23 +164,55 @@ export async function pull(): Promise<void> {
   for (let page = 0; page < 1000; page++) {
     const cursor = (await getMeta<number>(META.cursor)) ?? 0
     const pending = await countUnsent()
-    const res = await request<PullResponse>(`/sync/pull?client_id=${encodeURIComponent(id)}&cursor=${cursor}&pending=${pending}`)
+    const res = await request<PullResponse>(`/sync/pull?client_id=${encodeURIComponent(id)}&cursor=${cursor}&pending=${pending}`, {
+      signal: timeout(),
+    })
+    const changes = (res.changes ?? []).map(readableRejection)
+    const bootstrap = cursor === 0 || res.cursor < cursor
+    const removed = await removedBy(changes, bootstrap, base.user_id)
     await applyPull(
-      {
-        cursor: res.cursor,
-        last_seq: res.last_seq,
-        changes: res.changes ?? [],
-        missing_blobs: res.missing_blobs,
-        bootstrap: cursor === 0 || res.cursor < cursor,
-      },
+      { cursor: res.cursor, last_seq: res.last_seq, changes, missing_blobs: res.missing_blobs, bootstrap },
       { toTarget, replay, at: nowISO() },
     )
+    await updateRemovedVisits(removed.gone.filter((r) => !removed.back.includes(r.visit_id)), removed.back)
     // Photos the server still waits for: make sure they are queued again.
     for (const sha of res.missing_blobs ?? []) {
       await db.blobs.where('sha256').equals(sha).and((b) => b.uploaded === 1).modify({ uploaded: 0, received: 0 })
     }
     if (!res.has_more) return
   }
+}
+
+/** readableRejection makes a pulled rejection's reason fit for a screen (Chinese, no ids). */
+function readableRejection(c: ChangeEntry): ChangeEntry {
+  if (c.kind !== 'rejection' || !c.data || typeof c.data !== 'object') return c
+  const d = c.data as Record<string, unknown>
+  return { ...c, data: { ...d, reason: userReason(typeof d.reason === 'string' ? d.reason : '') } }
+}
+
+/**
+ * removedBy finds the visits a pull page takes off this phone (a `visit`
+ * remove: the user was swapped out; or, in a bootstrap, a visit of his that
+ * the new state no longer holds) and those it puts back. Read before the
+ * page is applied, while the visit's name is still on the phone.
+ */
+async function removedBy(changes: ChangeEntry[], bootstrap: boolean, userId: string): Promise<{ gone: RemovedVisit[]; back: string[] }> {
+  const at = nowISO()
+  const back = changes.filter((c) => c.kind === 'visit' && c.op === 'put').map((c) => c.id)
+  let ids = changes.filter((c) => c.kind === 'visit' && c.op === 'remove').map((c) => c.id)
+  if (bootstrap) {
+    const kept = new Set(back)
+    const mine = await db.visits.filter((v) => v.team.some((m) => m.user_id === userId && m.active !== false)).primaryKeys()
+    ids = ids.concat(mine.filter((k) => !kept.has(String(k))).map(String))
+  }
+  const gone: RemovedVisit[] = []
+  for (const vid of new Set(ids)) {
+    const v = await db.visits.get(vid)
+    // A visit the phone never held needs no note.
+    if (!v) continue
+    gone.push({ visit_id: vid, entity_name: v.entity.name, scheduled_on: v.scheduled_on, removed_at: at, seen: false })
+  }
+  return { gone, back }
 }
 
 /** refreshReference fetches departments and regions (names for screens and notice numbers). */
@@ -165,27 +228,39 @@ async function refreshReference(): Promise<void> {
   await setMeta('reference_at', new Date().toISOString())
 }
 
-let running: Promise<void> | null = null
+let running: Promise<RunOutcome> | null = null
 let again = false
+type OutcomeListener = (o: RunOutcome) => void
+const outcomeListeners = new Set<OutcomeListener>()
+
+/** onSyncOutcome calls fn after every run, whoever started it (the scheduler plans the next one). */
+export function onSyncOutcome(fn: OutcomeListener): () => void {
+  outcomeListeners.add(fn)
+  return () => outcomeListeners.delete(fn)
+}
 
 /**
  * syncNow runs one sync unless one is running in this tab (then it asks for
- * another run after it). Never throws: the outcome is in the sync state.
+ * another run after it). Never throws: it resolves with the outcome of the
+ * last run, which is also in the sync state.
  */
-export function syncNow(): Promise<void> {
+export function syncNow(): Promise<RunOutcome> {
   if (running) {
     again = true
     return running
   }
   running = (async () => {
+    let outcome: RunOutcome
     try {
       do {
         again = false
-        await runOnce()
+        outcome = await runOnce()
+        outcomeListeners.forEach((fn) => fn(outcome))
       } while (again)
     } finally {
       running = null
     }
+    return outcome
   })()
   return running
 }
@@ -200,30 +275,54 @@ export function pullsState(role: string): boolean {
   return role !== 'office' && role !== 'admin'
 }
 
-async function runOnce(): Promise<void> {
+/**
+ * classify tells what a failed run came to: no network (normal), no answer
+ * from the server (connection refused, a proxy's 5xx, a timeout), or a
+ * refusal the user should read.
+ */
+export function classify(err: unknown, networkUp: boolean): RunOutcome {
+  if (err instanceof OfflineError || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
+    return networkUp ? { kind: 'unreachable', error: '服务器无法连接' } : { kind: 'offline' }
+  }
+  if (err instanceof ApiError && (err.status >= 500 || err.status === 408)) return { kind: 'unreachable', error: errorText(err) }
+  return { kind: 'refused', error: errorText(err) }
+}
+
+async function runOnce(): Promise<RunOutcome> {
   const session = await getSession()
-  if (!session) return
-  if (!online()) return
-  await withLock('zsc-sync', async () => {
+  if (!session) return { kind: 'signed-out' }
+  if (!online()) return { kind: 'offline' }
+  return withLock('zsc-sync', async (): Promise<RunOutcome> => {
     await setSyncState({ phase: 'syncing' })
     try {
       await register()
-      await push()
+      const count = await push()
       await uploadPending()
       if (pullsState(session.user.role)) await pull()
       // Changes made while we pulled go out now rather than on the next trigger.
-      if ((await countUnsent()) > 0) await push()
-      await refreshReference().catch(() => undefined)
+      if ((await countUnsent()) > 0) {
+        const more = await push()
+        count.sent += more.sent
+        count.rejected += more.rejected
+        count.conflicts += more.conflicts
+      }
+      await refreshReference().catch((err) => console.warn('reference data not refreshed', err))
       await pruneSettled(nowISO(new Date(Date.now() - 7 * 86400000)))
       await setSyncState({ phase: 'idle', last_ok_at: nowISO(), last_error: '', last_error_at: null })
+      return { kind: 'ok', ...count }
     } catch (err) {
-      if (err instanceof OfflineError) {
+      const outcome = classify(err, online())
+      if (outcome.kind === 'offline') {
         // Offline is normal: no error, the indicator shows 离线 / 待同步.
         await setSyncState({ phase: 'idle' })
-        return
+      } else if (outcome.kind === 'unreachable') {
+        console.warn('server unreachable', err)
+        await setSyncState({ phase: 'unreachable', last_error: outcome.error, last_error_at: nowISO() })
+      } else {
+        console.warn('sync refused', err)
+        await setSyncState({ phase: 'error', last_error: outcome.kind === 'refused' ? outcome.error : '', last_error_at: nowISO() })
       }
-      console.warn('sync failed', err)
-      await setSyncState({ phase: 'error', last_error: errorText(err), last_error_at: nowISO() })
+      return outcome
     }
   })
 }
