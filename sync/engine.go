@@ -195,9 +195,23 @@ func (e *Engine) AddBlob(ctx context.Context, sha256 string, size int64) error {
 		if err != nil {
 			return err
 		}
-		for _, v := range visits {
-			if err := tx.AppendChange(Change{Kind: ChangeBlob, Op: OpPut, EntityID: sha256, VisitID: v,
+		names := deptNames{tx: tx}
+		for _, id := range visits {
+			if err := tx.AppendChange(Change{Kind: ChangeBlob, Op: OpPut, EntityID: sha256, VisitID: id,
 				Data: Blob{SHA256: sha256, Size: size}}); err != nil {
+				return err
+			}
+			// The last photo of a visit whose departments have all finished
+			// completes it (R10a): photos may arrive after the push.
+			v, err := tx.Visit(id)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				continue
+			}
+			if _, err := completeIfReady(tx, &names, v, at, AuditEntry{Channel: "server",
+				Reason: "最后一张照片已上传，各部门均已检查完毕，服务器自动完成"}); err != nil {
 				return err
 			}
 		}

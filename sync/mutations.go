@@ -29,11 +29,13 @@ const (
 	MutFollowupRecord = "followup.record"
 	MutVisitComplete  = "visit.complete"
 	MutConflictSettle = "conflict.settle"
+	MutDeptFinish     = "dept.finish"
+	MutNoticeVoid     = "notice.void"
 )
 
 // MutationNames lists the closed set in a stable order.
 var MutationNames = []string{MutCheckin, MutItemSet, MutOutcomeSet, MutSignatureAdd, MutNoticeIssue,
-	MutNoticeServe, MutFollowupRecord, MutVisitComplete, MutConflictSettle}
+	MutNoticeServe, MutFollowupRecord, MutVisitComplete, MutConflictSettle, MutDeptFinish, MutNoticeVoid}
 
 // Item values (R8).
 const (
@@ -118,8 +120,22 @@ type SignatureAddArgs struct {
 	Signer  string `json:"signer"` // the name of who signed (required for entity)
 	Photo   string `json:"photo"`  // sha256 of the signature image (or of the refusal's evidence)
 	Witness string `json:"witness"`
-	Note    string `json:"note"`
+	Note    string `json:"note"` // a refusal's reason
+	// Dept and SignerID (kind inspector): the department signed for and the
+	// team member who signs, who may be the phone user's teammate. Empty
+	// SignerID: the phone's user.
+	Dept     string `json:"dept"`
+	SignerID string `json:"signer_id"`
+	// Role, Phone and Confirmed (kind entity): the signer's capacity
+	// (EntitySignerRoles), a contact number, and "以上情况属实" confirmed.
+	Role      string `json:"role"`
+	Phone     string `json:"phone"`
+	Confirmed bool   `json:"confirmed"`
 }
+
+// EntitySignerRoles are the capacities in which someone signs for the
+// inspected entity.
+var EntitySignerRoles = []string{"负责人", "法定代表人", "委托人"}
 
 // NoticeIssueArgs are the args of notice.issue (R11). Number is the leased
 // number the phone took; nil when its lease ran out offline, in which case
@@ -135,6 +151,23 @@ type NoticeIssueArgs struct {
 	Year        int      `json:"year"`
 	Number      *int     `json:"number"`
 	Provisional string   `json:"provisional"`
+	// Days is the 整改期限 in working days that Deadline was counted from on
+	// the holiday calendar (0 from phones that predate it).
+	Days int `json:"days"`
+}
+
+// NoticeVoidArgs are the args of notice.void: 作废 with a reason (R11). The
+// number stays used, as a logged void; a re-issue takes a new number.
+type NoticeVoidArgs struct {
+	VisitID  string `json:"visit_id"`
+	NoticeID string `json:"notice_id"`
+	Reason   string `json:"reason"`
+}
+
+// DeptFinishArgs are the args of dept.finish: 本部门检查完毕 (R10a).
+type DeptFinishArgs struct {
+	VisitID string `json:"visit_id"`
+	Dept    string `json:"dept"`
 }
 
 // NoticeServeArgs are the args of notice.serve: the notice was handed over.
@@ -193,6 +226,10 @@ func DecodeArgs(name string, raw json.RawMessage) (Args, error) {
 		a = &VisitCompleteArgs{}
 	case MutConflictSettle:
 		a = &ConflictSettleArgs{}
+	case MutDeptFinish:
+		a = &DeptFinishArgs{}
+	case MutNoticeVoid:
+		a = &NoticeVoidArgs{}
 	default:
 		return nil, invalid("未知的操作类型 %q", clip(name, 64))
 	}
@@ -439,6 +476,11 @@ func (a *SignatureAddArgs) Validate() error {
 	if a.Photo != "" && !IsSHA256(a.Photo) {
 		return invalid("photo 必须是 64 位小写十六进制的 sha256")
 	}
+	for _, f := range []struct{ name, s string }{{"dept", a.Dept}, {"signer_id", a.SignerID}, {"role", a.Role}, {"phone", a.Phone}} {
+		if err := checkText(f.name, f.s, 64); err != nil {
+			return err
+		}
+	}
 	switch a.Kind {
 	case "inspector":
 		if a.Photo == "" {
@@ -447,6 +489,9 @@ func (a *SignatureAddArgs) Validate() error {
 	case "entity":
 		if a.Photo == "" || a.Signer == "" {
 			return invalid("被检查单位签名须附签名图片（photo）和签字人姓名（signer）")
+		}
+		if a.Role != "" && !slices.Contains(EntitySignerRoles, a.Role) {
+			return invalid("签字人身份（role）只能是负责人、法定代表人或委托人")
 		}
 	case "refusal":
 		if a.Note == "" || (a.Witness == "" && a.Photo == "") {
@@ -512,8 +557,45 @@ func (a *NoticeIssueArgs) Validate() error {
 	if a.Number == nil && a.Provisional == "" {
 		return invalid("没有预留编号的通知书须填写临时编号（provisional）")
 	}
+	if a.Days < 0 || a.Days > 90 {
+		return invalid("days（整改期限）须为 1 至 90 个工作日")
+	}
 	return checkText("provisional", a.Provisional, 64)
 }
+
+// Validate implements Args.
+func (a *NoticeVoidArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	if err := checkID("notice_id", a.NoticeID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return invalid("作废通知书须写明原因")
+	}
+	return checkText("reason", a.Reason, maxName)
+}
+
+// Visit implements Args.
+func (a *NoticeVoidArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *NoticeVoidArgs) Photos() []string { return nil }
+
+// Validate implements Args.
+func (a *DeptFinishArgs) Validate() error {
+	if err := checkRef("visit_id", a.VisitID); err != nil {
+		return err
+	}
+	return checkRef("dept", a.Dept)
+}
+
+// Visit implements Args.
+func (a *DeptFinishArgs) Visit() string { return a.VisitID }
+
+// Photos implements Args.
+func (a *DeptFinishArgs) Photos() []string { return nil }
 
 // Visit implements Args.
 func (a *NoticeIssueArgs) Visit() string { return a.VisitID }

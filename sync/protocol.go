@@ -59,6 +59,7 @@ const (
 	ChangeLease      = "lease"       // Lease, one leased notice number, client-scoped
 	ChangeRejection  = "rejection"   // Rejection, client-scoped
 	ChangeBlob       = "blob"        // Blob: a photo named by a visit has arrived
+	ChangeDeptFinish = "dept_finish" // DeptFinish, id = visit_id + ":" + dept (本部门检查完毕)
 )
 
 // Mutation is one entry of a client's outbox (§5 step 2). A sent mutation is
@@ -331,17 +332,49 @@ type Checkin struct {
 
 // Signature is an inspector's or the entity's signature, or a refusal (R10).
 type Signature struct {
-	ID       string `json:"id"`
-	VisitID  string `json:"visit_id"`
-	Kind     string `json:"kind"` // inspector | entity | refusal
-	Signer   string `json:"signer"`
-	Photo    string `json:"photo"`
-	Witness  string `json:"witness"`
-	Note     string `json:"note"`
-	UserID   string `json:"user_id"`
-	ClientID string `json:"client_id"`
-	Channel  string `json:"channel"`
-	At       string `json:"at"`
+	ID      string `json:"id"`
+	VisitID string `json:"visit_id"`
+	Kind    string `json:"kind"` // inspector | entity | refusal
+	Signer  string `json:"signer"`
+	Photo   string `json:"photo"`
+	Witness string `json:"witness"`
+	Note    string `json:"note"`
+	// Dept, SignerID and CertNo name the inspector who signed (kind
+	// inspector): both inspectors of a department sign, on one phone or two.
+	Dept     string `json:"dept"`
+	SignerID string `json:"signer_id"`
+	CertNo   string `json:"cert_no"`
+	// Role, Phone and Confirmed are the entity's signer's (kind entity):
+	// 负责人, 法定代表人 or 委托人, and "以上情况属实" confirmed.
+	Role      string `json:"role"`
+	Phone     string `json:"phone"`
+	Confirmed bool   `json:"confirmed"`
+	UserID    string `json:"user_id"`
+	ClientID  string `json:"client_id"`
+	Channel   string `json:"channel"`
+	At        string `json:"at"`
+}
+
+// DeptFinish is one department's 本部门检查完毕 on a visit (R10a).
+type DeptFinish struct {
+	VisitID    string `json:"visit_id"`
+	Dept       string `json:"dept"`
+	UserID     string `json:"user_id"`
+	UserName   string `json:"user_name"`
+	ClientID   string `json:"client_id"`
+	Channel    string `json:"channel"`
+	MutationID string `json:"mutation_id"`
+	At         string `json:"at"`
+}
+
+// DeptFinishID is the change id of a department's finish on a visit.
+func DeptFinishID(visitID, dept string) string { return visitID + ":" + dept }
+
+// NoticeInspector is one of the 执法人员 a notice names (R11).
+type NoticeInspector struct {
+	UserID string `json:"user_id"`
+	Name   string `json:"name"`
+	CertNo string `json:"cert_no"`
 }
 
 // Notice is a 责令改正通知书 (R11). Number is nil while only a provisional
@@ -366,7 +399,21 @@ type Notice struct {
 	ServedTo    string   `json:"served_to"`
 	ServedSig   string   `json:"served_sig"`
 	Status      string   `json:"status"` // issued | served | corrected | not_corrected
+	// Authority is the issuing body's full name (执法主体全称); Inspectors the
+	// department's inspectors on the visit when it was issued; Days the
+	// 整改期限 in working days that Deadline was counted from.
+	Authority  string            `json:"authority"`
+	Inspectors []NoticeInspector `json:"inspectors"`
+	Days       int               `json:"days"`
+	// A voided (作废) notice keeps its number as a logged void; it is no
+	// longer live, and the department may issue a new one.
+	VoidedAt   *string `json:"voided_at"`
+	VoidedBy   *string `json:"voided_by"`
+	VoidReason string  `json:"void_reason"`
 }
+
+// Live reports whether the notice stands (not voided).
+func (n *Notice) Live() bool { return n.VoidedAt == nil }
 
 // Followup is the record of a 复查 after a notice's deadline (R12).
 type Followup struct {
@@ -404,6 +451,7 @@ type Conflict struct {
 	Status         string          `json:"status"` // open | settled
 	SettledValue   json.RawMessage `json:"settled_value"`
 	SettledBy      *string         `json:"settled_by"`
+	SettledByName  string          `json:"settled_by_name"`
 	SettledAt      *string         `json:"settled_at"`
 }
 
@@ -462,4 +510,5 @@ type VisitState struct {
 	Followups  []Followup      `json:"followups"`
 	Conflicts  []Conflict      `json:"conflicts"`
 	Blobs      []Blob          `json:"blobs"`
+	Finishes   []DeptFinish    `json:"dept_finishes"`
 }

@@ -402,6 +402,11 @@ func appendStateChanges(out []ChangeEntry, visitID string, st *VisitState) ([]Ch
 			return nil, err
 		}
 	}
+	for _, x := range st.Finishes {
+		if err := add(ChangeDeptFinish, DeptFinishID(x.VisitID, x.Dept), x); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

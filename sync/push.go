@@ -64,7 +64,7 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
 			return err
 		}
-		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}}
+		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}, names: deptNames{tx: tx}}
 		// Mutation ids are unique across all clients: one query for the
 		// new mutations of the push instead of one per mutation.
 		var ids []string
@@ -130,9 +130,9 @@ type pusher struct {
 	// taken are the ids of this push's mutations that another mutation
 	// already used: such a mutation is kept as a rejection under a new id.
 	taken map[string]bool
-	// depts caches the departments' short names that rejection reasons
-	// name; they are looked up only when a reason needs one.
-	depts map[string]string
+	// names caches the departments that reasons and notices name; they are
+	// looked up only when one is needed.
+	names deptNames
 }
 
 // visit loads a visit through the push's cache.
@@ -303,6 +303,10 @@ func (p *pusher) apply(m Mutation, a Args) (fate, error) {
 		return p.complete(m, v)
 	case *ConflictSettleArgs:
 		return p.settle(m, v, a)
+	case *DeptFinishArgs:
+		return p.deptFinish(m, v, a)
+	case *NoticeVoidArgs:
+		return p.noticeVoid(m, v, a)
 	}
 	return reject("未知的操作类型 %q", m.Name), nil
 }
@@ -329,26 +333,9 @@ func (p *pusher) forDept(dept string) (fate, bool, error) {
 	return reject("%s你只能录入%s的检查内容，不能代%s录入（谁检查、谁录入）", scopePrefix, mine, theirs), false, nil
 }
 
-// deptName is the name a reason gives a department: its short name
-// (庆市监), or its code when the code names no department. It is looked up
-// only for a reason, never on the way of an applied mutation.
-func (p *pusher) deptName(code string) (string, error) {
-	if s, ok := p.depts[code]; ok {
-		return s, nil
-	}
-	s, err := p.tx.DeptShort(code)
-	if schema.ErrorCode(err) == schema.EINVALID {
-		s, err = clipID(code), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	if p.depts == nil {
-		p.depts = map[string]string{}
-	}
-	p.depts[code] = s
-	return s, nil
-}
+// deptName is the name a reason gives a department (市住建局), or its code
+// when the code names no department.
+func (p *pusher) deptName(code string) (string, error) { return p.names.name(code) }
 
 // voidReasonText says in Chinese why a leased number was voided; the
 // stored reasons are the engine's own (see Engine.void).
@@ -580,14 +567,45 @@ func (p *pusher) conflict(m Mutation, v *Visit, kind, target, dept string, have 
 	return fate{status: StatusConflict, reason: "服务器上已有其他设备提交的较新结果，你的结果已保留，待检查组长裁定"}, nil
 }
 
+// signature records a signature (R10). An inspector signs for a department
+// of the visit as an active member of its team, on their own phone or on a
+// teammate's (signer_id); the record keeps their name and 执法证号 from the
+// team. Signing again for the same department is a no-op.
 func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt string) (fate, error) {
 	if f, ok := p.open(v); !ok {
 		return f, nil
 	}
 	s := &Signature{ID: a.ID, VisitID: v.ID, Kind: a.Kind, Signer: a.Signer, Photo: a.Photo, Witness: a.Witness, Note: a.Note,
+		Role: a.Role, Phone: a.Phone, Confirmed: a.Confirmed,
 		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), At: clientAt}
-	if s.Kind == "inspector" && s.Signer == "" {
-		s.Signer = p.u.Name
+	if s.Kind == "inspector" {
+		signer := a.SignerID
+		if signer == "" {
+			signer = p.u.ID
+		}
+		var member *Member
+		for i := range v.Members {
+			if v.Members[i].UserID == signer && v.Members[i].Active && (a.Dept == "" || v.Members[i].Dept == a.Dept) {
+				member = &v.Members[i]
+			}
+		}
+		if member == nil {
+			return reject("签名人不是本次检查%s的在岗执法人员", p.deptLabel(a.Dept)), nil
+		}
+		if f, ok, err := p.forDept(member.Dept); err != nil || !ok {
+			return f, err
+		}
+		s.Dept, s.SignerID, s.Signer, s.CertNo = member.Dept, member.UserID, member.Name, member.CertNo
+		st, err := p.tx.VisitRecords(v.ID)
+		if err != nil {
+			return fate{}, err
+		}
+		if slices.ContainsFunc(st.Signatures, func(x Signature) bool { return x.Kind == "inspector" && x.SignerID == signer && x.Dept == s.Dept }) {
+			return applied, p.audit(m, ChangeSignature, a.ID, v.ID, nil, nil, member.Name+"已签名，未作修改")
+		}
+	}
+	if s.Kind == "entity" && !a.Confirmed {
+		return reject("被检查单位签字人须确认“以上情况属实”"), nil
 	}
 	if err := p.tx.AddSignature(s); errors.Is(err, ErrDuplicate) {
 		return reject("该签名已记录过（%s）", a.ID), nil
@@ -597,7 +615,33 @@ func (p *pusher) signature(m Mutation, v *Visit, a *SignatureAddArgs, clientAt s
 	if err := p.blobRefs(v.ID, a.Photos()); err != nil {
 		return fate{}, err
 	}
-	return p.done(m, ChangeSignature, s.ID, v.ID, nil, s)
+	f, err := p.done(m, ChangeSignature, s.ID, v.ID, nil, s)
+	if err != nil {
+		return f, err
+	}
+	return f, p.completeIfReady(m, v)
+}
+
+// deptLabel is a department's name for a reason, or "" when none is given.
+func (p *pusher) deptLabel(code string) string {
+	if code == "" {
+		return ""
+	}
+	name, err := p.deptName(code)
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
+// completeIfReady completes v when this mutation made it ready (R10a).
+func (p *pusher) completeIfReady(m Mutation, v *Visit) error {
+	done, err := completeIfReady(p.tx, &p.names, v, p.at, AuditEntry{UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(),
+		Reason: "各部门均已检查完毕，现场记录齐全，服务器自动完成（由" + m.Name + "触发）"})
+	if done {
+		delete(p.visits, v.ID)
+	}
+	return err
 }
 
 // noticeIssue issues a correction notice (R11). A leased number must be
@@ -635,13 +679,37 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 			return reject("检查事项“%s”不是本次检查中%s的检查事项", item, name), nil
 		}
 	}
-	short, err := p.tx.DeptShort(a.Dept)
+	dept, err := p.names.get(a.Dept)
 	if err != nil {
 		return fate{}, err
 	}
+	if a.Deadline < chinaDate(clientAt) {
+		return reject("整改期限%s早于开具日期", a.Deadline), nil
+	}
+	st, err := p.tx.VisitRecords(v.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	for _, x := range st.Notices {
+		if x.Dept == a.Dept && x.Live() && x.ID != a.ID {
+			return reject("%s在本次检查已有责令改正通知书%s；如需重新开具，请先作废", dept.Name, noticeLabel(&x)), nil
+		}
+	}
+	short := dept.Short
+	authority := dept.Authority
+	if authority == "" {
+		authority = dept.Name
+	}
+	inspectors := []NoticeInspector{}
+	for _, mb := range v.Members {
+		if mb.Dept == a.Dept && mb.Active {
+			inspectors = append(inspectors, NoticeInspector{UserID: mb.UserID, Name: mb.Name, CertNo: mb.CertNo})
+		}
+	}
 	n := &Notice{ID: a.ID, VisitID: v.ID, Dept: a.Dept, Year: a.Year, Provisional: a.Provisional, Items: a.Items,
 		Problems: a.Problems, LegalBasis: a.LegalBasis, Deadline: a.Deadline, IssuedAt: clientAt,
-		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), Status: "issued"}
+		UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), Status: "issued",
+		Authority: authority, Inspectors: inspectors, Days: a.Days}
 	reason := ""
 	leased := false
 	if a.Number != nil {
@@ -711,10 +779,89 @@ func (p *pusher) notice(v *Visit, id string) (*Notice, fate, bool, error) {
 	return n, fate{}, true, nil
 }
 
+// noticeLabel names a notice in a reason: its number, or its provisional text.
+func noticeLabel(n *Notice) string {
+	if n.NumberText != "" {
+		return n.NumberText
+	}
+	return n.Provisional
+}
+
+// noticeVoid voids (作废) a live notice with a reason (R11): its number stays
+// used, as a logged void, and the department may issue a new notice. A
+// notice already followed up is part of a closed case and cannot be voided.
+func (p *pusher) noticeVoid(m Mutation, v *Visit, a *NoticeVoidArgs) (fate, error) {
+	n, f, ok, err := p.notice(v, a.NoticeID)
+	if err != nil || !ok {
+		return f, err
+	}
+	if !n.Live() {
+		return applied, p.audit(m, ChangeNotice, n.ID, v.ID, n, n, "通知书已作废，未作修改")
+	}
+	if n.Status == "corrected" || n.Status == "not_corrected" {
+		return reject("通知书%s已有复查记录，不能作废", noticeLabel(n)), nil
+	}
+	before := *n
+	at, by := p.at, p.u.ID
+	n.VoidedAt, n.VoidedBy, n.VoidReason = &at, &by, a.Reason
+	if err := p.tx.UpdateNotice(n); err != nil {
+		return fate{}, err
+	}
+	if err := p.audit(m, ChangeNotice, n.ID, v.ID, before, n, "作废："+a.Reason); err != nil {
+		return fate{}, err
+	}
+	return applied, p.change(ChangeNotice, n.ID, v.ID, n)
+}
+
+// deptFinish records 本部门检查完毕 (R10a) when the department's part is
+// whole, then completes the visit if every department is done.
+func (p *pusher) deptFinish(m Mutation, v *Visit, a *DeptFinishArgs) (fate, error) {
+	if !v.HasDept(a.Dept) {
+		name, err := p.deptName(a.Dept)
+		if err != nil {
+			return fate{}, err
+		}
+		return reject("%s未参加本次检查", name), nil
+	}
+	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+		return f, err
+	}
+	if f, ok := p.open(v); !ok {
+		return f, nil
+	}
+	st, err := p.tx.VisitRecords(v.ID)
+	if err != nil {
+		return fate{}, err
+	}
+	if slices.ContainsFunc(st.Finishes, func(f DeptFinish) bool { return f.Dept == a.Dept }) {
+		return applied, p.audit(m, ChangeDeptFinish, DeptFinishID(v.ID, a.Dept), v.ID, nil, nil, "本部门已确认检查完毕，未作修改")
+	}
+	missing, err := deptMissing(&p.names, v, st, a.Dept, p.c.Channel() == KindMobile)
+	if err != nil {
+		return fate{}, err
+	}
+	if len(missing) > 0 {
+		return reject("暂不能确认本部门检查完毕：%s", strings.Join(missing, "；")), nil
+	}
+	f := &DeptFinish{VisitID: v.ID, Dept: a.Dept, UserID: p.u.ID, UserName: p.u.Name, ClientID: p.c.ID,
+		Channel: p.c.Channel(), MutationID: m.ID, At: p.at}
+	if err := p.tx.AddDeptFinish(f); err != nil {
+		return fate{}, err
+	}
+	res, err := p.done(m, ChangeDeptFinish, DeptFinishID(v.ID, a.Dept), v.ID, nil, f)
+	if err != nil {
+		return res, err
+	}
+	return res, p.completeIfReady(m, v)
+}
+
 func (p *pusher) noticeServe(m Mutation, v *Visit, a *NoticeServeArgs, clientAt string) (fate, error) {
 	n, f, ok, err := p.notice(v, a.NoticeID)
 	if err != nil || !ok {
 		return f, err
+	}
+	if !n.Live() {
+		return reject("通知书%s已作废，不能送达", noticeLabel(n)), nil
 	}
 	if n.Status != "issued" {
 		return applied, p.audit(m, ChangeNotice, n.ID, v.ID, n, n, "通知书已送达，未作修改")
@@ -739,7 +886,10 @@ func (p *pusher) followup(m Mutation, v *Visit, a *FollowupRecordArgs, clientAt 
 		return f, err
 	}
 	if n.Status == "corrected" || n.Status == "not_corrected" {
-		return reject("通知书%s已有复查记录", n.NumberText), nil
+		return reject("通知书%s已有复查记录", noticeLabel(n)), nil
+	}
+	if !n.Live() {
+		return reject("通知书%s已作废，无需复查", noticeLabel(n)), nil
 	}
 	fu := &Followup{ID: a.ID, NoticeID: n.ID, VisitID: v.ID, Corrected: a.Corrected, Action: a.Action, Penalty: a.Penalty,
 		Note: a.Note, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), At: clientAt}
@@ -792,9 +942,9 @@ func (p *pusher) followup(m Mutation, v *Visit, a *FollowupRecordArgs, clientAt 
 	return p.putOutcome(m, o, cur)
 }
 
-// complete completes a visit when every participating department has
-// answered every one of its items and recorded its outcome, and every photo
-// named by the visit's results, signatures and notices has arrived.
+// complete is visit.complete: "complete it now if it can be". The server
+// completes visits by itself (dept.finish, completeIfReady); this answers a
+// phone or a desk that asks, rejected with what is still missing.
 func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 	if v.Status == "complete" {
 		return applied, p.audit(m, ChangeVisit, v.ID, v.ID, nil, nil, "检查已完成，未作修改")
@@ -803,88 +953,21 @@ func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 	if err != nil {
 		return fate{}, err
 	}
-	missing, err := p.missing(v, st)
+	missing, err := visitMissing(&p.names, p.tx, v, st)
 	if err != nil {
 		return fate{}, err
 	}
 	if len(missing) > 0 {
 		return reject("检查暂不能完成：%s", strings.Join(missing, "；")), nil
 	}
-	if err := p.tx.CompleteVisit(v.ID, p.at); err != nil {
-		return fate{}, err
-	}
-	delete(p.visits, v.ID)
-	data, err := p.tx.VisitData(v.ID)
+	done, err := completeIfReady(p.tx, &p.names, v, p.at, AuditEntry{UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), Reason: "应请求完成"})
 	if err != nil {
 		return fate{}, err
 	}
-	if err := p.audit(m, ChangeVisit, v.ID, v.ID, map[string]string{"status": v.Status},
-		map[string]string{"status": "complete", "completed_at": p.at}, ""); err != nil {
-		return fate{}, err
+	if done {
+		delete(p.visits, v.ID)
 	}
-	return applied, p.change(ChangeVisit, v.ID, v.ID, data)
-}
-
-// missing lists, in the departments' order, what keeps a visit from completion.
-func (p *pusher) missing(v *Visit, st *VisitState) ([]string, error) {
-	answered := map[string]bool{}
-	var photos []string
-	for _, r := range st.Results {
-		answered[r.ItemID] = true
-		photos = append(photos, r.Photos...)
-	}
-	outcome := map[string]bool{}
-	for _, o := range st.Outcomes {
-		outcome[o.Dept] = true
-	}
-	for _, s := range st.Signatures {
-		if s.Photo != "" {
-			photos = append(photos, s.Photo)
-		}
-	}
-	for _, n := range st.Notices {
-		if n.ServedSig != "" {
-			photos = append(photos, n.ServedSig)
-		}
-	}
-	var out []string
-	for _, d := range v.Depts {
-		open := 0
-		for _, it := range v.Items {
-			if it.Dept == d && !answered[it.ID] {
-				open++
-			}
-		}
-		if open == 0 && outcome[d] {
-			continue
-		}
-		name, err := p.deptName(d)
-		if err != nil {
-			return nil, err
-		}
-		if open > 0 {
-			out = append(out, fmt.Sprintf("%s还有 %d 项检查事项未填写", name, open))
-		}
-		if !outcome[d] {
-			out = append(out, fmt.Sprintf("%s尚未填写检查结果", name))
-		}
-	}
-	slices.Sort(photos)
-	photos = slices.Compact(photos)
-	absent := 0
-	for _, h := range photos {
-		b, err := p.tx.Blob(h)
-		if err != nil {
-			return nil, err
-		}
-		if b == nil {
-			absent++
-		}
-	}
-	if absent > 0 {
-		out = append(out, fmt.Sprintf("还有 %d 张照片尚未上传", absent))
-	}
-	return out, nil
+	return applied, nil
 }
 
 // settle settles a conflict (leads only, for their department): the picked

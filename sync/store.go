@@ -69,6 +69,10 @@ type ReadTx interface {
 	ExpiredLeases(at string) ([]NoticeNumber, error)
 	// DeptShort is a department's short name for notice numbers (庆市监).
 	DeptShort(dept string) (string, error)
+	// Department is a department's names: the name messages use (市住建局),
+	// the short name of notice numbers and the authority's full name; an
+	// unknown code is a *schema.Error with code EINVALID.
+	Department(dept string) (*Department, error)
 	// VisitStates is VisitState of each listed visit, in the list's order:
 	// a bootstrap carries many visits, and reading them together costs a
 	// query per record kind rather than a dozen queries per visit.
@@ -111,7 +115,7 @@ type Tx interface {
 	AddSignature(s *Signature) error
 	// AddNotice inserts a notice; ErrDuplicate on a known id or number.
 	AddNotice(n *Notice) error
-	// UpdateNotice writes a notice's service, status and number fields.
+	// UpdateNotice writes a notice's service, status, number and void fields.
 	UpdateNotice(n *Notice) error
 	// AddFollowup inserts a follow-up; ErrDuplicate on a known id.
 	AddFollowup(f *Followup) error
@@ -123,6 +127,9 @@ type Tx interface {
 	OpenConflict(visitID, kind, target, clientUser string) (*Conflict, error)
 	UpdateConflict(c *Conflict) error
 	SettleConflict(id string, value json.RawMessage, by, at string) error
+	// AddDeptFinish records a department's 本部门检查完毕; ErrDuplicate
+	// when the department has finished already.
+	AddDeptFinish(f *DeptFinish) error
 	// CompleteVisit marks an open visit complete.
 	CompleteVisit(visitID, at string) error
 	// AddBlobRefs notes the photos a visit's mutation names, and the client
@@ -166,6 +173,16 @@ type Member struct {
 	UserID string
 	Dept   string
 	Active bool
+	Name   string
+	CertNo string // 执法证号
+}
+
+// Department names a department three ways (R11).
+type Department struct {
+	Code      string
+	Name      string // 市市场监管局: what messages say
+	Short     string // 庆市监: notice numbers
+	Authority string // 庆阳市市场监督管理局: the 执法主体全称 a notice is issued in
 }
 
 // Item is one checklist item of a visit.

@@ -2,7 +2,6 @@ package http
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 
@@ -108,17 +107,9 @@ func (o *office) results(c echo.Context, visitID string) (*officeResults, error)
 		return nil, err
 	}
 	var v *zsync.Visit
-	names := map[string]string{}
 	err = o.sync.Store.Read(c.Request().Context(), func(tx zsync.ReadTx) error {
-		if v, err = tx.Visit(visitID); err != nil || v == nil {
-			return err
-		}
-		for _, d := range v.Depts {
-			if names[d], err = deptName(tx, d); err != nil {
-				return err
-			}
-		}
-		return nil
+		v, err = tx.Visit(visitID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -128,29 +119,25 @@ func (o *office) results(c echo.Context, visitID string) (*officeResults, error)
 	for _, r := range st.Results {
 		res[r.ItemID] = r
 	}
-	open := map[string]int{}
 	for _, it := range v.Items {
 		a := officeAnswer{ItemID: it.ID, Dept: it.Dept, Name: it.Name}
 		if r, ok := res[it.ID]; ok {
 			a.Value, a.Note, a.Version, a.Channel = r.Value, r.Note, r.Version, r.Channel
 			a.OfficeEntered = r.Channel == schema.ChannelWeb
-		} else {
-			open[it.Dept]++
 		}
 		out.Items = append(out.Items, a)
 	}
-	has := map[string]bool{}
 	for _, oc := range st.Outcomes {
-		has[oc.Dept] = true
 		out.Outcomes = append(out.Outcomes, officeOutcome{Dept: oc.Dept, Categories: oc.Categories, Version: oc.Version,
 			Channel: oc.Channel, OfficeEntered: oc.Channel == schema.ChannelWeb})
 	}
-	for _, d := range v.Depts {
-		if open[d] > 0 {
-			out.Missing = append(out.Missing, fmt.Sprintf("%s还有 %d 项检查事项未填写", names[d], open[d]))
-		}
-		if !has[d] {
-			out.Missing = append(out.Missing, fmt.Sprintf("%s尚未填写检查结果", names[d]))
+	if v.Status == "open" {
+		err = o.sync.Store.Read(c.Request().Context(), func(tx zsync.ReadTx) error {
+			out.Missing, err = zsync.Missing(tx, v, st, false)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -280,8 +267,10 @@ func (o *office) enterResults(c echo.Context) error {
 		}
 		cur.outcome[req.Dept] = -1
 	}
-	if req.Completed && o.allEntered(v, answered, cur.outcome) {
-		if err := add(zsync.MutVisitComplete, zsync.VisitCompleteArgs{VisitID: v.ID}); err != nil {
+	// 录入完毕 is the department's 本部门检查完毕 (R10a) once its part is
+	// whole; the server completes the visit when every department is done.
+	if req.Completed && o.deptEntered(v, req.Dept, answered, cur.outcome) {
+		if err := add(zsync.MutDeptFinish, zsync.DeptFinishArgs{VisitID: v.ID, Dept: req.Dept}); err != nil {
 			return err
 		}
 	}
@@ -297,20 +286,16 @@ func (o *office) enterResults(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// allEntered reports whether, with this entry, every participating
-// department has answered every item and recorded an outcome.
-func (o *office) allEntered(v *zsync.Visit, answered map[string]bool, outcome map[string]int64) bool {
+// deptEntered reports whether, with this entry, department dept has
+// answered every one of its items and recorded an outcome.
+func (o *office) deptEntered(v *zsync.Visit, dept string, answered map[string]bool, outcome map[string]int64) bool {
 	for _, it := range v.Items {
-		if !answered[it.ID] {
+		if it.Dept == dept && !answered[it.ID] {
 			return false
 		}
 	}
-	for _, d := range v.Depts {
-		if _, ok := outcome[d]; !ok {
-			return false
-		}
-	}
-	return true
+	_, ok := outcome[dept]
+	return ok
 }
 
 // push registers the user's office-web client if needed and pushes the
@@ -356,14 +341,17 @@ func (o *office) push(c echo.Context, u *schema.User, muts []zsync.Mutation) ([]
 	return fates, nil
 }
 
-// deptName is the name a message gives a department: its short name
-// (庆市监), or its code when the code names no department.
+// deptName is the name a message gives a department (市住建局), or its code
+// when the code names no department.
 func deptName(tx zsync.ReadTx, code string) (string, error) {
-	s, err := tx.DeptShort(code)
+	d, err := tx.Department(code)
 	if schema.ErrorCode(err) == schema.EINVALID {
 		return code, nil
 	}
-	return s, err
+	if err != nil {
+		return "", err
+	}
+	return d.Name, nil
 }
 
 // visitStatusText says a visit's status as the entry screen does.

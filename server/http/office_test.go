@@ -50,7 +50,7 @@ func TestOfficeEntryGoesThroughTheSyncEngine(t *testing.T) {
 	if code := ts.Do(t, "GET", "/api/v1/office/results?visit_id="+visit, office, nil, &st); code != 200 || st.Status != "open" {
 		t.Fatalf("status %d %+v", code, st)
 	}
-	if len(st.Missing) == 0 || !strings.Contains(st.Missing[0], "项检查事项未填写") || !strings.HasPrefix(st.Missing[0], "庆") {
+	if len(st.Missing) == 0 || !strings.Contains(st.Missing[0], "项检查内容未填写") || strings.HasPrefix(st.Missing[0], "庆") {
 		t.Fatalf("missing %q", st.Missing)
 	}
 	byDept := map[string][]map[string]string{}

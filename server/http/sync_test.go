@@ -301,7 +301,9 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	// Offline on site.
 	bigPhoto, bigBytes := photo(strings.Repeat("不符合项照片", 5000))
 	sig1, sig1Bytes := photo("insp1 signature")
+	sig2, sig2Bytes := photo("insp2 signature")
 	sig3, sig3Bytes := photo("insp3 signature")
+	sig4, sig4Bytes := photo("insp4 signature")
 	entitySig, entityBytes := photo("entity signature")
 	p1.do(zsync.MutCheckin, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "lat": 35.73, "lng": 107.64, "accuracy": 8})
 	p1.do(zsync.MutItemSet, item("v1", "v1-scjg-1", "不符合", 0, bigPhoto))
@@ -311,8 +313,12 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	leasedNotice := uuid.NewString()
 	p1.do(zsync.MutNoticeIssue, map[string]any{"id": leasedNotice, "visit_id": "v1", "dept": "scjg", "items": []string{"v1-scjg-1"},
 		"legal_basis": "《中华人民共和国食品安全法》第五十四条", "deadline": "2024-06-17", "year": 2024, "number": leased.Number})
-	p1.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "inspector", "photo": sig1})
-	p1.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "entity", "signer": "甲餐馆 负责人", "photo": entitySig})
+	p1.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "inspector", "photo": sig1, "dept": "scjg"})
+	// insp2, insp1's teammate, signs on insp1's phone.
+	p1.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "inspector", "photo": sig2, "dept": "scjg", "signer_id": "insp2"})
+	p1.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "entity", "signer": "甲餐馆 负责人", "photo": entitySig,
+		"role": "负责人", "phone": "13900000000", "confirmed": true})
+	p1.do(zsync.MutDeptFinish, map[string]any{"visit_id": "v1", "dept": "scjg"})
 
 	p2.do(zsync.MutItemSet, item("v1", "v1-scjg-2", "不涉及", 0)) // disagrees with insp1, offline
 
@@ -321,6 +327,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	p3.do(zsync.MutItemSet, item("v1", "v1-wjw-2", "符合", 0))
 	p3.do(zsync.MutOutcomeSet, map[string]any{"visit_id": "v1", "dept": "wjw", "categories": []string{"未发现问题"}, "base_version": 0})
 	p3.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "inspector", "photo": sig3})
+	p3.do(zsync.MutDeptFinish, map[string]any{"visit_id": "v1", "dept": "wjw"})
 	p3.do(zsync.MutVisitComplete, map[string]any{"visit_id": "v1"}) // too early
 	p3.do("visit.reopen", map[string]any{"visit_id": "v1"})         // an unknown mutation
 
@@ -332,18 +339,20 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	p4.do(zsync.MutOutcomeSet, map[string]any{"visit_id": "v1", "dept": "zjj", "categories": []string{"发现问题待后续处理"}, "base_version": 0})
 	p4.do(zsync.MutNoticeIssue, map[string]any{"id": provNotice, "visit_id": "v1", "dept": "zjj", "items": []string{"v1-zjj-1"},
 		"legal_basis": "《建设工程质量管理条例》第五十八条", "deadline": "2024-06-20", "year": 2024, "number": nil, "provisional": provisional})
+	p4.do(zsync.MutSignatureAdd, map[string]any{"id": uuid.NewString(), "visit_id": "v1", "kind": "inspector", "photo": sig4, "dept": "zjj"})
+	p4.do(zsync.MutDeptFinish, map[string]any{"visit_id": "v1", "dept": "zjj"})
 
 	// Back online, out of order: insp3 first, insp4 twice (a lost answer),
 	// insp1's first photo in chunks with a dropped connection.
-	if r := ss.push(t, p3); resultsOf(r) != "applied,applied,applied,applied,applied,rejected,rejected" {
+	if r := ss.push(t, p3); resultsOf(r) != "applied,applied,applied,applied,applied,applied,rejected,rejected" {
 		t.Fatalf("insp3's push: %s %+v", resultsOf(r), r.Results)
 	}
 	again := append([]zsync.Mutation(nil), p4.outbox...)
-	if r := ss.push(t, p4); resultsOf(r) != "applied,applied,applied,applied,applied" {
+	if r := ss.push(t, p4); resultsOf(r) != "applied,applied,applied,applied,applied,applied,applied" {
 		t.Fatalf("insp4's push: %+v", r.Results)
 	}
 	p4.outbox = again
-	if r := ss.push(t, p4); !r.Results[0].Replayed || resultsOf(r) != "applied,applied,applied,applied,applied" {
+	if r := ss.push(t, p4); !r.Results[0].Replayed || resultsOf(r) != "applied,applied,applied,applied,applied,applied,applied" {
 		t.Fatalf("insp4's push again: %+v", r.Results)
 	}
 	if code, got := ss.chunk(t, "insp1", bigPhoto, bigBytes, 0, 9999); code != 200 || got["received"] != 10000.0 {
@@ -353,7 +362,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	if code != 200 || hdr.Get("Upload-Offset") != "10000" || hdr.Get("Upload-Complete") != "?0" {
 		t.Fatalf("HEAD after a dropped upload: %d %v", code, hdr)
 	}
-	if r := ss.push(t, p1); resultsOf(r) != "applied,applied,applied,applied,applied,applied,applied" {
+	if r := ss.push(t, p1); resultsOf(r) != "applied,applied,applied,applied,applied,applied,applied,applied,applied" {
 		t.Fatalf("insp1's push: %+v", r.Results)
 	}
 	if r := ss.push(t, p2); resultsOf(r) != "conflict" {
@@ -378,8 +387,8 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	// insp1's pull names the photos still due; resume the big one from the
 	// server's offset, upload the rest whole.
 	missing := ss.pull(t, p1).MissingBlobs
-	if len(missing) != 3 {
-		t.Fatalf("insp1 misses %d photos, want 3 (the big one, two signatures): %v", len(missing), missing)
+	if len(missing) != 4 {
+		t.Fatalf("insp1 misses %d photos, want 4 (the big one, three signatures): %v", len(missing), missing)
 	}
 	if code, got := ss.chunk(t, "insp1", bigPhoto, bigBytes, 10000, len(bigBytes)-1); code != 201 || got["complete"] != true {
 		t.Fatalf("last chunk: %d %v", code, got)
@@ -387,7 +396,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	for _, up := range []struct {
 		user, sum string
 		b         []byte
-	}{{"insp1", sig1, sig1Bytes}, {"insp1", entitySig, entityBytes}, {"insp3", sig3, sig3Bytes}} {
+	}{{"insp1", sig1, sig1Bytes}, {"insp1", sig2, sig2Bytes}, {"insp1", entitySig, entityBytes}, {"insp3", sig3, sig3Bytes}, {"insp4", sig4, sig4Bytes}} {
 		if code := ss.upload(t, up.user, up.sum, up.b); code != 201 {
 			t.Fatalf("upload: %d", code)
 		}
@@ -417,10 +426,14 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 		t.Fatalf("settle: %+v", r.Results)
 	}
 
-	// Now the visit completes.
+	// The last photo completed the visit on the server by itself (every
+	// department had finished); asking again is a no-op.
 	p1.do(zsync.MutVisitComplete, map[string]any{"visit_id": "v1"})
 	if r := ss.push(t, p1); resultsOf(r) != "applied" {
 		t.Fatalf("complete: %+v", r.Results)
+	}
+	if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE action = 'visit.complete' AND entity_id = 'v1' AND reason LIKE '%最后一张照片已上传%'`); n != 1 {
+		t.Fatalf("the visit was not completed by its last photo (%d audit rows)", n)
 	}
 
 	var st zsync.VisitState
@@ -430,7 +443,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	t.Run("the visit is complete", func(t *testing.T) {
 		var v struct{ Status string }
 		json.Unmarshal(st.Visit, &v)
-		if v.Status != "complete" || len(st.Results) != 6 || len(st.Outcomes) != 3 || len(st.Checkins) != 3 || len(st.Signatures) != 3 {
+		if v.Status != "complete" || len(st.Results) != 6 || len(st.Outcomes) != 3 || len(st.Checkins) != 3 || len(st.Signatures) != 5 || len(st.Finishes) != 3 {
 			t.Fatalf("state %s: %d results, %d outcomes, %d checkins, %d signatures", v.Status, len(st.Results), len(st.Outcomes), len(st.Checkins), len(st.Signatures))
 		}
 	})

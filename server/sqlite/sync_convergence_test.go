@@ -250,10 +250,31 @@ func (s *sim) work(p *simPhone) {
 	case r < 45:
 		name, args = zsync.MutCheckin, map[string]any{"id": id(), "visit_id": visit, "lat": 35.7, "lng": 107.6}
 	case r < 50:
-		name, args = zsync.MutSignatureAdd, map[string]any{"id": id(), "visit_id": visit, "kind": "inspector", "photo": s.photo(p)}
+		switch s.pick(4) {
+		case 0: // a teammate (or someone else) signs on this phone
+			signer := []string{"insp1", "insp2", "insp3", "insp4", "lead"}[s.pick(5)]
+			name, args = zsync.MutSignatureAdd, map[string]any{"id": id(), "visit_id": visit, "kind": "inspector", "photo": s.photo(p),
+				"dept": fixtureMemberDept[signer], "signer_id": signer}
+		case 1:
+			name, args = zsync.MutSignatureAdd, map[string]any{"id": id(), "visit_id": visit, "kind": "entity", "photo": s.photo(p),
+				"signer": "钱五", "role": "负责人", "phone": "13900000000", "confirmed": s.pick(4) > 0}
+		case 2:
+			name, args = zsync.MutSignatureAdd, map[string]any{"id": id(), "visit_id": visit, "kind": "refusal", "note": "拒绝签字", "witness": "孙六"}
+		default:
+			name, args = zsync.MutSignatureAdd, map[string]any{"id": id(), "visit_id": visit, "kind": "inspector", "photo": s.photo(p)}
+		}
+	case r < 53:
+		name, args = zsync.MutDeptFinish, map[string]any{"visit_id": visit, "dept": dept}
+	case r < 56:
+		n, ok := p.anyNotice(s, dept)
+		if !ok {
+			return
+		}
+		name, args = zsync.MutNoticeVoid, map[string]any{"visit_id": n.VisitID, "notice_id": n.ID, "reason": "编号填写有误"}
 	case r < 60:
+		deadline := s.env.now.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 14-s.pick(16)).Format(time.DateOnly)
 		a := map[string]any{"id": id(), "visit_id": visit, "dept": dept, "items": []string{item}, "legal_basis": "《食品安全法》第五十四条",
-			"deadline": "2024-07-01", "year": s.env.now.In(time.FixedZone("CST", 8*3600)).Year(), "number": nil}
+			"deadline": deadline, "days": 10, "year": s.env.now.In(time.FixedZone("CST", 8*3600)).Year(), "number": nil}
 		if l, ok := p.lease(); ok && s.pick(5) > 0 {
 			a["number"], a["year"] = l.Number, l.Year
 			p.used[zsync.LeaseID(l.Dept, l.Year, l.Number)] = true
@@ -325,7 +346,8 @@ func (s *sim) settle(p *simPhone) bool {
 }
 
 // fill is a diligent inspector: every item of their department on the
-// visit, the outcome, then an attempt to complete the visit.
+// visit, the outcome, the check-in, both inspectors' and the entity's
+// signatures, 本部门检查完毕, then an attempt to complete the visit.
 func (s *sim) fill(p *simPhone, visit string) {
 	dept := p.user.Dept
 	for i := 1; i <= 2; i++ {
@@ -335,6 +357,16 @@ func (s *sim) fill(p *simPhone, visit string) {
 	}
 	s.queue(p, zsync.MutOutcomeSet, map[string]any{"visit_id": visit, "dept": dept, "categories": []string{zsync.NoProblem},
 		"base_version": p.version("outcome/" + visit + ":" + dept)})
+	s.queue(p, zsync.MutCheckin, map[string]any{"id": newUUID(), "visit_id": visit, "lat": 35.7, "lng": 107.6})
+	for _, member := range fixtureMembers[visit] {
+		if fixtureMemberDept[member] == dept {
+			s.queue(p, zsync.MutSignatureAdd, map[string]any{"id": newUUID(), "visit_id": visit, "kind": "inspector",
+				"photo": s.photo(p), "dept": dept, "signer_id": member})
+		}
+	}
+	s.queue(p, zsync.MutSignatureAdd, map[string]any{"id": newUUID(), "visit_id": visit, "kind": "entity", "photo": s.photo(p),
+		"signer": "钱五", "role": "法定代表人", "phone": "13900000000", "confirmed": true})
+	s.queue(p, zsync.MutDeptFinish, map[string]any{"visit_id": visit, "dept": dept})
 	s.queue(p, zsync.MutVisitComplete, map[string]any{"visit_id": visit})
 }
 
@@ -533,7 +565,7 @@ func (s *sim) upload(p *simPhone, all bool) {
 			if err := s.env.e.AddBlob(context.Background(), h, 1000); err != nil {
 				s.t.Fatal(err)
 			}
-			s.m.blobs[h] = true
+			s.m.blobArrived(h)
 			delete(p.photos, h)
 		}
 	}
@@ -669,7 +701,8 @@ func (s *sim) serverState(t *testing.T) string {
 	q("outcome %v %v %v %v v%v %v %v", `SELECT visit_id, dept, categories, note, version, user_id, client_id FROM outcomes`)
 	q("checkin %v %v", `SELECT id, visit_id FROM checkins`)
 	q("signature %v %v %v", `SELECT id, visit_id, photo FROM signatures`)
-	q("notice %v %v %v %v %v %v %v %v", `SELECT id, visit_id, dept, year, number, provisional, status, served_sig FROM notices`)
+	q("notice %v %v %v %v %v %v %v %v %v", `SELECT id, visit_id, dept, year, number, provisional, status, served_sig, voided_at IS NOT NULL FROM notices`)
+	q("finish %v %v", `SELECT visit_id, dept FROM dept_finishes`)
 	q("followup %v %v", `SELECT notice_id, corrected FROM followups`)
 	q("conflict %v %v %v %v %v", `SELECT mutation_id, kind, target, status, ifnull(settled_value, '-') FROM conflicts`)
 	q("visit %v %v", `SELECT id, status FROM visits`)

@@ -30,7 +30,9 @@ type model struct {
 	items     map[string]*mItem
 	outcomes  map[string]*mOutcome // visit:dept
 	checkins  map[string]string    // id → visit
-	sigs      map[string][2]string // id → visit, photo
+	sigs      map[string]mSig
+	finished  map[string]bool            // visit:dept → 本部门检查完毕
+	refs      map[string]map[string]bool // photo → visits whose mutations named it
 	notices   map[string]*mNotice
 	followups map[string]bool // corrected, by notice id
 	conflicts map[string]*mConflict
@@ -60,6 +62,11 @@ type mNotice struct {
 	provisional  string
 	status       string
 	servedSig    string
+	voided       bool
+}
+
+type mSig struct {
+	visit, photo, kind, dept, signer string
 }
 
 type mConflict struct {
@@ -84,12 +91,15 @@ var (
 	fixtureMembers = map[string][]string{"v1": {"insp1", "insp2", "insp3", "insp4"}, "v2": {"insp1", "insp2", "insp3", "insp4"},
 		"v3": {"insp1", "insp2", "insp3", "insp4"}, "v9": {"insp3", "insp4"}}
 	fixtureShorts = map[string]string{"scjg": "庆市监", "wjw": "庆卫健", "zjj": "庆住建"}
+	// fixtureMemberDept is each team member's department.
+	fixtureMemberDept = map[string]string{"insp1": "scjg", "insp2": "scjg", "insp3": "wjw", "insp4": "zjj"}
 )
 
 func newModel(leaseSize int, ttl time.Duration) *model {
 	m := &model{leaseSize: leaseSize, leaseTTL: ttl, clients: map[string]*schema.User{}, retired: map[string]bool{},
 		lastSeq: map[string]int64{}, fates: map[string]map[int64]string{}, items: map[string]*mItem{}, outcomes: map[string]*mOutcome{},
-		checkins: map[string]string{}, sigs: map[string][2]string{}, notices: map[string]*mNotice{}, followups: map[string]bool{},
+		checkins: map[string]string{}, sigs: map[string]mSig{}, finished: map[string]bool{}, refs: map[string]map[string]bool{},
+		notices: map[string]*mNotice{}, followups: map[string]bool{},
 		conflicts: map[string]*mConflict{}, visits: map[string]string{}, blobs: map[string]bool{}, counters: map[string]int{}, numbers: map[string]*mNumber{}}
 	for v := range fixtureDepts {
 		m.visits[v] = "open"
@@ -212,6 +222,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			return rejected
 		}
 		m.checkins[a.ID] = visit
+		m.completeIfReady(visit)
 	case *zsync.ItemSetArgs:
 		dept := ""
 		for _, d := range fixtureDepts[visit] {
@@ -223,6 +234,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			return rejected
 		}
 		want := a.ResultValue()
+		m.ref(visit, want.Photos...)
 		cur := m.items[a.ItemID]
 		if cur != nil {
 			if reflect.DeepEqual(cur.v, want) {
@@ -257,13 +269,43 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 		if !open {
 			return rejected
 		}
-		m.sigs[a.ID] = [2]string{visit, a.Photo}
+		sig := mSig{visit: visit, photo: a.Photo, kind: a.Kind}
+		if a.Kind == "inspector" {
+			signer := a.SignerID
+			if signer == "" {
+				signer = u.ID
+			}
+			dept := fixtureMemberDept[signer]
+			if !slices.Contains(fixtureMembers[visit], signer) || (a.Dept != "" && a.Dept != dept) || !forDept(dept) {
+				return rejected
+			}
+			for _, x := range m.sigs {
+				if x.visit == visit && x.kind == "inspector" && x.signer == signer && x.dept == dept {
+					return applied
+				}
+			}
+			sig.dept, sig.signer = dept, signer
+		}
+		if a.Kind == "entity" && !a.Confirmed {
+			return rejected
+		}
+		m.sigs[a.ID] = sig
+		m.ref(visit, a.Photos()...)
+		m.completeIfReady(visit)
 	case *zsync.NoticeIssueArgs:
 		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
 			return rejected
 		}
 		for _, it := range a.Items {
 			if !strings.HasPrefix(it, visit+"-"+a.Dept+"-") {
+				return rejected
+			}
+		}
+		if a.Deadline < mu.At[:10] {
+			return rejected
+		}
+		for _, x := range m.notices {
+			if x.visit == visit && x.dept == a.Dept && !x.voided {
 				return rejected
 			}
 		}
@@ -287,15 +329,40 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 		m.notices[a.ID] = n
 	case *zsync.NoticeServeArgs:
 		n := m.notices[a.NoticeID]
-		if n == nil || n.visit != visit || !forDept(n.dept) {
+		if n == nil || n.visit != visit || !forDept(n.dept) || n.voided {
 			return rejected
 		}
 		if n.status == "issued" {
 			n.status, n.servedSig = "served", a.Signature
+			m.ref(visit, a.Photos()...)
 		}
+	case *zsync.NoticeVoidArgs:
+		n := m.notices[a.NoticeID]
+		if n == nil || n.visit != visit || !forDept(n.dept) {
+			return rejected
+		}
+		if n.voided {
+			return applied
+		}
+		if n.status == "corrected" || n.status == "not_corrected" {
+			return rejected
+		}
+		n.voided = true
+	case *zsync.DeptFinishArgs:
+		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
+			return rejected
+		}
+		if m.finished[visit+":"+a.Dept] {
+			return applied
+		}
+		if !m.deptReady(visit, a.Dept) {
+			return rejected
+		}
+		m.finished[visit+":"+a.Dept] = true
+		m.completeIfReady(visit)
 	case *zsync.FollowupRecordArgs:
 		n := m.notices[a.NoticeID]
-		if n == nil || n.visit != visit || !forDept(n.dept) || n.status == "corrected" || n.status == "not_corrected" {
+		if n == nil || n.visit != visit || !forDept(n.dept) || n.status == "corrected" || n.status == "not_corrected" || n.voided {
 			return rejected
 		}
 		m.followups[a.NoticeID] = a.Corrected
@@ -388,26 +455,59 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-// completable: every department answered every item and has an outcome;
-// every photo of the results, signatures and served notices has arrived.
-func (m *model) completable(visit string) bool {
-	var photos []string
-	for _, d := range fixtureDepts[visit] {
-		for i := 1; i <= 2; i++ {
-			it := m.items[fmt.Sprintf("%s-%s-%d", visit, d, i)]
-			if it == nil {
-				return false
-			}
-			photos = append(photos, it.v.Photos...)
-		}
-		if m.outcomes[visit+":"+d] == nil {
+// deptReady: the department answered both its items, recorded its outcome,
+// and every team member of it signed (the sim's phones are all mobile).
+func (m *model) deptReady(visit, dept string) bool {
+	for i := 1; i <= 2; i++ {
+		if m.items[fmt.Sprintf("%s-%s-%d", visit, dept, i)] == nil {
 			return false
 		}
 	}
-	for _, s := range m.sigs {
-		if s[0] == visit && s[1] != "" {
-			photos = append(photos, s[1])
+	if m.outcomes[visit+":"+dept] == nil {
+		return false
+	}
+	for _, member := range fixtureMembers[visit] {
+		if fixtureMemberDept[member] != dept {
+			continue
 		}
+		signed := false
+		for _, x := range m.sigs {
+			signed = signed || x.visit == visit && x.kind == "inspector" && x.signer == member
+		}
+		if !signed {
+			return false
+		}
+	}
+	return true
+}
+
+// completable: every department finished; a check-in and the entity's
+// signature or refusal; every photo of the results, signatures and served
+// notices has arrived.
+func (m *model) completable(visit string) bool {
+	var photos []string
+	for _, d := range fixtureDepts[visit] {
+		if !m.finished[visit+":"+d] {
+			return false
+		}
+		for i := 1; i <= 2; i++ {
+			if it := m.items[fmt.Sprintf("%s-%s-%d", visit, d, i)]; it != nil {
+				photos = append(photos, it.v.Photos...)
+			}
+		}
+	}
+	checkin, entity := false, false
+	for _, v := range m.checkins {
+		checkin = checkin || v == visit
+	}
+	for _, s := range m.sigs {
+		if s.visit == visit && s.photo != "" {
+			photos = append(photos, s.photo)
+		}
+		entity = entity || s.visit == visit && (s.kind == "entity" || s.kind == "refusal")
+	}
+	if !checkin || !entity {
+		return false
 	}
 	for _, n := range m.notices {
 		if n.visit == visit && n.servedSig != "" {
@@ -420,6 +520,34 @@ func (m *model) completable(visit string) bool {
 		}
 	}
 	return true
+}
+
+// completeIfReady mirrors the server completing a visit by itself.
+func (m *model) completeIfReady(visit string) {
+	if m.visits[visit] == "open" && m.completable(visit) {
+		m.visits[visit] = "complete"
+	}
+}
+
+// ref notes photos a visit's mutation named (the server's blob_refs).
+func (m *model) ref(visit string, photos ...string) {
+	for _, h := range photos {
+		if m.refs[h] == nil {
+			m.refs[h] = map[string]bool{}
+		}
+		m.refs[h][visit] = true
+	}
+}
+
+// blobArrived mirrors AddBlob: a fresh photo may complete the visits naming it.
+func (m *model) blobArrived(h string) {
+	if m.blobs[h] {
+		return
+	}
+	m.blobs[h] = true
+	for v := range m.refs[h] {
+		m.completeIfReady(v)
+	}
 }
 
 // state renders the model in the form of sim.serverState.
@@ -437,10 +565,15 @@ func (m *model) state() string {
 		add("checkin %v %v", id, v)
 	}
 	for id, s := range m.sigs {
-		add("signature %v %v %v", id, s[0], s[1])
+		add("signature %v %v %v", id, s.visit, s.photo)
+	}
+	for k := range m.finished {
+		visit, dept, _ := strings.Cut(k, ":")
+		add("finish %v %v", visit, dept)
 	}
 	for id, n := range m.notices {
-		add("notice %v %v %v %v %v %v %v %v", id, n.visit, n.dept, n.year, n.number, n.provisional, n.status, n.servedSig)
+		add("notice %v %v %v %v %v %v %v %v %v", id, n.visit, n.dept, n.year, n.number, n.provisional, n.status, n.servedSig,
+			map[bool]int{false: 0, true: 1}[n.voided])
 	}
 	for id, c := range m.followups {
 		add("followup %v %v", id, map[bool]int{false: 0, true: 1}[c])

@@ -70,7 +70,7 @@ func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
 	}{
 		{"an unknown name", env.mut(c, "item.delete", map[string]any{"visit_id": "v1"}), "未知的操作类型"},
 		{"an invalid value", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "maybe", 0)), "value 只能是"},
-		{"another department's item", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0)), "越权：你只能录入庆市监的检查内容，不能代庆卫健录入"},
+		{"another department's item", env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "符合", 0)), "越权：你只能录入市市场监管局的检查内容，不能代市卫生健康委录入"},
 		{"a visit outside the team", env.mut(c, zsync.MutCheckin, map[string]any{"id": uuid.NewString(), "visit_id": "v9"}), "越权：本次检查不在你的范围内"},
 		{"a visit that does not exist", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "nope"}), "找不到检查 nope"},
 		{"args that are not an object", env.mut(c, zsync.MutVisitComplete, []int{1}), "JSON 对象"},
@@ -246,15 +246,34 @@ func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *t
 	for _, u := range []string{"insp1", "insp3", "insp4"} {
 		cl[u] = env.register(t, u, "mobile")
 	}
+	push1 := func(u, name string, args any) zsync.Result {
+		t.Helper()
+		return env.push(t, u, cl[u], env.mut(cl[u], name, args)).Results[0]
+	}
 	try := func() zsync.Result {
 		t.Helper()
-		r := env.push(t, "insp1", cl["insp1"], env.mut(cl["insp1"], zsync.MutVisitComplete, map[string]any{"visit_id": "v1"}))
-		return r.Results[0]
+		return push1("insp1", zsync.MutVisitComplete, map[string]any{"visit_id": "v1"})
+	}
+	finish := func(u string) zsync.Result {
+		t.Helper()
+		return push1(u, zsync.MutDeptFinish, map[string]any{"visit_id": "v1", "dept": env.users[u].Dept})
+	}
+	visitStatus := func() string {
+		var s string
+		env.db.Reader().QueryRow(`SELECT status FROM visits WHERE id = 'v1'`).Scan(&s)
+		return s
 	}
 	photo := sha("photo of item 1")
-	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "庆市监还有 2 项检查事项未填写") || !strings.Contains(r.Reason, "庆住建尚未填写检查结果") {
-		t.Fatalf("empty visit: %+v", r)
-	}
+	t.Run("an empty visit names every department by its name and what it lacks", func(t *testing.T) {
+		r := try()
+		if r.Status != "rejected" || !strings.Contains(r.Reason, "市市场监管局尚未确认本部门检查完毕") || !strings.Contains(r.Reason, "尚未现场签到") {
+			t.Fatalf("%+v", r)
+		}
+		if r := finish("insp1"); r.Status != "rejected" || !strings.Contains(r.Reason, "市市场监管局还有 2 项检查内容未填写") ||
+			!strings.Contains(r.Reason, "市市场监管局尚未选择检查结果") || !strings.Contains(r.Reason, "张一、李二尚未在检查记录上签名") {
+			t.Fatalf("finish of an empty department: %+v", r)
+		}
+	})
 	for _, u := range []string{"insp1", "insp3", "insp4"} {
 		d := env.users[u].Dept
 		c := cl[u]
@@ -268,21 +287,147 @@ func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *t
 			}
 		}
 	}
-	if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "还有 1 张照片尚未上传") {
-		t.Fatalf("before the photo: %+v", r)
+	sig := func(u, signer string) zsync.Result {
+		return push1(u, zsync.MutSignatureAdd, map[string]any{"id": newUUID(), "visit_id": "v1", "kind": "inspector",
+			"photo": sha("sig " + signer), "dept": env.users[u].Dept, "signer_id": signer})
 	}
-	if err := env.e.AddBlob(ctx, photo, 10); err != nil {
-		t.Fatal(err)
+	t.Run("a department finishes only when both its inspectors signed", func(t *testing.T) {
+		if r := sig("insp1", "insp1"); r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+		if r := finish("insp1"); r.Status != "rejected" || !strings.Contains(r.Reason, "李二尚未在检查记录上签名") {
+			t.Fatalf("%+v", r)
+		}
+		if r := sig("insp1", "insp3"); r.Status != "rejected" {
+			t.Fatalf("an inspector of another department signs for 市市场监管局: %+v", r)
+		}
+		if r := sig("insp1", "insp2"); r.Status != "applied" {
+			t.Fatalf("the teammate signs on insp1's phone: %+v", r)
+		}
+		if r := sig("insp1", "insp2"); r.Status != "applied" {
+			t.Fatalf("signing twice is a no-op: %+v", r)
+		}
+		if n := env.count(t, `SELECT count(*) FROM signatures WHERE visit_id = 'v1' AND signer_id = 'insp2' AND cert_no = 'SC002' AND signer = '李二'`); n != 1 {
+			t.Fatalf("%d signatures of insp2 with name and 执法证号", n)
+		}
+		if r := finish("insp1"); r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+		if r := finish("insp1"); r.Status != "applied" {
+			t.Fatalf("finishing again: %+v", r)
+		}
+	})
+	for _, u := range []string{"insp3", "insp4"} {
+		if r := sig(u, u); r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+		if r := finish(u); r.Status != "applied" {
+			t.Fatalf("%s: %+v", u, r)
+		}
 	}
-	if r := try(); r.Status != "applied" {
-		t.Fatalf("complete visit: %+v", r)
-	}
-	if n := env.count(t, `SELECT count(*) FROM visits WHERE id = 'v1' AND status = 'complete'`); n != 1 {
-		t.Fatal("visit not complete")
-	}
+	t.Run("every department done: the on-site record still lacks the check-in and the entity", func(t *testing.T) {
+		if s := visitStatus(); s != "open" {
+			t.Fatalf("visit %s", s)
+		}
+		if r := try(); r.Status != "rejected" || strings.Contains(r.Reason, "尚未确认本部门检查完毕") || !strings.Contains(r.Reason, "被检查单位尚未签字") {
+			t.Fatalf("%+v", r)
+		}
+		if r := push1("insp3", zsync.MutCheckin, map[string]any{"id": newUUID(), "visit_id": "v1"}); r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+		if r := push1("insp1", zsync.MutSignatureAdd, map[string]any{"id": newUUID(), "visit_id": "v1", "kind": "entity", "photo": sha("entity"),
+			"signer": "钱五", "role": "负责人", "phone": "13900000000"}); r.Status != "rejected" || !strings.Contains(r.Reason, "以上情况属实") {
+			t.Fatalf("an entity signature without 以上情况属实: %+v", r)
+		}
+		if r := push1("insp1", zsync.MutSignatureAdd, map[string]any{"id": newUUID(), "visit_id": "v1", "kind": "refusal",
+			"note": "负责人拒绝签字", "witness": "孙六（邻铺店主）"}); r.Status != "applied" {
+			t.Fatalf("%+v", r)
+		}
+	})
+	t.Run("the last photo completes the visit by itself", func(t *testing.T) {
+		if s := visitStatus(); s != "open" {
+			t.Fatalf("visit %s before its photos", s)
+		}
+		if r := try(); r.Status != "rejected" || !strings.Contains(r.Reason, "张照片尚未上传") {
+			t.Fatalf("before the photos: %+v", r)
+		}
+		for _, h := range []string{sha("sig insp1"), sha("sig insp2"), sha("sig insp3"), sha("sig insp4")} {
+			if err := env.e.AddBlob(ctx, h, 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if s := visitStatus(); s != "open" {
+			t.Fatalf("visit %s with the item photo missing", s)
+		}
+		if err := env.e.AddBlob(ctx, photo, 10); err != nil {
+			t.Fatal(err)
+		}
+		if s := visitStatus(); s != "complete" {
+			t.Fatalf("visit %s after its last photo", s)
+		}
+		if r := try(); r.Status != "applied" {
+			t.Fatalf("completing again: %+v", r)
+		}
+	})
 	if r := env.push(t, "insp3", cl["insp3"], env.mut(cl["insp3"], zsync.MutItemSet, itemSet("v1", "v1-wjw-1", "不符合", 1))); r.Results[0].Status != "rejected" {
 		t.Fatalf("an edit after completion: %+v", r.Results[0])
 	}
+}
+
+func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp1", "mobile")
+	c2 := env.register(t, "insp2", "mobile")
+	env.pull(t, "insp1", c, 0)
+	issue := func(client, user string) (string, zsync.Result) {
+		id := newUUID()
+		return id, env.push(t, user, client, env.mut(client, zsync.MutNoticeIssue, map[string]any{"id": id, "visit_id": "v1", "dept": "scjg",
+			"items": []string{"v1-scjg-1"}, "problems": "从业人员未取得健康证明上岗", "legal_basis": "《中华人民共和国食品安全法》第四十五条第一款",
+			"deadline": "2099-12-31", "days": 10, "year": 2024, "number": nil, "provisional": "临-" + client[:8] + "-" + newUUID()[:4]})).Results[0]
+	}
+	first, r := issue(c, "insp1")
+	if r.Status != "applied" {
+		t.Fatalf("%+v", r)
+	}
+	var authority, inspectors string
+	env.db.Reader().QueryRow(`SELECT authority, inspectors FROM notices WHERE id = ?`, first).Scan(&authority, &inspectors)
+	if authority == "" || !strings.Contains(inspectors, "SC001") || !strings.Contains(inspectors, "SC002") {
+		t.Fatalf("the notice names %q and %s", authority, inspectors)
+	}
+	if _, r := issue(c2, "insp2"); r.Status != "rejected" || !strings.Contains(r.Reason, "已有责令改正通知书") || !strings.Contains(r.Reason, "请先作废") {
+		t.Fatalf("a second live notice from the teammate's phone: %+v", r)
+	}
+	void := func(reason string) zsync.Result {
+		return env.push(t, "insp1", c, env.mut(c, zsync.MutNoticeVoid, map[string]any{"visit_id": "v1", "notice_id": first, "reason": reason})).Results[0]
+	}
+	if r := void(""); r.Status != "rejected" {
+		t.Fatalf("a void without a reason: %+v", r)
+	}
+	if r := void("违法事实认定有误，重新开具"); r.Status != "applied" {
+		t.Fatalf("%+v", r)
+	}
+	var number int
+	var voided, reason string
+	env.db.Reader().QueryRow(`SELECT number, ifnull(voided_at, ''), void_reason FROM notices WHERE id = ?`, first).Scan(&number, &voided, &reason)
+	if number == 0 || voided == "" || reason != "违法事实认定有误，重新开具" {
+		t.Fatalf("voided notice: number %d, voided %q, reason %q", number, voided, reason)
+	}
+	if n := env.count(t, `SELECT count(*) FROM audit_log WHERE action = 'notice.void' AND entity_id = ? AND reason LIKE '作废：%'`, first); n != 1 {
+		t.Fatalf("%d audit rows of the void", n)
+	}
+	second, r := issue(c2, "insp2")
+	if r.Status != "applied" {
+		t.Fatalf("the re-issue: %+v", r)
+	}
+	var number2 int
+	env.db.Reader().QueryRow(`SELECT number FROM notices WHERE id = ?`, second).Scan(&number2)
+	if number2 == number || number2 == 0 {
+		t.Fatalf("the re-issue took number %d, the void had %d", number2, number)
+	}
+	if r := env.push(t, "insp1", c, env.mut(c, zsync.MutNoticeServe, map[string]any{"visit_id": "v1", "notice_id": first, "served_to": "钱五"})).Results[0]; r.Status != "rejected" {
+		t.Fatalf("serving a voided notice: %+v", r)
+	}
+	numbersGapFree(t, env)
 }
 
 // numbersGapFree checks R11's invariant: per department and year, numbers
@@ -327,9 +472,12 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 	a := env.register(t, "insp1", "mobile")
 	b := env.register(t, "insp2", "mobile")
 	web := env.register(t, "insp1", "web")
+	// Each applied notice is on its own visit: a department has one live
+	// notice per visit.
+	visit := "v1"
 	notice := func(c string, number any, provisional string) zsync.Mutation {
-		return env.mut(c, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": "v1", "dept": "scjg",
-			"items": []string{"v1-scjg-1"}, "legal_basis": "《食品安全法》第五十四条", "deadline": "2024-06-30", "year": 2024,
+		return env.mut(c, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": visit, "dept": "scjg",
+			"items": []string{visit + "-scjg-1"}, "legal_basis": "《食品安全法》第五十四条", "deadline": "2099-06-30", "year": 2024,
 			"number": number, "provisional": provisional})
 	}
 	leases := func(p *zsync.PullResponse) (out []zsync.Lease) {
@@ -358,6 +506,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 			t.Fatal("notice 2 not numbered")
 		}
 	})
+	visit = "v2"
 	t.Run("another phone's number is rejected", func(t *testing.T) {
 		r := one(t, env.push(t, "insp1", a, notice(a, 5, "")), "rejected")
 		if !strings.Contains(r.Reason, "不是本机预留的编号") {
@@ -384,6 +533,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 			t.Fatalf("%d voided, want 5 (1, 3 of a; 4, 5, 6 of b)", n)
 		}
 	})
+	visit = "v3"
 	t.Run("a voided number used offline is renumbered and kept as provisional", func(t *testing.T) {
 		one(t, env.push(t, "insp2", b, notice(b, 4, "")), "applied")
 		var num int

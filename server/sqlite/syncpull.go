@@ -34,7 +34,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 		if !ok {
 			st = &zsync.VisitState{Checkins: []zsync.Checkin{}, Results: []zsync.ItemResult{}, Outcomes: []zsync.Outcome{},
 				Signatures: []zsync.Signature{}, Notices: []zsync.Notice{}, Followups: []zsync.Followup{},
-				Conflicts: []zsync.Conflict{}, Blobs: []zsync.Blob{}}
+				Conflicts: []zsync.Conflict{}, Blobs: []zsync.Blob{}, Finishes: []zsync.DeptFinish{}}
 			by[id] = st
 			list = append(list, id)
 		}
@@ -114,6 +114,18 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = each(`SELECT `+deptFinishCols+` FROM dept_finishes f LEFT JOIN users u ON u.id = f.user_id
+		WHERE f.visit_id`+inVisits+` ORDER BY f.visit_id, f.at, f.dept`,
+		func(sc interface{ Scan(...any) error }) error {
+			x, err := scanDeptFinish(sc)
+			if err == nil {
+				by[x.VisitID].Finishes = append(by[x.VisitID].Finishes, x)
+			}
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
 	err = each(`SELECT r.visit_id, b.sha256, b.size FROM blob_refs r JOIN blobs b ON b.sha256 = r.sha256
 		WHERE r.visit_id`+inVisits+` ORDER BY r.visit_id, b.sha256`,
 		func(sc interface{ Scan(...any) error }) error {
@@ -168,13 +180,13 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	}
 	// A task's departments are the same for each of its visits: read once
 	// per task. Their order ranks the team and the checklist.
-	depts := map[string][]Department{}
-	err = t.each(`SELECT td.task_id, d.code, d.name, d.short, d.kind FROM task_departments td JOIN departments d ON d.code = td.dept
+	depts := map[string][]VisitDepartment{}
+	err = t.each(`SELECT td.task_id, d.code, d.name, d.short, d.kind, d.authority FROM task_departments td JOIN departments d ON d.code = td.dept
 		WHERE td.task_id IN (SELECT task_id FROM visits WHERE id`+inVisits+`) ORDER BY td.task_id, td.ord`, ids,
 		func(sc interface{ Scan(...any) error }) error {
 			var task string
-			var d Department
-			err := sc.Scan(&task, &d.Code, &d.Name, &d.Short, &d.Kind)
+			var d VisitDepartment
+			err := sc.Scan(&task, &d.Code, &d.Name, &d.Short, &d.Kind, &d.Authority)
 			depts[task] = append(depts[task], d)
 			return err
 		})
@@ -214,12 +226,12 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	itemSpans, resultSpans := make([]span, len(list)), make([]span, len(list))
 	key, last := 0, -1
 	var has bool
-	var c ChecklistItem
+	var cd checklistDest
 	var r zsync.ItemResult
 	var photos string
-	dest := []any{&key, &c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class,
-		&has, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt}
-	err = t.each(`SELECT j.key, c.id, c.dept, c.ord, c.name, c.class, r.item_id IS NOT NULL, ifnull(r.dept, ''), ifnull(r.value, ''),
+	dest := append(append([]any{&key}, cd.dest()...),
+		&has, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt)
+	err = t.each(`SELECT j.key, `+checklistCols+`, r.item_id IS NOT NULL, ifnull(r.dept, ''), ifnull(r.value, ''),
 			ifnull(r.note, ''), ifnull(r.photos, '[]'), ifnull(r.version, 0), ifnull(r.user_id, ''), ifnull(r.client_id, ''),
 			ifnull(r.channel, ''), ifnull(r.mutation_id, ''), ifnull(r.updated_at, '')
 		FROM json_each(?) j JOIN checklist_items c ON c.visit_id = j.value
@@ -234,6 +246,7 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 				itemSpans[key] = span{len(items), len(items)}
 				resultSpans[key] = span{len(results), len(results)}
 			}
+			c := cd.done()
 			items = append(items, c)
 			itemSpans[key].to = len(items)
 			if !has {

@@ -360,9 +360,10 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	}
 	v.Members, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Member, error) {
 		var m zsync.Member
-		err := sc.Scan(&m.UserID, &m.Dept, &m.Active)
+		err := sc.Scan(&m.UserID, &m.Dept, &m.Active, &m.Name, &m.CertNo)
 		return m, err
-	}, `SELECT user_id, dept, active FROM visit_members WHERE visit_id = ? ORDER BY user_id`, id)
+	}, `SELECT m.user_id, m.dept, m.active, u.name, u.cert_no FROM visit_members m JOIN users u ON u.id = m.user_id
+		WHERE m.visit_id = ? ORDER BY m.user_id`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -538,6 +539,20 @@ func (t *syncTx) VisitData(visitID string) (json.RawMessage, error) {
 	return b, err
 }
 
+const deptFinishCols = `f.visit_id, f.dept, f.user_id, coalesce(u.name, ''), f.client_id, f.channel, f.mutation_id, f.at`
+
+func scanDeptFinish(sc interface{ Scan(...any) error }) (zsync.DeptFinish, error) {
+	var f zsync.DeptFinish
+	err := sc.Scan(&f.VisitID, &f.Dept, &f.UserID, &f.UserName, &f.ClientID, &f.Channel, &f.MutationID, &f.At)
+	return f, err
+}
+
+func (t *syncTx) AddDeptFinish(f *zsync.DeptFinish) error {
+	_, err := t.exec(`INSERT INTO dept_finishes (visit_id, dept, user_id, client_id, channel, mutation_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		f.VisitID, f.Dept, f.UserID, f.ClientID, f.Channel, f.MutationID, f.At)
+	return dup(err)
+}
+
 func (t *syncTx) CompleteVisit(visitID, at string) error {
 	_, err := t.exec(`UPDATE visits SET status = 'complete', completed_at = ?, version = version + 1 WHERE id = ? AND status = 'open'`, at, visitID)
 	return err
@@ -613,31 +628,47 @@ func (t *syncTx) AddCheckin(c *zsync.Checkin) error {
 	return dup(err)
 }
 
-const signatureCols = `id, visit_id, kind, signer, photo, witness, note, user_id, client_id, channel, at`
+const signatureCols = `id, visit_id, kind, signer, photo, witness, note, user_id, client_id, channel, at,
+	dept, signer_id, cert_no, role, phone, confirmed`
 
 func scanSignature(sc interface{ Scan(...any) error }) (zsync.Signature, error) {
 	var s zsync.Signature
-	err := sc.Scan(&s.ID, &s.VisitID, &s.Kind, &s.Signer, &s.Photo, &s.Witness, &s.Note, &s.UserID, &s.ClientID, &s.Channel, &s.At)
+	err := sc.Scan(&s.ID, &s.VisitID, &s.Kind, &s.Signer, &s.Photo, &s.Witness, &s.Note, &s.UserID, &s.ClientID, &s.Channel, &s.At,
+		&s.Dept, &s.SignerID, &s.CertNo, &s.Role, &s.Phone, &s.Confirmed)
 	return s, err
 }
 
 func (t *syncTx) AddSignature(s *zsync.Signature) error {
-	_, err := t.exec(`INSERT INTO signatures (`+signatureCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.VisitID, s.Kind, s.Signer, s.Photo, s.Witness, s.Note, s.UserID, s.ClientID, s.Channel, s.At)
+	_, err := t.exec(`INSERT INTO signatures (`+signatureCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.VisitID, s.Kind, s.Signer, s.Photo, s.Witness, s.Note, s.UserID, s.ClientID, s.Channel, s.At,
+		s.Dept, s.SignerID, s.CertNo, s.Role, s.Phone, s.Confirmed)
 	return dup(err)
 }
 
 const noticeCols = `id, visit_id, dept, year, number, number_text, provisional, items, problems, legal_basis, deadline,
-	issued_at, user_id, client_id, channel, served_at, served_to, served_sig, status`
+	issued_at, user_id, client_id, channel, served_at, served_to, served_sig, status,
+	authority, inspectors, days, voided_at, voided_by, void_reason`
 
 func scanNotice(sc interface{ Scan(...any) error }) (zsync.Notice, error) {
 	var n zsync.Notice
 	var num sql.NullInt64
 	var served sql.NullString
-	var items string
+	var items, inspectors string
+	var voidedAt, voidedBy sql.NullString
 	if err := sc.Scan(&n.ID, &n.VisitID, &n.Dept, &n.Year, &num, &n.NumberText, &n.Provisional, &items, &n.Problems, &n.LegalBasis,
-		&n.Deadline, &n.IssuedAt, &n.UserID, &n.ClientID, &n.Channel, &served, &n.ServedTo, &n.ServedSig, &n.Status); err != nil {
+		&n.Deadline, &n.IssuedAt, &n.UserID, &n.ClientID, &n.Channel, &served, &n.ServedTo, &n.ServedSig, &n.Status,
+		&n.Authority, &inspectors, &n.Days, &voidedAt, &voidedBy, &n.VoidReason); err != nil {
 		return n, err
+	}
+	if voidedAt.Valid {
+		n.VoidedAt = &voidedAt.String
+	}
+	if voidedBy.Valid {
+		n.VoidedBy = &voidedBy.String
+	}
+	n.Inspectors = []zsync.NoticeInspector{}
+	if err := json.Unmarshal([]byte(inspectors), &n.Inspectors); err != nil {
+		return n, fmt.Errorf("notice %s inspectors: %w", n.ID, err)
 	}
 	if num.Valid {
 		x := int(num.Int64)
@@ -663,15 +694,24 @@ func (t *syncTx) AddNotice(n *zsync.Notice) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO notices (`+noticeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if n.Inspectors == nil {
+		n.Inspectors = []zsync.NoticeInspector{}
+	}
+	inspectors, err := json.Marshal(n.Inspectors)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO notices (`+noticeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.VisitID, n.Dept, n.Year, n.Number, n.NumberText, n.Provisional, items, n.Problems, n.LegalBasis, n.Deadline,
-		n.IssuedAt, n.UserID, n.ClientID, n.Channel, n.ServedAt, n.ServedTo, n.ServedSig, n.Status)
+		n.IssuedAt, n.UserID, n.ClientID, n.Channel, n.ServedAt, n.ServedTo, n.ServedSig, n.Status,
+		n.Authority, string(inspectors), n.Days, n.VoidedAt, n.VoidedBy, n.VoidReason)
 	return dup(err)
 }
 
 func (t *syncTx) UpdateNotice(n *zsync.Notice) error {
-	_, err := t.exec(`UPDATE notices SET number = ?, number_text = ?, provisional = ?, served_at = ?, served_to = ?, served_sig = ?, status = ?
-		WHERE id = ?`, n.Number, n.NumberText, n.Provisional, n.ServedAt, n.ServedTo, n.ServedSig, n.Status, n.ID)
+	_, err := t.exec(`UPDATE notices SET number = ?, number_text = ?, provisional = ?, served_at = ?, served_to = ?, served_sig = ?, status = ?,
+		voided_at = ?, voided_by = ?, void_reason = ? WHERE id = ?`,
+		n.Number, n.NumberText, n.Provisional, n.ServedAt, n.ServedTo, n.ServedSig, n.Status, n.VoidedAt, n.VoidedBy, n.VoidReason, n.ID)
 	return err
 }
 
@@ -693,15 +733,16 @@ func (t *syncTx) AddFollowup(f *zsync.Followup) error {
 
 const conflictSelect = `SELECT c.id, c.visit_id, c.kind, c.target, c.dept, c.server_value, c.server_user, coalesce(su.name, ''),
 	c.server_at, c.server_version, c.client_value, c.client_user, coalesce(cu.name, ''), c.client_at, c.mutation_id, c.status,
-	c.settled_value, c.settled_by, c.settled_at
-	FROM conflicts c LEFT JOIN users su ON su.id = c.server_user LEFT JOIN users cu ON cu.id = c.client_user`
+	c.settled_value, c.settled_by, c.settled_at, coalesce(sb.name, '')
+	FROM conflicts c LEFT JOIN users su ON su.id = c.server_user LEFT JOIN users cu ON cu.id = c.client_user
+	LEFT JOIN users sb ON sb.id = c.settled_by`
 
 func scanConflict(sc interface{ Scan(...any) error }) (zsync.Conflict, error) {
 	var c zsync.Conflict
 	var sv, cv string
 	var settled, by, at sql.NullString
 	if err := sc.Scan(&c.ID, &c.VisitID, &c.Kind, &c.Target, &c.Dept, &sv, &c.ServerUser, &c.ServerUserName, &c.ServerAt, &c.ServerVersion,
-		&cv, &c.ClientUser, &c.ClientUserName, &c.ClientAt, &c.MutationID, &c.Status, &settled, &by, &at); err != nil {
+		&cv, &c.ClientUser, &c.ClientUserName, &c.ClientAt, &c.MutationID, &c.Status, &settled, &by, &at, &c.SettledByName); err != nil {
 		return c, err
 	}
 	c.ServerValue, c.ClientValue = json.RawMessage(sv), json.RawMessage(cv)
@@ -827,6 +868,15 @@ func (t *syncTx) ExpiredLeases(at string) ([]zsync.NoticeNumber, error) {
 	return collect(t, scanNumber, `SELECT `+numberCols+` FROM notice_numbers WHERE state = 'leased' AND expires_at <= ? ORDER BY dept, year, number`, at)
 }
 
+func (t *syncTx) Department(dept string) (*zsync.Department, error) {
+	d := &zsync.Department{Code: dept}
+	err := t.row(`SELECT name, short, authority FROM departments WHERE code = ?`, dept).Scan(&d.Name, &d.Short, &d.Authority)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, schema.Errorf(schema.EINVALID, "unknown department %q", dept)
+	}
+	return d, err
+}
+
 func (t *syncTx) DeptShort(dept string) (string, error) {
 	var short string
 	err := t.row(`SELECT short FROM departments WHERE code = ?`, dept).Scan(&short)
@@ -930,9 +980,13 @@ func (t *syncTx) VisitRecords(visitID string) (*zsync.VisitState, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.Finishes, err = collect(t, scanDeptFinish, `SELECT `+deptFinishCols+` FROM dept_finishes f LEFT JOIN users u ON u.id = f.user_id
+		WHERE f.visit_id = ? ORDER BY f.at, f.dept`, visitID); err != nil {
+		return nil, err
+	}
 	st.Checkins, st.Results, st.Outcomes = nonNilSlice(st.Checkins), nonNilSlice(st.Results), nonNilSlice(st.Outcomes)
 	st.Signatures, st.Notices, st.Followups = nonNilSlice(st.Signatures), nonNilSlice(st.Notices), nonNilSlice(st.Followups)
-	st.Conflicts, st.Blobs = nonNilSlice(st.Conflicts), nonNilSlice(st.Blobs)
+	st.Conflicts, st.Blobs, st.Finishes = nonNilSlice(st.Conflicts), nonNilSlice(st.Blobs), nonNilSlice(st.Finishes)
 	return st, nil
 }
 

@@ -22,13 +22,69 @@ type Member struct {
 	Active bool   `json:"active"`
 }
 
-// ChecklistItem is one item of a visit's checklist (R8).
+// ChecklistItem is one line of a visit's checklist (R8, R8a): a check
+// point (检查内容) of a 抽查事项's template, copied at draw time, or, for a
+// 事项 without a template, the 事项 itself (Template nil).
 type ChecklistItem struct {
-	ID    string `json:"id"`
-	Dept  string `json:"dept"`
-	Ord   int    `json:"ord"`
-	Name  string `json:"name"`
-	Class string `json:"class"`
+	ID          string       `json:"id"`
+	Dept        string       `json:"dept"`
+	Ord         int          `json:"ord"`
+	Name        string       `json:"name"` // the check point's text, or the 事项 title
+	Class       string       `json:"class"`
+	CatalogueID string       `json:"catalogue_id"`
+	ItemName    string       `json:"item_name"` // the 抽查事项 the point belongs to
+	Template    *TemplateRef `json:"template"`
+	GroupCode   string       `json:"group_code"` // 检查项目代码
+	GroupName   string       `json:"group_name"` // 检查项目
+	Code        string       `json:"code"`       // 检查内容代码
+	Method      string       `json:"method"`     // 参考检查方法
+	Key         bool         `json:"key"`        // 重点项
+	Basis       string       `json:"basis"`      // 检查依据
+	Violation   string       `json:"violation"`  // 违反条款 cited when the point fails
+	NoticeText  string       `json:"notice_text"`
+}
+
+// TemplateRef names the template version a visit's point was copied from.
+type TemplateRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+}
+
+// checklistCols are the columns scanChecklistItem reads, of checklist_items c.
+const checklistCols = `c.id, c.dept, c.ord, c.name, c.class, ifnull(c.catalogue_id, ''), c.item_name, c.template_id, c.template_version,
+	c.group_code, c.group_name, c.code, c.method, c.key_point, c.basis, c.violation, c.notice_text`
+
+// checklistDest is where one row of checklistCols is scanned; done fills
+// c's template reference and the 事项 title of a row from before templates.
+type checklistDest struct {
+	c       ChecklistItem
+	tmplID  sql.NullString
+	tmplVer int
+}
+
+func (d *checklistDest) dest() []any {
+	c := &d.c
+	return []any{&c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class, &c.CatalogueID, &c.ItemName, &d.tmplID, &d.tmplVer,
+		&c.GroupCode, &c.GroupName, &c.Code, &c.Method, &c.Key, &c.Basis, &c.Violation, &c.NoticeText}
+}
+
+func (d *checklistDest) done() ChecklistItem {
+	c := d.c
+	c.Template = nil
+	if d.tmplID.Valid {
+		c.Template = &TemplateRef{ID: d.tmplID.String, Version: d.tmplVer}
+	}
+	if c.ItemName == "" {
+		c.ItemName = c.Name
+	}
+	return c
+}
+
+// VisitDepartment is a participating department as a visit record names
+// it, with the authority (执法主体全称) its notices are issued in.
+type VisitDepartment struct {
+	Department
+	Authority string `json:"authority"`
 }
 
 // Visit is one entity of a task with its joint team and checklist.
@@ -56,7 +112,7 @@ type Visit struct {
 		Lat     *float64 `json:"lat,omitempty"`
 		Lng     *float64 `json:"lng,omitempty"`
 	} `json:"entity"`
-	Departments []Department    `json:"departments"`
+	Departments []VisitDepartment `json:"departments"`
 	Team        []Member        `json:"team"`
 	Items       []ChecklistItem `json:"items"`
 }
@@ -83,13 +139,16 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Query(`SELECT d.code, d.name, d.short, d.kind FROM task_departments td JOIN departments d ON d.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, v.TaskID)
+	rows, err := tx.Query(`SELECT d.code, d.name, d.short, d.kind, d.authority FROM task_departments td JOIN departments d ON d.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, v.TaskID)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var d Department
-		rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind)
+		var d VisitDepartment
+		if err := rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind, &d.Authority); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		v.Departments = append(v.Departments, d)
 	}
 	rows.Close()
@@ -104,16 +163,18 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 		v.Team = append(v.Team, m)
 	}
 	rows.Close()
-	rows, err = tx.Query(`SELECT c.id, c.dept, c.ord, c.name, c.class FROM checklist_items c JOIN task_departments td ON td.task_id = ? AND td.dept = c.dept
+	rows, err = tx.Query(`SELECT `+checklistCols+` FROM checklist_items c JOIN task_departments td ON td.task_id = ? AND td.dept = c.dept
 		WHERE c.visit_id = ? ORDER BY td.ord, c.ord`, v.TaskID, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var d checklistDest
 	for rows.Next() {
-		var c ChecklistItem
-		rows.Scan(&c.ID, &c.Dept, &c.Ord, &c.Name, &c.Class)
-		v.Items = append(v.Items, c)
+		if err := rows.Scan(d.dest()...); err != nil {
+			return nil, err
+		}
+		v.Items = append(v.Items, d.done())
 	}
 	return &v, rows.Err()
 }
