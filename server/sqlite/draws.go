@@ -440,7 +440,11 @@ func createVisit(tx *sql.Tx, now string, t *Task, p *Plan, drawID, entityID stri
 }
 
 // insertChecklist copies every participating department's items (R8); a
-// department that settled a placeholder takes the placeholder's items.
+// department that settled a placeholder takes the placeholder's items. A
+// 事项 with a checklist template becomes one line per check point of the
+// template's latest version (R8a), copied, so that a later version changes
+// later draws only; a 事项 without one stays a single line named as the plan
+// prints it, template_id NULL. ord runs across a department's lines.
 func insertChecklist(tx *sql.Tx, visitID string, t *Task, p *Plan) error {
 	var placeholderItems []PlanItem
 	for _, d := range p.Departments {
@@ -448,6 +452,12 @@ func insertChecklist(tx *sql.Tx, visitID string, t *Task, p *Plan) error {
 			placeholderItems = append(placeholderItems, d.Items...)
 		}
 	}
+	stmt, err := tx.Prepare(`INSERT INTO checklist_items (id, visit_id, dept, ord, catalogue_id, name, class, item_name, template_id, template_version,
+		group_code, group_name, code, method, key_point, basis, violation, notice_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
 	for _, code := range t.Departments {
 		var items []PlanItem
 		for _, d := range p.Departments {
@@ -458,10 +468,30 @@ func insertChecklist(tx *sql.Tx, visitID string, t *Task, p *Plan) error {
 		if len(items) == 0 {
 			items = placeholderItems
 		}
-		for i, it := range items {
-			if _, err := tx.Exec(`INSERT INTO checklist_items (id, visit_id, dept, ord, catalogue_id, name, class) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				newID(), visitID, code, i+1, it.CatalogueID, it.Name, it.Class); err != nil {
+		ord := 0
+		for _, it := range items {
+			tpl, err := latestTemplate(tx, it.CatalogueID)
+			if err != nil {
 				return err
+			}
+			if tpl == nil {
+				ord++
+				if _, err := stmt.Exec(newID(), visitID, code, ord, it.CatalogueID, it.Name, it.Class, it.Name, nil, 0,
+					"", "", "", "", false, "", "", ""); err != nil {
+					return err
+				}
+				continue
+			}
+			points, err := templatePoints(tx, tpl.ID)
+			if err != nil {
+				return err
+			}
+			for _, pt := range points {
+				ord++
+				if _, err := stmt.Exec(newID(), visitID, code, ord, it.CatalogueID, pt.Text, it.Class, it.Name, tpl.ID, tpl.Version,
+					pt.GroupCode, pt.GroupName, pt.Code, pt.Method, pt.Key, pt.Basis, pt.Violation, pt.NoticeText); err != nil {
+					return err
+				}
 			}
 		}
 	}
