@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	authed.GET("/plans", s.listPlans, require(schema.RoleOffice, schema.RoleLead))
 
 	s.drawRoutes(authed)
+	s.checklistRoutes(authed)
 	s.syncRoutes(authed)
 	s.officeRoutes(api, authed)
 	s.followupRoutes(authed)
