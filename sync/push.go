@@ -417,7 +417,11 @@ func (p *pusher) checkin(m Mutation, v *Visit, a *CheckinArgs, clientAt string) 
 	} else if err != nil {
 		return fate{}, err
 	}
-	return p.done(m, ChangeCheckin, c.ID, v.ID, nil, c)
+	f, err := p.done(m, ChangeCheckin, c.ID, v.ID, nil, c)
+	if err != nil {
+		return f, err
+	}
+	return f, p.completeIfReady(m, v)
 }
 
 // itemSet applies item.set with the conflict rule of §5 step 5: the phone's

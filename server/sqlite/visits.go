@@ -113,8 +113,8 @@ type Visit struct {
 		Lng     *float64 `json:"lng,omitempty"`
 	} `json:"entity"`
 	Departments []VisitDepartment `json:"departments"`
-	Team        []Member        `json:"team"`
-	Items       []ChecklistItem `json:"items"`
+	Team        []Member          `json:"team"`
+	Items       []ChecklistItem   `json:"items"`
 }
 
 // LoadVisit reads one visit with its team, departments and checklist.
