@@ -2,6 +2,7 @@
 //
 //	zsc serve [--db data/zsc.db] [--addr :8080] [--demo]
 //	zsc import-plan FILE --year 2024 [--db ...]
+//	zsc import-checklists FILE [--db ...]
 //	zsc import-entities FILE [--db ...]
 //	zsc user add --username U --password P --role R --dept D --region R [--name N] [--cert C]
 //	zsc migrate [--db ...]

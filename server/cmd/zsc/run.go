@@ -27,6 +27,7 @@ const usage = `zsc: 掌上查 — offline-first 双随机、一公开 joint insp
 usage:
   zsc serve [--db data/zsc.db] [--addr :8080] [--demo]
   zsc import-plan FILE --year 2024 [--db data/zsc.db]
+  zsc import-checklists FILE [--db data/zsc.db]       checklist templates (检查表), TSV, CSV or XLSX
   zsc import-entities FILE.csv [--db data/zsc.db]     (also import-inspectors, import-conflicts)
   zsc gen [--entities 20000] [--seed 2024] [--pool 4] [--out DIR]   synthetic directory CSVs
   zsc user add --username U --password P --role inspector|lead|office|admin --dept CODE --region CODE [--name N] [--cert NO]
@@ -45,6 +46,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, rest, stdout, stderr)
 	case "import-plan":
 		return importPlan(ctx, rest, stdout)
+	case "import-checklists":
+		return importChecklists(ctx, rest, stdout, stderr)
 	case "import-entities", "import-inspectors", "import-conflicts":
 		return importDirectory(ctx, strings.TrimPrefix(cmd, "import-"), rest, stdout)
 	case "gen":
