@@ -15,11 +15,13 @@ import (
 
 // Department is one of the 30 member departments of 附件2, or the 联席办.
 type Department struct {
-	Code    string   `json:"code"`
-	Name    string   `json:"name"`
-	Short   string   `json:"short"`
-	Kind    string   `json:"kind"`
-	Aliases []string `json:"aliases,omitempty"`
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Short string `json:"short"`
+	Kind  string `json:"kind"`
+	// Authority is the 执法主体全称 a notice is issued in (庆阳市市场监督管理局).
+	Authority string   `json:"authority"`
+	Aliases   []string `json:"aliases,omitempty"`
 }
 
 // Region is 庆阳市 or one of its counties.
@@ -47,6 +49,12 @@ func (db *DB) LoadReference(ctx context.Context, fsys fs.FS) error {
 	if err != nil {
 		return err
 	}
+	// The authority column is read by its header name, so its position in the
+	// file does not matter; a file without it loads with empty authorities.
+	authorities, err := readColumn(fsys, "departments.tsv", "authority")
+	if err != nil {
+		return err
+	}
 	regions, err := readTSV(fsys, "regions.tsv")
 	if err != nil {
 		return err
@@ -60,9 +68,9 @@ func (db *DB) LoadReference(ctx context.Context, fsys fs.FS) error {
 			}
 		}
 		for i, d := range depts {
-			if _, err := tx.Exec(`INSERT INTO departments (code, name, short, kind, ord) VALUES (?, ?, ?, 'member', ?)
-				ON CONFLICT (code) DO UPDATE SET name = excluded.name, short = excluded.short, ord = excluded.ord`,
-				d.Code, d.Name, shorts[d.Code], i+1); err != nil {
+			if _, err := tx.Exec(`INSERT INTO departments (code, name, short, kind, ord, authority) VALUES (?, ?, ?, 'member', ?, ?)
+				ON CONFLICT (code) DO UPDATE SET name = excluded.name, short = excluded.short, ord = excluded.ord, authority = excluded.authority`,
+				d.Code, d.Name, shorts[d.Code], i+1, authorities[d.Code]); err != nil {
 				return fmt.Errorf("departments.tsv %s: %w", d.Code, err)
 			}
 			for _, a := range d.Aliases {
@@ -124,7 +132,7 @@ func readColumn(fsys fs.FS, name, col string) (map[string]string, error) {
 
 // Departments lists every department with its aliases, in 附件2 order.
 func (db *DB) Departments(ctx context.Context) ([]Department, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT d.code, d.name, d.short, d.kind, ifnull(group_concat(a.alias, '|'), '')
+	rows, err := db.read.QueryContext(ctx, `SELECT d.code, d.name, d.short, d.kind, d.authority, ifnull(group_concat(a.alias, '|'), '')
 		FROM departments d LEFT JOIN department_aliases a ON a.dept = d.code GROUP BY d.code ORDER BY d.ord`)
 	if err != nil {
 		return nil, err
@@ -134,7 +142,7 @@ func (db *DB) Departments(ctx context.Context) ([]Department, error) {
 	for rows.Next() {
 		var d Department
 		var aliases string
-		if err := rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind, &aliases); err != nil {
+		if err := rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind, &d.Authority, &aliases); err != nil {
 			return nil, err
 		}
 		if aliases != "" {
