@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 
 	"zsc/schema"
 	"zsc/server/auth"
+	"zsc/server/checklists"
 	"zsc/server/planimport"
 	"zsc/server/sqlite"
 	"zsc/testdata"
@@ -68,6 +70,32 @@ func ImportSeedPlan(ctx context.Context, db *sqlite.DB, by *schema.User) (*sqlit
 	return db.ImportPlans(ctx, Year, plans, by, schema.ChannelImport)
 }
 
+// SeedChecklists is the checklist table (检查表) of testdata the demo imports.
+const SeedChecklists = "checklists/qingyang-2024.tsv"
+
+// ImportSeedChecklists imports the check-point templates of testdata for the
+// 抽查事项 of the seed plan (R8a). The file ships with the binary, so any
+// problem in it is a mistake to fix there: the error lists every row.
+func ImportSeedChecklists(ctx context.Context, db *sqlite.DB, by *schema.User) (*sqlite.ChecklistImport, error) {
+	b, err := fs.ReadFile(testdata.FS, SeedChecklists)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.Resolver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := checklists.Parse(bytes.NewReader(b), path.Base(SeedChecklists), res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SeedChecklists, err)
+	}
+	out, err := db.ImportChecklists(ctx, f, by, schema.ChannelImport)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SeedChecklists, err)
+	}
+	return out, nil
+}
+
 // Load fills an empty database; on a database that has users it does nothing.
 func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error {
 	if n, err := db.UserCount(ctx); err != nil || n > 0 {
@@ -93,6 +121,10 @@ func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error 
 	}
 	if _, err := ImportSeedPlan(ctx, db, admin); err != nil {
 		return fmt.Errorf("seed plan: %w", err)
+	}
+	// Before the draws, so that the demo's visits carry check points.
+	if _, err := ImportSeedChecklists(ctx, db, admin); err != nil {
+		return fmt.Errorf("seed checklists: %w", err)
 	}
 	if err := loadDirectory(ctx, db, opt, admin, hash); err != nil {
 		return err
