@@ -30,6 +30,10 @@ const routes: RouteRecordRaw[] = [
   { path: '/visits/:id/record/:dept', component: () => import('./views/RecordPrintView.vue'), meta: { title: '检查记录表' } },
   { path: '/notices/:id', component: () => import('./views/NoticeView.vue'), meta: { title: '责令改正通知书' } },
   { path: '/notices/:id/followup', component: () => import('./views/FollowupView.vue'), meta: { title: '复查' } },
+  // The notice and its 存根 as they print on A4.
+  { path: '/notices/:id/print', component: () => import('./views/NoticePrintView.vue'), meta: { title: '打印责令改正通知书' } },
+  // 复查: notices whose deadline passed or is near (phones: their own copy; desks: the server's).
+  { path: '/followups', component: () => import('./views/FollowupsDueView.vue'), meta: { title: '复查', tab: 'me' } },
   { path: '/me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
   {
     path: '/lead',
@@ -56,6 +60,12 @@ const routes: RouteRecordRaw[] = [
     path: '/office/entry',
     component: () => import('./views/office/PaperEntry.vue'),
     meta: { title: '录入纸质检查结果', tab: 'office', roles: ['office', 'lead', 'admin'] },
+  },
+  {
+    // 待移交立案: notices found not corrected at 复查, for 立案 or 移送.
+    path: '/office/referrals',
+    component: () => import('./views/office/ReferralsView.vue'),
+    meta: { title: '待移交立案', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]

@@ -41,7 +41,7 @@ func (f *followups) list(c echo.Context) error {
 		status = "due"
 	}
 	if status != "due" && status != "done" {
-		return schema.Errorf(schema.EINVALID, "status 只能是 due（待复查）或 done（已复查），不能是 %q", status)
+		return schema.Errorf(schema.EINVALID, "复查列表只能是待复查或已复查的通知书，不能是“%s”", status)
 	}
 	return f.answer(c, status)
 }
@@ -55,7 +55,7 @@ func (f *followups) answer(c echo.Context, status string) error {
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
-			return schema.Errorf(schema.EINVALID, "limit 应为 1–1000 的整数，不能是 %q", l)
+			return schema.Errorf(schema.EINVALID, "每次查询的条数应为 1–1000 的整数，不能是“%s”", l)
 		}
 		limit = n
 	}

@@ -139,7 +139,7 @@ func (db *DB) Followups(ctx context.Context, u *schema.User, q FollowupQuery, ca
 		where = ` WHERE n.status = 'not_corrected' AND f.corrected = 0 AND f.action IN ('立案', '移送')`
 		order = ` ORDER BY f.at DESC, n.id`
 	default:
-		return nil, schema.Errorf(schema.EINVALID, "status 只能是 due（待复查）或 done（已复查），不能是 %q", q.Status)
+		return nil, schema.Errorf(schema.EINVALID, "复查列表只能是待复查或已复查的通知书，不能是“%s”", q.Status)
 	}
 	if q.NoticeID != "" {
 		where += ` AND n.id = ?`

@@ -42,6 +42,12 @@ export async function openNotices(): Promise<Row<Notice>[]> {
   return list.filter((n) => n.status === 'issued' || n.status === 'served')
 }
 
+/** allNotices lists every notice this phone holds, with every follow-up, for the 复查 lists (src/notice/due.ts). */
+export async function allNotices() {
+  const [notices, followups] = await Promise.all([db.notices.orderBy('deadline').toArray(), db.followups.toArray()])
+  return { notices, followups }
+}
+
 export async function followupsOfNotice(noticeId: string) {
   return db.followups.where('notice_id').equals(noticeId).toArray()
 }
