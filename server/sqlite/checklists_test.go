@@ -387,6 +387,18 @@ func TestDrawExpandsTemplatesIntoPoints(t *testing.T) {
 			}
 		}
 	})
+	t.Run("an entity re-drawn after it takes the latest version; the visit it replaces keeps its own", func(t *testing.T) {
+		r, err := w.db.RedrawVisit(context.Background(), w.office, visits[0], sqlite.Redraw{Kind: "entity", Reason: "对象已注销"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := w.checklistLines(t, r.NewVisit); !strings.Contains(got, "|3.2|餐饮具清洗消毒|T v2") {
+			t.Fatalf("replacement visit:\n%s", got)
+		}
+		if got := w.checklistLines(t, visits[0]); got != v1 {
+			t.Fatalf("replaced visit changed:\n%s", got)
+		}
+	})
 	t.Run("a later draw takes the latest version", func(t *testing.T) {
 		later := w.drawTask(t, 2)
 		got := w.checklistLines(t, later[0])

@@ -444,7 +444,9 @@ func createVisit(tx *sql.Tx, now string, t *Task, p *Plan, drawID, entityID stri
 // 事项 with a checklist template becomes one line per check point of the
 // template's latest version (R8a), copied, so that a later version changes
 // later draws only; a 事项 without one stays a single line named as the plan
-// prints it, template_id NULL. ord runs across a department's lines.
+// prints it, template_id NULL. ord runs across a department's lines. A
+// visit made by an entity re-draw is drawn then, so it takes the version
+// current then.
 func insertChecklist(tx *sql.Tx, visitID string, t *Task, p *Plan) error {
 	var placeholderItems []PlanItem
 	for _, d := range p.Departments {
