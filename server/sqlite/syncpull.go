@@ -180,12 +180,12 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	}
 	// A task's departments are the same for each of its visits: read once
 	// per task. Their order ranks the team and the checklist.
-	depts := map[string][]VisitDepartment{}
+	depts := map[string][]Department{}
 	err = t.each(`SELECT td.task_id, d.code, d.name, d.short, d.kind, d.authority FROM task_departments td JOIN departments d ON d.code = td.dept
 		WHERE td.task_id IN (SELECT task_id FROM visits WHERE id`+inVisits+`) ORDER BY td.task_id, td.ord`, ids,
 		func(sc interface{ Scan(...any) error }) error {
 			var task string
-			var d VisitDepartment
+			var d Department
 			err := sc.Scan(&task, &d.Code, &d.Name, &d.Short, &d.Kind, &d.Authority)
 			depts[task] = append(depts[task], d)
 			return err

@@ -80,13 +80,6 @@ func (d *checklistDest) done() ChecklistItem {
 	return c
 }
 
-// VisitDepartment is a participating department as a visit record names
-// it, with the authority (执法主体全称) its notices are issued in.
-type VisitDepartment struct {
-	Department
-	Authority string `json:"authority"`
-}
-
 // Visit is one entity of a task with its joint team and checklist.
 type Visit struct {
 	ID          string `json:"id"`
@@ -112,9 +105,9 @@ type Visit struct {
 		Lat     *float64 `json:"lat,omitempty"`
 		Lng     *float64 `json:"lng,omitempty"`
 	} `json:"entity"`
-	Departments []VisitDepartment `json:"departments"`
-	Team        []Member          `json:"team"`
-	Items       []ChecklistItem   `json:"items"`
+	Departments []Department    `json:"departments"`
+	Team        []Member        `json:"team"`
+	Items       []ChecklistItem `json:"items"`
 }
 
 // LoadVisit reads one visit with its team, departments and checklist.
@@ -144,7 +137,7 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 		return nil, err
 	}
 	for rows.Next() {
-		var d VisitDepartment
+		var d Department
 		if err := rows.Scan(&d.Code, &d.Name, &d.Short, &d.Kind, &d.Authority); err != nil {
 			rows.Close()
 			return nil, err
