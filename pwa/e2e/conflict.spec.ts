@@ -1,7 +1,7 @@
 // A conflict: insp1 on two phones (two clients) changes the same item with no
 // signal to different values. The first sync wins; the second is a conflict
 // that the phone shows; lead sees it under 冲突 with both values and settles
-// it with one tap; both phones show the settled value after their next pull.
+// it after confirming; both phones show the settled value after their next pull.
 import { answer, expect, item, openVisit, test, waitSynced, type Phone } from './fixtures'
 
 // One tap each (one item.set per phone). Today every further offline edit of
@@ -16,7 +16,7 @@ async function offlineAnswer(p: Phone, visitId: string, itemId: string, value: '
   await expect(page.getByTestId('sync-status')).toHaveText(/^离线 · 待同步 \d+ 条$/)
 }
 
-test('two phones disagree offline; the lead settles with one tap and both phones follow', async ({ api, phone, shot }) => {
+test('two phones disagree offline; the lead confirms a settlement and both phones follow', async ({ api, phone, shot }) => {
   const me = await api.userId('insp1')
   const visits = [...(await api.planVisits(66)), ...(await api.planVisits(7))]
   const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))!
@@ -56,14 +56,26 @@ test('two phones disagree offline; the lead settles with one tap and both phones
   const card = lead.page.locator(`[data-testid="conflict-card"][data-conflict-id="${conflict!.id}"]`)
   await expect(card).toBeVisible()
   await expect(card).toContainText(target.name)
-  await expect(card.locator('.side').nth(0)).toContainText('符合')
-  await expect(card.locator('.side').nth(1)).toContainText('不符合')
+  await expect(card.locator('[data-side="server"] .val')).toHaveText('符合')
+  await expect(card.locator('[data-side="client"] .val')).toHaveText('不符合')
+  // 先提交 / 后提交 with names and real times, never 服务器值 / 手机值.
+  await expect(card.locator('[data-order="先提交"]')).toHaveCount(1)
+  await expect(card.locator('[data-order="后提交"]')).toHaveCount(1)
+  await expect(card.locator('[data-side="client"] .when')).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/)
   await expect(card).toContainText('张检查')
   await shot(lead.page, 'conflicts.png')
+  // The lead confirms first: the dialog names what will be kept; 再想想 keeps the conflict open.
   await lead.page.getByTestId(`conflict-settle-client-${conflict!.id}`).click()
+  const dialog = lead.page.locator('.van-dialog')
+  await expect(dialog).toContainText('采用张检查')
+  await expect(dialog).toContainText('不符合')
+  await dialog.getByRole('button', { name: '再想想' }).click()
+  await expect(card).toBeVisible()
+  await lead.page.getByTestId(`conflict-settle-client-${conflict!.id}`).click()
+  await dialog.getByRole('button', { name: '确认采用' }).click()
   await expect(card).toBeHidden()
   await waitSynced(lead.page)
-  await expect(lead.page.locator('.van-cell', { hasText: target.name })).toContainText('裁定为 不符合')
+  await expect(lead.page.locator('.van-cell', { hasText: target.name })).toContainText('组长已裁定：采用不符合（张检查的结果）')
 
   st = await api.state(visit.id, 'lead')
   expect(st.conflicts.find((c) => c.id === conflict!.id)?.status).toBe('settled')

@@ -57,6 +57,11 @@ export async function conflictsByStatus(status?: Conflict['status']): Promise<Ro
   return list.sort((a, b) => (a.client_at < b.client_at ? 1 : -1))
 }
 
+/** conflictsOfVisit lists the conflict records of one visit (open and settled), for the notes on its check points. */
+export async function conflictsOfVisit(visitId: string): Promise<Row<Conflict>[]> {
+  return db.conflicts.where('visit_id').equals(visitId).toArray()
+}
+
 export async function leasesFor(dept: string, year: number): Promise<Row<Lease>[]> {
   return db.leases.where('[dept+year]').equals([dept, year]).sortBy('number')
 }
