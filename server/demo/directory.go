@@ -17,11 +17,13 @@ import (
 
 // DemoTasks are drawn at start-up with fixed seeds, so that insp1, insp2,
 // insp3 and lead find joint visits waiting: plan 66 (大中型餐饮服务:
-// 市市场监管局, 市住建局, 市卫健委) and plan 7 (养老机构, 100%) in 西峰区.
+// 市市场监管局, 市住建局, 市卫健委), plan 7 (养老机构, 100%) and plan 8
+// (殡葬服务机构: 市民政局 and 市市场监管局, a joint visit of two
+// departments) in 西峰区.
 var DemoTasks = []struct {
 	Seq    int
 	Region string
-}{{66, "621002"}, {7, "621002"}}
+}{{66, "621002"}, {7, "621002"}, {8, "621002"}}
 
 // Config returns the synthetic directory of the demo for the year's plans:
 // one tag per plan target, sub-population flags from the ratio overrides,
