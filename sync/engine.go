@@ -263,12 +263,44 @@ func (e *Engine) VisitState(ctx context.Context, u *schema.User, visitID string)
 			return err
 		}
 		if v == nil {
-			return schema.Errorf(schema.ENOTFOUND, "no visit %s", clipID(visitID))
+			return schema.Errorf(schema.ENOTFOUND, "找不到这户检查")
 		}
 		if !CanSee(u, v) {
-			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your scope", visitID)
+			return schema.Errorf(schema.EFORBIDDEN, "这户检查不在你的范围内")
 		}
 		out, err = tx.VisitState(visitID)
+		return err
+	})
+	return out, err
+}
+
+// Refused lists what inspectors taken off a visit's team sent for it
+// afterwards (§5 step 4: a removal is not a deletion): their mutations were
+// refused, kept with their arguments, and the lead or office who sees the
+// visit decides what becomes of them.
+func (e *Engine) Refused(ctx context.Context, u *schema.User, visitID string) ([]RefusedMutation, error) {
+	if u.Role == schema.RoleInspector {
+		return nil, schema.Errorf(schema.EFORBIDDEN, "只有检查组长和联席办可以查看")
+	}
+	var out []RefusedMutation
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		v, err := tx.Visit(visitID)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return schema.Errorf(schema.ENOTFOUND, "找不到这户检查")
+		}
+		if !CanSee(u, v) {
+			return schema.Errorf(schema.EFORBIDDEN, "这户检查不在你的范围内")
+		}
+		var removed []string
+		for _, m := range v.Members {
+			if !m.Active {
+				removed = append(removed, m.UserID)
+			}
+		}
+		out, err = tx.RefusedMutations(visitID, removed)
 		return err
 	})
 	return out, err

@@ -278,6 +278,11 @@ func (p *pusher) apply(m Mutation, a Args) (fate, error) {
 		return reject("找不到检查 %s", clipID(a.Visit())), nil
 	}
 	if !CanSee(p.u, v) {
+		for _, mb := range v.Members {
+			if mb.UserID == p.u.ID && !mb.Active {
+				return reject("你已被组长调出本次检查；本条记录已保存在服务器，组长可以查看并处理"), nil
+			}
+		}
 		return reject("%s本次检查不在你的范围内", scopePrefix), nil
 	}
 	if v.Status == "replaced" {

@@ -73,6 +73,9 @@ type ReadTx interface {
 	// the short name of notice numbers and the authority's full name; an
 	// unknown code is a *schema.Error with code EINVALID.
 	Department(dept string) (*Department, error)
+	// RefusedMutations lists the rejected mutations that users (taken off
+	// the visit's team) sent for a visit, oldest first.
+	RefusedMutations(visitID string, users []string) ([]RefusedMutation, error)
 	// VisitStates is VisitState of each listed visit, in the list's order:
 	// a bootstrap carries many visits, and reading them together costs a
 	// query per record kind rather than a dozen queries per visit.
@@ -175,6 +178,18 @@ type Member struct {
 	Active bool
 	Name   string
 	CertNo string // 执法证号
+}
+
+// RefusedMutation is a mutation the server refused, as a lead reads it.
+type RefusedMutation struct {
+	ID         string          `json:"id"`
+	UserID     string          `json:"user_id"`
+	UserName   string          `json:"user_name"`
+	Name       string          `json:"name"`
+	Args       json.RawMessage `json:"args"`
+	ClientAt   string          `json:"client_at"`
+	ReceivedAt string          `json:"received_at"`
+	Reason     string          `json:"reason"`
 }
 
 // Department names a department three ways (R11).

@@ -30,6 +30,17 @@ func (s *Server) syncRoutes(authed *echo.Group) {
 	authed.GET("/blobs/:sha256", s.getBlob)
 	authed.GET("/conflicts", s.conflicts, require(schema.RoleLead, schema.RoleOffice))
 	authed.GET("/visits/:id/state", s.visitState)
+	authed.GET("/visits/:id/refused", s.visitRefused, require(schema.RoleLead, schema.RoleOffice))
+}
+
+// visitRefused answers GET /api/v1/visits/{id}/refused: what inspectors
+// taken off the visit's team sent for it afterwards, kept for the lead.
+func (s *Server) visitRefused(c echo.Context) error {
+	out, err := s.Sync.Refused(c.Request().Context(), user(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // registerClient answers POST /api/v1/sync/clients (§5 step 1).

@@ -774,3 +774,31 @@ func TestARejectionInsideAPushUndoesOnlyItsOwnMutation(t *testing.T) {
 		}
 	}
 }
+
+func TestWhatAnInspectorSendsAfterBeingSwappedOutIsKeptForTheLead(t *testing.T) {
+	env := mustSyncEnv(t)
+	c := env.register(t, "insp2", "mobile")
+	env.pull(t, "insp2", c, 0)
+	// insp2 records offline; meanwhile the lead swaps insp2 out of v1.
+	m := env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0))
+	if err := env.db.Write(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = 'v1' AND user_id = 'insp2'`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := one(t, env.push(t, "insp2", c, m), "rejected")
+	if !strings.Contains(r.Reason, "你已被组长调出本次检查") || strings.Contains(r.Reason, "越权") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	got, err := env.e.Refused(context.Background(), env.users["lead"], "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != m.ID || got[0].UserName != "李二" || !strings.Contains(string(got[0].Args), "不符合") {
+		t.Fatalf("the lead reads %+v", got)
+	}
+	if _, err := env.e.Refused(context.Background(), env.users["insp1"], "v1"); schema.ErrorCode(err) != schema.EFORBIDDEN {
+		t.Fatalf("an inspector reads the refused list: %v", err)
+	}
+}

@@ -1049,3 +1049,27 @@ func nonNilSlice[T any](s []T) []T {
 	}
 	return s
 }
+
+// RefusedMutations implements zsync.ReadTx: through each user's clients,
+// then the partial index of rejected mutations by client.
+func (t *syncTx) RefusedMutations(visitID string, users []string) ([]zsync.RefusedMutation, error) {
+	if len(users) == 0 {
+		return []zsync.RefusedMutation{}, nil
+	}
+	b, err := json.Marshal(users)
+	if err != nil {
+		return nil, err
+	}
+	out, err := collect(t, func(sc interface{ Scan(...any) error }) (zsync.RefusedMutation, error) {
+		var r zsync.RefusedMutation
+		var args string
+		err := sc.Scan(&r.ID, &r.UserID, &r.UserName, &r.Name, &args, &r.ClientAt, &r.ReceivedAt, &r.Reason)
+		r.Args = json.RawMessage(args)
+		return r, err
+	}, `SELECT m.id, m.user_id, coalesce(u.name, ''), m.name, m.args, m.client_at, m.received_at, m.reason
+		FROM clients c JOIN mutations m ON m.client_id = c.id AND m.status = 'rejected'
+		LEFT JOIN users u ON u.id = m.user_id
+		WHERE c.user_id IN (SELECT value FROM json_each(?)) AND m.visit_id = ? AND m.user_id = c.user_id
+		ORDER BY m.received_at, m.client_id, m.seq`, string(b), visitID)
+	return nonNilSlice(out), err
+}
