@@ -367,7 +367,7 @@ func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicR
 				}); err != nil {
 				return err
 			}
-			if err := eachRow(tx, `SELECT number_text FROM notices WHERE visit_id = ? AND dept = ? AND number_text <> '' ORDER BY number`,
+			if err := eachRow(tx, `SELECT number_text FROM notices WHERE visit_id = ? AND dept = ? AND number_text <> '' AND voided_at IS NULL ORDER BY number`,
 				[]any{k.visit, k.dept}, func(sc scanner) error {
 					var n string
 					if err := sc.Scan(&n); err != nil {

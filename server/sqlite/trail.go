@@ -491,7 +491,7 @@ func (w *trailWalker) visitLookups(visit string) error {
 		{"item_result", `SELECT ci.id, ci.dept, ci.name || ifnull('：' || ir.value, '') FROM checklist_items ci
 			LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ?`},
 		{"outcome", `SELECT o.visit_id || ':' || o.dept, o.dept, d.name || ' 检查结果' FROM outcomes o JOIN departments d ON d.code = o.dept WHERE o.visit_id = ?`},
-		{"notice", `SELECT n.id, n.dept, CASE WHEN n.number_text <> '' THEN n.number_text ELSE n.provisional END FROM notices n WHERE n.visit_id = ?`},
+		{"notice", `SELECT n.id, n.dept, CASE WHEN n.number_text <> '' THEN n.number_text ELSE n.provisional END || CASE WHEN n.voided_at IS NULL THEN '' ELSE '（已作废）' END FROM notices n WHERE n.visit_id = ?`},
 		{"followup", `SELECT f.id, n.dept, '复查：' || CASE WHEN f.corrected THEN '已整改' ELSE f.action END FROM followups f
 			JOIN notices n ON n.id = f.notice_id WHERE f.visit_id = ?`},
 		{"publication", `SELECT p.id, p.dept, d.name || ' 公示' FROM publications p JOIN departments d ON d.code = p.dept WHERE p.visit_id = ?`},
