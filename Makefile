@@ -49,6 +49,7 @@ bench:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./server/planimport/
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./server/checklists/
 
 clean:
 	rm -rf bin pwa/dist data
