@@ -202,7 +202,7 @@ test('a notice issued offline, printed, voided and re-issued; 复查 after the d
     content: '.notice-print { padding: 20mm; background: #fff } .notice-print .stub { margin-top: 40mm !important; border-top: 1px dashed #999; padding-top: 20mm !important }',
   })
   await shot(page, 'notice-print.png', { fullPage: true })
-  await margins.evaluate((n) => n.remove())
+  await margins.evaluate((n) => (n as HTMLElement).remove())
   await page.setViewportSize({ width: 390, height: 844 })
   await page.emulateMedia({ media: 'screen' })
   await page.goBack()
@@ -304,4 +304,67 @@ test('a notice issued offline, printed, voided and re-issued; 复查 after the d
   await expect(op.locator(`[data-testid="followup-row"][data-notice-id="${secondId}"]`)).toContainText('未改正 · 立案')
   await office.close()
   expect(p.errors).toEqual([])
+})
+
+test('the 联席办 records a 复查 in the browser from the server’s due list', async ({ api, browser, server, shot }) => {
+  // A notice of 市市场监管局 due tomorrow, on a visit insp1 is not on (the first test keeps its own).
+  const me = await api.userId('insp1')
+  const visits = [...(await api.planVisits(66)), ...(await api.planVisits(7))]
+  const visit = visits.find(
+    (v) => v.status === 'open' && !v.team.some((m) => m.user_id === me) && v.team.some((m) => m.dept === 'scjg' && m.active !== false),
+  )
+  expect(visit, 'a 市市场监管局 visit without insp1').toBeTruthy()
+  const point = (visit!.items as Point[]).find((i) => i.dept === 'scjg' && i.violation)!
+  const member = visit!.team.find((m) => m.dept === 'scjg' && m.active !== false)!
+  const mobile = await api.mobileClient(await api.usernameOf(member))
+  const noticeId = randomUUID()
+  const due = calendar.addWorkingDays(isoDay(), 1)
+  const fates = await mobile.push([
+    { name: 'item.set', args: { visit_id: visit!.id, item_id: point.id, value: '不符合', note: '现场发现问题', photos: [], base_version: 0 } },
+    {
+      name: 'notice.issue',
+      args: {
+        id: noticeId,
+        visit_id: visit!.id,
+        dept: 'scjg',
+        items: [point.id],
+        problems: '1. 现场发现问题',
+        legal_basis: point.violation,
+        deadline: due,
+        days: 1,
+        year: chinaYear(),
+        number: null,
+        provisional: `临-${mobile.id.slice(0, 8)}-1`,
+      },
+    },
+  ])
+  expect(fates.map((f) => `${f.status} ${f.reason ?? ''}`.trim())).toEqual(['applied', 'applied'])
+
+  // The desk keeps no local copy: the due list and the notice come from the server.
+  const office = await browser.newContext({ ...DESK, baseURL: server.url, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const op = await office.newPage()
+  await signIn(op, 'office', /\/office$/)
+  await op.getByTestId('office-followups').click()
+  await expect(op).toHaveURL(/\/followups$/)
+  const row = op.locator(`[data-testid="followup-row"][data-notice-id="${noticeId}"]`)
+  await expect(row).toContainText(visit!.entity.name)
+  await expect(row).toContainText('还剩 1 个工作日')
+  await expect(row).toContainText(/庆市监责改〔\d{4}〕\d+号/)
+  await row.click()
+  await expect(op.getByTestId('followup-form')).toBeVisible()
+  await expect(op.getByTestId('followup-number')).toContainText(/庆市监责改〔\d{4}〕\d+号/)
+  await op.getByTestId('followup-corrected-yes').click()
+  await op.getByTestId('followup-note').locator('textarea').fill('已在醒目位置公示许可证')
+  await op.getByTestId('followup-submit').click()
+  await expect(op).toHaveURL(/\/followups$/)
+  await waitSynced(op)
+  await expect
+    .poll(async () => ((await api.state(visit!.id)) as unknown as { notices: NoticeWire[] }).notices.find((n) => n.id === noticeId)?.status)
+    .toBe('corrected')
+  await op.getByRole('tab', { name: '已复查' }).click()
+  await expect(op.locator(`[data-testid="followup-row"][data-notice-id="${noticeId}"]`)).toContainText('已改正')
+  // An inspector of another department never sees it (server scope, GET /followups).
+  const insp3 = await api.json<{ items: { notice_id: string }[] }>('insp3', 'GET', '/followups?status=done')
+  expect(insp3.items.map((n) => n.notice_id)).not.toContain(noticeId)
+  await office.close()
 })
