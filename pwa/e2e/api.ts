@@ -1,7 +1,7 @@
 // A small client of the zsc HTTP API for the end-to-end tests: logs in as the
 // demo accounts, reads visits and their server state, and plays a phone
 // (a registered client of kind mobile) to record another department's part.
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { expect } from '@playwright/test'
 
 export const PASSWORD = 'zsc-demo-2024'
@@ -54,6 +54,7 @@ export interface VisitState {
   notices: { id: string; dept: string; number: number | null; number_text: string; provisional: string; items: string[]; channel: string }[]
   conflicts: { id: string; status: string; target: string }[]
   blobs: unknown[]
+  dept_finishes?: { dept: string; user_id: string; channel: string; at: string }[]
 }
 interface User {
   id: string
@@ -178,13 +179,14 @@ export class Api {
 
   /**
    * answerDepartment records one department's part of a visit as one of its
-   * team members on a mobile client: every item of that department, then
-   * the outcome.
+   * team members on a mobile client: every check point of that department,
+   * then the outcome; with `finish`, also both inspectors' signatures and
+   * 本部门检查完毕 (dept.finish).
    */
   async answerDepartment(
     visitId: string,
     dept: string,
-    opts: { value?: string; categories?: string[]; note?: string } = {},
+    opts: { value?: string; categories?: string[]; note?: string; finish?: boolean } = {},
   ): Promise<MobileClient> {
     const st = await this.state(visitId)
     const member = st.visit.team.find((m) => m.dept === dept && m.active !== false)
@@ -192,7 +194,7 @@ export class Api {
     const phone = await this.mobileClient(await this.usernameOf(member))
     const items = st.visit.items.filter((i) => i.dept === dept)
     const version = (id: string) => st.results.find((r) => r.item_id === id)?.version ?? 0
-    const fates = await phone.push([
+    const muts: { name: string; args: Record<string, unknown> }[] = [
       ...items.map((i) => ({
         name: 'item.set',
         args: { visit_id: visitId, item_id: i.id, value: opts.value ?? '符合', note: opts.note ?? '', photos: [], base_version: version(i.id) },
@@ -207,26 +209,60 @@ export class Api {
           base_version: st.outcomes.find((o) => o.dept === dept)?.version ?? 0,
         },
       },
-    ])
-    expect(fates.map((f) => f.status), `${dept} part of ${visitId}`).toEqual(fates.map(() => 'applied'))
+    ]
+    if (opts.finish) {
+      for (const m of st.visit.team.filter((x) => x.dept === dept && x.active !== false)) {
+        const photo = await this.upload(phone.username, `${m.name}的签名 ${randomUUID()}`)
+        muts.push({ name: 'signature.add', args: { id: randomUUID(), visit_id: visitId, kind: 'inspector', photo, dept, signer_id: m.user_id } })
+      }
+      muts.push({ name: 'dept.finish', args: { visit_id: visitId, dept } })
+    }
+    const fates = await phone.push(muts)
+    expect(fates.map((f) => `${f.status} ${f.reason ?? ''}`.trim()), `${dept} part of ${visitId}`).toEqual(fates.map(() => 'applied'))
     return phone
   }
 
-  /** completeVisit answers every department not yet done and completes the visit, all through the API. */
+  /** upload stores bytes made of `text` as a photo (PUT /blobs/{sha256}) and returns its name. */
+  async upload(as: string, text: string): Promise<string> {
+    const bytes = Buffer.from(text)
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    const { token } = await this.login(as)
+    const res = await fetch(`${this.base}/api/v1/blobs/${sha}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: bytes,
+    })
+    if (res.status !== 201) throw new ApiError(res.status, await res.text(), `PUT /blobs/${sha}`)
+    return sha
+  }
+
+  /**
+   * completeVisit finishes every department not yet finished (its check
+   * points, outcome, both inspectors' signatures, 本部门检查完毕), checks in
+   * and records the entity's signature, all through the API as the team's
+   * phones would; the server then completes the visit by itself.
+   */
   async completeVisit(visitId: string): Promise<VisitState> {
     const st = await this.state(visitId)
+    const finished = new Set((st.dept_finishes ?? []).map((f) => f.dept))
     let last: MobileClient | null = null
     for (const d of st.visit.departments.map(deptCode)) {
-      const items = st.visit.items.filter((i) => i.dept === d)
-      const done = items.every((i) => st.results.some((r) => r.item_id === i.id)) && st.outcomes.some((o) => o.dept === d)
-      if (!done) last = await this.answerDepartment(visitId, d)
+      if (!finished.has(d)) last = await this.answerDepartment(visitId, d, { finish: true })
     }
     if (!last) {
       const member = st.visit.team.find((m) => m.active !== false)!
       last = await this.mobileClient(await this.usernameOf(member))
     }
-    const [fate] = await last.push([{ name: 'visit.complete', args: { visit_id: visitId } }])
-    expect(fate.status, fate.reason).toBe('applied')
+    const sig = await this.upload(last.username, `被检查单位签名 ${randomUUID()}`)
+    const fates = await last.push([
+      { name: 'visit.checkin', args: { id: randomUUID(), visit_id: visitId, lat: null, lng: null, accuracy: null } },
+      {
+        name: 'signature.add',
+        args: { id: randomUUID(), visit_id: visitId, kind: 'entity', signer: '王经理', role: '负责人', phone: '13800000000', confirmed: true, photo: sig },
+      },
+      { name: 'visit.complete', args: { visit_id: visitId } },
+    ])
+    for (const f of fates) expect(f.status, f.reason).toBe('applied')
     const after = await this.state(visitId)
     expect(after.visit.status).toBe('complete')
     return after
