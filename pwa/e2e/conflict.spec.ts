@@ -61,7 +61,9 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
   // 先提交 / 后提交 with names and real times, never 服务器值 / 手机值.
   await expect(card.locator('[data-order="先提交"]')).toHaveCount(1)
   await expect(card.locator('[data-order="后提交"]')).toHaveCount(1)
-  await expect(card.locator('[data-side="client"] .when')).toHaveText(/^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/)
+  await expect(card.locator('[data-side="server"]')).toHaveAttribute('data-order', '先提交')
+  await expect(card.locator('[data-side="server"] .when')).toHaveText(/^提交于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/)
+  await expect(card.locator('[data-side="client"] .when')).toHaveText(/^填写于 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/)
   await expect(card).toContainText('张检查')
   await shot(lead.page, 'conflicts.png')
   // The lead confirms first: the dialog names what will be kept; 再想想 keeps the conflict open.

@@ -1,8 +1,8 @@
-// Reading a conflict for the screens: 先提交 / 后提交 by the real times,
+// Reading a conflict for the screens: 先提交 / 后提交 with the real times,
 // names (never ids), and the lead's decision as every phone shows it.
 import { describe as group, expect, it } from 'vitest'
 import type { Conflict, TeamMember } from '../src/db/types'
-import { describe, keptSide, nameOf, order, settledText, whenText } from '../src/sync/conflicts'
+import { describe, keptSide, nameOf, order, settledText, timeOf, whenText } from '../src/sync/conflicts'
 
 const TEAM: TeamMember[] = [
   { user_id: 'u1', name: '张检查', dept: 'scjg' },
@@ -35,10 +35,12 @@ group('conflict records on screen', () => {
     expect(describe({ categories: ['发现问题待后续处理'], note: '' }).main).toBe('发现问题待后续处理')
   })
 
-  it('labels the earlier time 先提交, whichever side it is', () => {
+  it('labels the server’s value 先提交, whatever the clocks say: it reached the server first', () => {
     expect(order(conflict())).toEqual({ first: 'server', second: 'client' })
-    expect(order(conflict({ client_at: '2024-06-03T02:05:00.000Z' }))).toEqual({ first: 'client', second: 'server' })
-    expect(order(conflict({ client_at: 'not a time' }))).toEqual({ first: 'server', second: 'client' })
+    // Typed offline before the other arrived, submitted after it.
+    expect(order(conflict({ client_at: '2024-06-03T02:05:00.000Z' }))).toEqual({ first: 'server', second: 'client' })
+    expect(timeOf(conflict(), 'server')).toEqual({ at: '2024-06-03T02:10:00.000Z', label: '提交于' })
+    expect(timeOf(conflict(), 'client')).toEqual({ at: '2024-06-03T02:12:30.000Z', label: '填写于' })
   })
 
   it('names authors from the record, else from the team, never by id', () => {

@@ -57,20 +57,24 @@ export function nameOf(c: Conflict, side: Side, team: TeamMember[] = []): string
   return team.find((m) => m.user_id === id)?.name ?? (side === 'server' ? '另一位检查人员' : '另一位检查人员')
 }
 
-/** timeOf is when one side was written (the server's time for its value, the phone's for the other). */
-export function timeOf(c: Conflict, side: Side): string {
-  return side === 'server' ? c.server_at : c.client_at
+/**
+ * timeOf is the real time of one side, with what it means: the server's
+ * value was recorded on the server at server_at (its arrival); the other
+ * was entered on the phone at client_at (the phone's clock), and reached the
+ * server later.
+ */
+export function timeOf(c: Conflict, side: Side): { at: string; label: string } {
+  return side === 'server' ? { at: c.server_at, label: '提交于' } : { at: c.client_at, label: '填写于' }
 }
 
 /**
- * order tells which side came first by the real times (先提交 is the
- * earlier one); on equal or unreadable times the server's value, which was
- * on the server when the other arrived, counts as first.
+ * order tells which side was submitted first. Always the server's value: a
+ * conflict is recorded when a phone's edit reaches the server after another
+ * value was already there (PROTOCOL §6). The times cannot decide it:
+ * server_at is when the first value arrived, client_at when the second was
+ * typed, possibly offline and long before it arrived.
  */
-export function order(c: Conflict): { first: Side; second: Side } {
-  const s = Date.parse(c.server_at)
-  const k = Date.parse(c.client_at)
-  if (Number.isFinite(s) && Number.isFinite(k) && k < s) return { first: 'client', second: 'server' }
+export function order(_c: Conflict): { first: Side; second: Side } {
   return { first: 'server', second: 'client' }
 }
 
