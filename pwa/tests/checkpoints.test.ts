@@ -134,6 +134,10 @@ describe('本部门检查完毕 readiness', () => {
     ])
     for (const m of r.missing) expect(m).not.toMatch(/scjg|庆市监|[0-9a-f]{8}-/)
   })
+  it('refuses 未发现问题 when a point failed', () => {
+    const r = finishReadiness({ ...base, answers: { ...all, p2: a('不符合', '未公示') }, categories: ['未发现问题'], signatures: signed })
+    expect(r.missing).toEqual(['有不符合的检查点，检查结果不能为“未发现问题”，请重新选择'])
+  })
   it('does not count a signature for another department or another member', () => {
     const r = finishReadiness({ ...base, answers: all, categories: ['未发现问题'], signatures: [sig('inspector', { dept: 'wjw', signer_id: 'u1' }), sig('entity', { signer: '王经理' })] })
     expect(r.missing).toEqual(['检查人员张三、李四尚未签名'])

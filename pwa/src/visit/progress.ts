@@ -172,13 +172,15 @@ export interface Readiness {
 export function finishReadiness(f: FinishInput): Readiness {
   const missing: string[] = []
   const p = progressOf(f.items, f.answers)
-  if (f.items.length === 0) missing.push(`${f.deptName}没有检查内容`)
   if (p.done < p.total) missing.push(`${f.deptName}还有 ${p.total - p.done} 个检查点未填写`)
   if (p.missingNotes.length) {
     const labels = p.missingNotes.map((it) => pointLabel(it, f.items.indexOf(it)))
     missing.push(`第 ${labels.join('、')} 项不符合，须写明发现的问题`)
   }
   if (!f.categories?.length) missing.push(`${f.deptName}尚未确认检查结果`)
+  // The server accepts it, but a record that finds a point 不符合 and says 未发现问题 contradicts itself.
+  else if (p.failed.length && f.categories.length === 1 && f.categories[0] === NO_PROBLEM)
+    missing.push('有不符合的检查点，检查结果不能为“未发现问题”，请重新选择')
   const unsigned = f.members.filter((m) => !inspectorSignature(f.signatures, f.dept, m.user_id))
   if (unsigned.length) missing.push(`检查人员${unsigned.map((m) => m.name).join('、')}尚未签名`)
   return { ready: missing.length === 0, missing }
