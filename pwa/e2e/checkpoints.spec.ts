@@ -200,6 +200,8 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
 
   // Both inspectors sign on this phone: insp1, then his teammate (name and 执法证号 shown).
   await expect(page.getByTestId('dept-missing-scjg')).toHaveText(/尚未签名/)
+  await page.getByTestId('dept-finish-block-scjg').evaluate((el) => el.scrollIntoView({ block: 'end' }))
+  await shot(page, 'checkpoints-missing.png')
   for (const m of [visit.team.find((x) => x.user_id === me)!, teammate]) {
     await taps.tap(page.getByTestId(`sign-inspector-${m.user_id}`))
     await expect(page.getByTestId('signing-who')).toHaveText(`${m.name} · 执法证号 ${m.cert_no}`)
@@ -221,6 +223,7 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
   taps.n++
   await expect(page.getByTestId('signature-save')).toBeDisabled()
   await taps.tap(page.getByTestId('entity-confirm'))
+  await shot(page, 'sign-entity.png')
   await taps.tap(page.getByTestId('signature-save'))
   await expect(page.getByTestId('entity-signature')).toContainText('王建国（法定代表人）')
   await expect(page.getByTestId('entity-signature')).toContainText('以上情况属实')
