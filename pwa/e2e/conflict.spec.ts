@@ -41,6 +41,13 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
   await waitSynced(b.page)
   await expect(b.page.getByTestId(`item-${target.id}-conflict`)).toBeVisible()
   await expect(item(b.page, target.id)).toHaveAttribute('data-value', '符合')
+  // The inspector whose value lost still sees it, marked 待组长裁定.
+  const noteB = item(b.page, target.id).getByTestId('conflict-note')
+  await expect(noteB).toHaveAttribute('data-status', 'open')
+  await expect(noteB).toContainText('待组长裁定')
+  await expect(noteB.getByTestId('conflict-mine')).toContainText('你提交的：不符合')
+  await noteB.scrollIntoViewIfNeeded()
+  await shot(b.page, 'conflict-note.png')
   st = await api.state(visit.id, 'lead')
   expect(st.conflicts.filter((c) => c.target === target.id)).toHaveLength(1)
   const conflict = st.conflicts.find((c) => c.target === target.id)
@@ -91,6 +98,10 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
     await waitSynced(p.page)
     await expect(item(p.page, target.id)).toHaveAttribute('data-value', '不符合')
     await expect(p.page.getByTestId(`item-${target.id}-conflict`)).toHaveCount(0)
+    // Every phone of the visit is told the lead's decision.
+    const note = item(p.page, target.id).getByTestId('conflict-note')
+    await expect(note).toHaveAttribute('data-status', 'settled')
+    await expect(note).toContainText('组长已裁定：采用不符合（张检查的结果）')
   }
   for (const p of [a, b, lead]) expect(p.errors).toEqual([])
 })
