@@ -467,10 +467,10 @@ func (p *pusher) itemSet(m Mutation, v *Visit, a *ItemSetArgs, clientAt string) 
 	if cur != nil {
 		r.Version = cur.Version + 1
 	}
-	return p.putResult(m, r, cur)
+	return p.putResult(m, v, r, cur)
 }
 
-func (p *pusher) putResult(m Mutation, r, before *ItemResult) (fate, error) {
+func (p *pusher) putResult(m Mutation, v *Visit, r, before *ItemResult) (fate, error) {
 	if err := p.tx.PutItemResult(r); err != nil {
 		return fate{}, err
 	}
@@ -478,7 +478,13 @@ func (p *pusher) putResult(m Mutation, r, before *ItemResult) (fate, error) {
 	if before != nil {
 		b = before
 	}
-	return p.done(m, ChangeItemResult, r.ItemID, r.VisitID, b, r)
+	f, err := p.done(m, ChangeItemResult, r.ItemID, r.VisitID, b, r)
+	if err != nil || !v.AllFinished() {
+		return f, err
+	}
+	// A correction after every department finished may drop the last photo
+	// the visit waited for: it may complete the visit.
+	return f, p.completeIfReady(m, v)
 }
 
 func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt string) (fate, error) {
@@ -857,6 +863,7 @@ func (p *pusher) deptFinish(m Mutation, v *Visit, a *DeptFinishArgs) (fate, erro
 	if err := p.tx.AddDeptFinish(f); err != nil {
 		return fate{}, err
 	}
+	v.Finished = append(v.Finished, a.Dept)
 	res, err := p.done(m, ChangeDeptFinish, DeptFinishID(v.ID, a.Dept), v.ID, nil, f)
 	if err != nil {
 		return res, err
@@ -1035,7 +1042,7 @@ func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, erro
 		if cur != nil {
 			r.Version = cur.Version + 1
 		}
-		return p.putResult(m, r, cur)
+		return p.putResult(m, v, r, cur)
 	case ChangeOutcome:
 		var want OutcomeValue
 		if err := json.Unmarshal(picked, &want); err != nil {

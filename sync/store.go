@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"zsc/schema"
 )
@@ -169,6 +170,18 @@ type Visit struct {
 	Depts   []string // the task's participating departments
 	Members []Member
 	Items   []Item
+	// Finished are the departments that marked 本部门检查完毕 (R10a).
+	Finished []string
+}
+
+// AllFinished reports whether every participating department has finished.
+func (v *Visit) AllFinished() bool {
+	for _, d := range v.Depts {
+		if !slices.Contains(v.Finished, d) {
+			return false
+		}
+	}
+	return true
 }
 
 // Member is one person of a visit's joint team.

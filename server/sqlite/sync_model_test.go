@@ -247,6 +247,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			}
 		}
 		m.items[a.ItemID] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: dept}
+		m.completeIfFinished(visit)
 	case *zsync.OutcomeSetArgs:
 		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
 			return rejected
@@ -417,6 +418,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			cur := m.items[c.target]
 			if cur == nil || !reflect.DeepEqual(cur.v, want) {
 				m.items[c.target] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: c.dept}
+				m.completeIfFinished(visit)
 			}
 		} else {
 			var want zsync.OutcomeValue
@@ -527,6 +529,17 @@ func (m *model) completeIfReady(visit string) {
 	if m.visits[visit] == "open" && m.completable(visit) {
 		m.visits[visit] = "complete"
 	}
+}
+
+// completeIfFinished: a result written once every department finished may
+// drop the photo the visit waited for.
+func (m *model) completeIfFinished(visit string) {
+	for _, d := range fixtureDepts[visit] {
+		if !m.finished[visit+":"+d] {
+			return
+		}
+	}
+	m.completeIfReady(visit)
 }
 
 // ref notes photos a visit's mutation named (the server's blob_refs).

@@ -367,6 +367,14 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.Finished, err = collect(t, func(sc interface{ Scan(...any) error }) (string, error) {
+		var d string
+		err := sc.Scan(&d)
+		return d, err
+	}, `SELECT dept FROM dept_finishes WHERE visit_id = ? ORDER BY dept`, id)
+	if err != nil {
+		return nil, err
+	}
 	if t.s != nil {
 		if items, ok := t.s.cachedItems(id); ok {
 			v.Items = slices.Clone(items)
