@@ -105,14 +105,29 @@ func deptMissing(names *deptNames, v *Visit, st *VisitState, dept string, mobile
 // departments' parts are judged: departments not finished, then the
 // visit's own on-site record, then photos still on their way.
 func visitMissing(names *deptNames, tx ReadTx, v *Visit, st *VisitState) ([]string, error) {
+	return visitMissingAs(names, tx, v, st, paperOnly(st, false))
+}
+
+// paperOnly reports whether the on-site record is on paper: every finish so
+// far came from the desk (channel web or import) and, unless none counts,
+// there is at least one.
+func paperOnly(st *VisitState, noneCounts bool) bool {
+	if len(st.Finishes) == 0 {
+		return noneCounts
+	}
+	for _, f := range st.Finishes {
+		if f.Channel != "web" && f.Channel != "import" {
+			return false
+		}
+	}
+	return true
+}
+
+func visitMissingAs(names *deptNames, tx ReadTx, v *Visit, st *VisitState, paperOnly bool) ([]string, error) {
 	var out []string
 	finished := map[string]bool{}
-	paperOnly := len(st.Finishes) > 0
 	for _, f := range st.Finishes {
 		finished[f.Dept] = true
-		if f.Channel != "web" && f.Channel != "import" {
-			paperOnly = false
-		}
 	}
 	for _, d := range v.Depts {
 		if !finished[d] {
@@ -222,9 +237,11 @@ func chinaDate(rfc3339 string) string {
 }
 
 // Missing lists everything that keeps visit v from completion, for a
-// screen that shows it: each unfinished department's gaps (or that it has
-// not confirmed 本部门检查完毕), then the visit's own. mobile says whether
-// the departments' parts are judged as the phone's (with signatures).
+// screen that shows it: each unfinished department's gaps, or that it has
+// not confirmed 本部门检查完毕, then the visit's own. mobile says whether
+// the departments' parts are judged as the phone's (with signatures); the
+// desk's view (mobile false) takes a visit no phone has finished for a
+// paper check, whose on-site record is on paper.
 func Missing(tx ReadTx, v *Visit, st *VisitState, mobile bool) ([]string, error) {
 	names := &deptNames{tx: tx}
 	finished := map[string]bool{}
@@ -240,14 +257,21 @@ func Missing(tx ReadTx, v *Visit, st *VisitState, mobile bool) ([]string, error)
 		if err != nil {
 			return nil, err
 		}
+		if len(m) == 0 {
+			name, err := names.name(d)
+			if err != nil {
+				return nil, err
+			}
+			m = []string{name + "尚未确认本部门检查完毕"}
+		}
 		out = append(out, m...)
 	}
-	rest, err := visitMissing(names, tx, v, st)
+	rest, err := visitMissingAs(names, tx, v, st, paperOnly(st, !mobile))
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range rest {
-		if !strings.HasSuffix(m, "尚未确认本部门检查完毕") || len(out) == 0 {
+		if !strings.HasSuffix(m, "尚未确认本部门检查完毕") {
 			out = append(out, m)
 		}
 	}
