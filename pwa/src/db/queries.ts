@@ -57,6 +57,11 @@ export async function conflictsByStatus(status?: Conflict['status']): Promise<Ro
   return list.sort((a, b) => (a.client_at < b.client_at ? 1 : -1))
 }
 
+/** allDeptFinishes lists every 本部门检查完毕 the phone holds (server's and pending), for the task list's department marks. */
+export async function allDeptFinishes() {
+  return db.dept_finishes.toArray()
+}
+
 /** conflictsOfVisit lists the conflict records of one visit (open and settled), for the notes on its check points. */
 export async function conflictsOfVisit(visitId: string): Promise<Row<Conflict>[]> {
   return db.conflicts.where('visit_id').equals(visitId).toArray()
