@@ -3,12 +3,13 @@
 // paths are driven for real: a mutation the server rejects (the inspector
 // was swapped out while offline — also item 7: the phone says
 // 你已被组长调出本次检查 and keeps the refused record listed), the server not
-// answering, a 403 with an English message naming an id, and a 500 page.
-// After each, every visible
+// answering, a 403 with an English message naming an id, a 500 page, and
+// the server's own 403 to a lead entering another department's paper
+// results. After each, every visible
 // text is checked: no word of 4+ Latin letters (but for USCC, GPS, PWA) and
 // no UUID.
 import type { Page } from '@playwright/test'
-import { answer, expect, openVisit, test, waitSynced } from './fixtures'
+import { answer, expect, openVisit, signIn, test, waitSynced } from './fixtures'
 
 /** Abbreviations a screen may show, and the device's own system name (我的 → 系统). */
 const ALLOWED = new Set(['USCC', 'GPS', 'PWA', 'ANDROID', 'LINUX', 'WINDOWS', 'IPHONE', 'IPAD', 'MACINTOSH', 'HARMONYOS'])
@@ -150,4 +151,23 @@ test('the server not answering, and refusing in English with an id: the phone sa
   await page.getByTestId('sync-retry').click()
   await waitSynced(page)
   expect(p.errors).toEqual([])
+})
+
+test('the server’s own 403 (a lead entering another department’s paper results) reads in Chinese', async ({ api, page }) => {
+  const visit = (await api.planVisits(66)).find((v) => v.status === 'open')!
+  const point = visit.items.filter((i) => i.dept === 'zjj').sort((a, b) => a.ord - b.ord)[0]
+  await page.setViewportSize({ width: 390, height: 844 })
+  await signIn(page, 'lead')
+  await page.goto(`/office/entry?task=${visit.task_id}&visit=${visit.id}&dept=zjj`)
+  const zjj = page.locator('[data-testid="entry-dept"][data-dept="zjj"]')
+  const form = zjj.getByTestId('entry-form')
+  await expect(form).toBeVisible()
+  const button = page.locator(`[data-testid="entry-item"][data-item="${point.id}"] [role="radio"][data-value="符合"]`)
+  await button.click()
+  await expect(button).toHaveAttribute('aria-checked', 'true')
+  const refused = page.waitForResponse((r) => r.status() === 403)
+  await form.getByTestId('entry-submit').click()
+  await refused
+  await expect(zjj.getByTestId('entry-answer')).toContainText('没有权限进行此操作')
+  await expectChineseOnly(page, 'paper entry refused with 403')
 })
