@@ -159,20 +159,30 @@ export async function answer(page: Page, itemId: string, value: '符合' | '不�
   await expect(item(page, itemId)).toHaveAttribute('data-value', value)
 }
 
-/** chooseOutcome ticks one R9 category in the 检查结果 section. */
-export async function chooseOutcome(page: Page, category: string): Promise<void> {
-  const box = page.getByTestId('outcome-section').locator(`[data-category="${category}"]`)
-  await box.click()
-  await expect(box).toHaveAttribute('aria-checked', 'true')
+/**
+ * chooseOutcome sets this phone's department's 检查结果 to exactly
+ * `categories` (R9) and records it: the screen proposes an outcome from the
+ * points and saves nothing until 确认检查结果; once recorded, each tap saves.
+ */
+export async function chooseOutcome(page: Page, categories: string | string[]): Promise<void> {
+  const want = [categories].flat()
+  const section = page.getByTestId('section-mine').getByTestId('outcome-section')
+  const boxes = section.locator('[data-category]')
+  await expect(boxes.first()).toBeVisible()
+  const checked = async (c: string) => (await section.locator(`[data-category="${c}"]`).getAttribute('aria-checked')) === 'true'
+  const all = await boxes.evaluateAll((els) => els.map((e) => e.getAttribute('data-category') ?? ''))
+  // Tick what is wanted first, then untick the rest: the last box can never be unticked.
+  for (const c of want) if (!(await checked(c))) await section.locator(`[data-category="${c}"]`).click()
+  for (const c of all) if (!want.includes(c) && (await checked(c))) await section.locator(`[data-category="${c}"]`).click()
+  for (const c of all) await expect(section.locator(`[data-category="${c}"]`)).toHaveAttribute('aria-checked', String(want.includes(c)))
+  if ((await section.getAttribute('data-recorded')) !== '1') await section.getByTestId('outcome-confirm').click()
+  await expect(section).toHaveAttribute('data-recorded', '1')
 }
 
-/** drawSignature opens the signature pad of `kind`, draws a stroke with the mouse and saves it. */
-export async function drawSignature(page: Page, kind: 'inspector' | 'entity', signer = ''): Promise<void> {
-  await page.getByTestId(`signature-open-${kind}`).click()
-  if (kind === 'entity') await page.getByTestId('signature-signer').locator('input').fill(signer)
+/** drawStroke draws one stroke with the mouse on the open signature pad, once its popup has arrived. */
+export async function drawStroke(page: Page): Promise<void> {
   const canvas = page.getByTestId('signature-canvas')
   await expect(canvas).toBeVisible()
-  // The popup slides up: draw once it has arrived.
   await expect(page.locator('[class*="van-popup-slide-bottom-enter"]')).toHaveCount(0)
   const box = (await canvas.boundingBox())!
   await page.mouse.move(box.x + 30, box.y + box.height / 2)
@@ -181,8 +191,51 @@ export async function drawSignature(page: Page, kind: 'inspector' | 'entity', si
     await page.mouse.move(box.x + 30 + k * ((box.width - 60) / 24), box.y + box.height / 2 + Math.sin(k / 2) * (box.height / 4))
   }
   await page.mouse.up()
+}
+
+/** The entity's signer: name, role (0 负责人, 1 法定代表人, 2 委托人) and an optional phone. */
+export interface EntitySigner {
+  entity: string
+  role?: 0 | 1 | 2
+  phone?: string
+}
+
+/**
+ * drawSignature signs on this phone: `{ inspector: user_id }` opens that
+ * team member's pad in his department's section; an EntitySigner fills the
+ * signer's name, role and phone, confirms 以上情况属实, then signs. Each
+ * waits until the screen shows the signature.
+ */
+export async function drawSignature(page: Page, who: { inspector: string } | EntitySigner): Promise<void> {
+  const canvas = page.getByTestId('signature-canvas')
+  if ('inspector' in who) {
+    await page.getByTestId(`sign-inspector-${who.inspector}`).click()
+    await drawStroke(page)
+  } else {
+    await page.getByTestId('section-mine').getByTestId('signature-open-entity').click()
+    await page.getByTestId('signature-signer').locator('input').fill(who.entity)
+    await page.getByTestId(`entity-role-${who.role ?? 0}`).click()
+    await page.getByTestId('entity-phone').locator('input').fill(who.phone ?? '')
+    await drawStroke(page)
+    const confirm = page.getByTestId('entity-confirm')
+    await confirm.click()
+    await expect(confirm).toHaveAttribute('aria-checked', 'true')
+  }
   const save = page.getByTestId('signature-save')
   await expect(save).toBeEnabled()
   await save.click()
   await expect(canvas).toBeHidden()
+  if ('inspector' in who) await expect(page.getByTestId(`inspector-${who.inspector}`)).toHaveAttribute('data-signed', '1')
+  // The entity's signature belongs to the visit: every unfolded department shows it.
+  else await expect(page.getByTestId('section-mine').getByTestId('entity-signature')).toContainText(who.entity)
+}
+
+/**
+ * finishDepartment taps 本部门检查完毕 of this phone's department, once
+ * nothing is missing, and waits until the section says so (待同步 offline).
+ */
+export async function finishDepartment(page: Page, dept: string): Promise<void> {
+  await expect(page.getByTestId(`dept-missing-${dept}`)).toHaveCount(0)
+  await page.getByTestId(`dept-finish-${dept}`).click()
+  await expect(page.getByTestId(`dept-state-${dept}`)).toHaveText(/本部门(已)?检查完毕/)
 }

@@ -1,9 +1,12 @@
 // A whole inspection with no signal: insp1 opens a visit, loses the network,
 // reloads (the service worker serves the app), fills the 市市场监管局
-// checklist with a 不符合 item and a photo, checks in, collects both
-// signatures, records the outcome and issues a 责令改正通知书; back online,
-// the app syncs and the server holds all of it, from the mobile channel.
-import { answer, chooseOutcome, drawSignature, expect, item, openVisit, signIn, test, waitSynced } from './fixtures'
+// check points with a 不符合 point and a photo, checks in, confirms the
+// outcome, collects the signatures (both inspectors of the department on
+// this phone, and the entity's signer), issues a 责令改正通知书 and marks
+// 本部门检查完毕; back online, the app syncs and the server holds all of it,
+// from the mobile channel (the visit stays open: the other departments have
+// not finished).
+import { answer, chooseOutcome, drawSignature, expect, finishDepartment, item, openVisit, signIn, test, waitSynced } from './fixtures'
 import { chinaYear } from './api'
 import { photoFile } from './images'
 
@@ -14,7 +17,9 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   expect(visit, 'insp1 has a demo visit').toBeTruthy()
   const mine = visit!.items.filter((i) => i.dept === 'scjg').sort((a, b) => a.ord - b.ord)
   expect(mine.length).toBeGreaterThan(0)
-  const failed = mine[0]
+  const failed = mine[0] as (typeof mine)[number] & { violation?: string }
+  const inspectors = visit!.team.filter((m) => m.dept === 'scjg' && m.active !== false)
+  expect(inspectors.map((m) => m.user_id), 'insp1 signs with his teammate').toContain(me)
 
   const p = await phone('insp1', { login: false })
   const { page, context } = p
@@ -39,7 +44,7 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   await page.getByTestId('checkin-button').click()
   await expect(page.getByTestId('checkin-info')).toContainText('已签到')
 
-  // Every item of 市市场监管局; the first does not comply, with a note and a photo.
+  // Every check point of 市市场监管局; the first does not comply, with a finding and a photo.
   for (const it of mine) await answer(page, it.id, it.id === failed.id ? '不符合' : '符合')
   const note = item(page, failed.id).getByTestId(`item-${failed.id}-note`).locator('textarea')
   await note.fill('未在显著位置公示食品经营许可证')
@@ -49,23 +54,34 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   await expect(item(page, failed.id).locator('.thumb .badge')).toHaveText('待传')
 
   await chooseOutcome(page, '发现问题待后续处理')
-  await drawSignature(page, 'inspector')
-  await drawSignature(page, 'entity', '王经理')
-  await expect(page.getByTestId('signature-section').locator('img')).toHaveCount(2)
+  // Both inspectors of 市市场监管局 sign on this phone, then the entity's 负责人.
+  for (const m of inspectors) await drawSignature(page, { inspector: m.user_id })
+  await drawSignature(page, { entity: '王经理', role: 0, phone: '13800000000' })
+  await expect(page.getByTestId('signature-section').locator('img')).toHaveCount(inspectors.length + 1)
 
-  // 责令改正通知书 from the failed item, with a number leased to this phone.
-  await page.getByTestId('notice-open').click()
+  // 责令改正通知书 from the failed point, with a number leased to this phone.
+  await page.locator('[data-testid="notice-open"][data-dept="scjg"]').click()
   await expect(page.getByTestId('notice-form')).toBeVisible()
   const year = chinaYear()
   const numberPattern = new RegExp(`^庆市监责改〔${year}〕\\d+号$`)
   await expect(page.getByTestId('notice-number-preview')).toHaveText(numberPattern)
   await expect(page.getByTestId(`notice-item-${failed.id}`).locator('[role="checkbox"]')).toHaveAttribute('aria-checked', 'true')
-  await expect(page.getByTestId('notice-problems').locator('textarea')).toHaveValue(/未在显著位置公示食品经营许可证/)
+  await expect(page.getByTestId(`notice-finding-${failed.id}`)).toHaveValue(/未在显著位置公示食品经营许可证/)
+  // The violated provision comes from the check point's template; a point without one needs it written.
+  const violation = page.getByTestId(`notice-violation-${failed.id}`)
+  if (failed.violation) await expect(violation).not.toHaveValue('')
+  else await violation.fill('《中华人民共和国食品安全法》第三十五条第一款')
+  await page.getByTestId('notice-days-10').click()
   await page.getByTestId('notice-submit').click()
   await expect(page.getByTestId('notice-paper')).toBeVisible()
   await expect(page.getByTestId('notice-number')).toHaveText(numberPattern)
   const offlineNumber = await page.getByTestId('notice-number').innerText()
   await shot(page, 'notice.png')
+
+  // 本部门检查完毕, still offline: 待同步 until the server answers.
+  await page.goto(`/visits/${visit!.id}`)
+  await finishDepartment(page, 'scjg')
+  await expect(page.getByTestId('dept-state-scjg')).toHaveText('本部门检查完毕（待同步）')
 
   // Still offline: 我的任务 opens from the service worker and shows the waiting work.
   await page.goto('/tasks')
@@ -79,7 +95,7 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   await page.getByTestId('sync-button').click()
   await waitSynced(page)
 
-  // The server holds every item, the photo, the signatures, the notice, all from the mobile channel.
+  // The server holds every point, the photo, the signatures, the notice and the finish, all from the mobile channel.
   const st = await api.state(visit!.id, 'lead')
   const results = Object.fromEntries(st.results.map((r) => [r.item_id, r]))
   for (const it of mine) {
@@ -93,8 +109,14 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   expect(await api.blobComplete(photo, 'lead'), 'the photo is on the server').toBe(true)
   expect(st.checkins.filter((c) => c.user_id === me)).toHaveLength(1)
   expect(st.outcomes.find((o) => o.dept === 'scjg')?.categories).toEqual(['发现问题待后续处理'])
-  expect(st.signatures.map((s) => s.kind).sort()).toEqual(['entity', 'inspector'])
-  expect(st.signatures.find((s) => s.kind === 'entity')?.signer).toBe('王经理')
+  expect(st.signatures.map((s) => s.kind).sort()).toEqual(['entity', ...inspectors.map(() => 'inspector')])
+  const sigs = st.signatures as unknown as { kind: string; signer: string; dept?: string; signer_id?: string; role?: string; confirmed?: boolean }[]
+  expect(
+    sigs.filter((s) => s.kind === 'inspector').map((s) => `${s.dept} ${s.signer_id}`).sort(),
+    'each inspector signed for 市市场监管局',
+  ).toEqual(inspectors.map((m) => `scjg ${m.user_id}`).sort())
+  const ent = sigs.find((s) => s.kind === 'entity')!
+  expect([ent.signer, ent.role, ent.confirmed]).toEqual(['王经理', '负责人', true])
   for (const s of st.signatures) expect(await api.blobComplete(s.photo, 'lead'), `${s.kind} signature image`).toBe(true)
   expect(st.notices).toHaveLength(1)
   const notice = st.notices[0]
@@ -103,12 +125,21 @@ test('insp1 completes a checklist offline and it all reaches the server', async 
   expect(notice.provisional).toBe('')
   expect(notice.items).toEqual([failed.id])
   expect(notice.number_text, 'the leased number used offline is the final one').toBe(offlineNumber)
-  for (const rec of [...st.results, ...st.outcomes, ...st.checkins, ...st.signatures, ...st.notices]) expect(rec.channel).toBe('mobile')
+  expect(st.dept_finishes?.map((f) => f.dept)).toEqual(['scjg'])
+  for (const rec of [...st.results, ...st.outcomes, ...st.checkins, ...st.signatures, ...st.notices, ...(st.dept_finishes ?? [])]) {
+    expect(rec.channel).toBe('mobile')
+  }
+  // The other departments have not finished: the server keeps the visit open.
+  expect(st.visit.status).toBe('open')
 
   // The phone shows the photo uploaded and the same number.
   await page.locator(`[data-testid="visit-card"][data-visit-id="${visit!.id}"]`).click()
   await expect(item(page, failed.id).locator('.thumb .badge')).toHaveCount(0)
-  await expect(page.getByTestId('notice-link')).toContainText(notice.number_text)
+  await expect(page.locator('[data-testid="notice-link"][data-dept="scjg"]')).toContainText(notice.number_text)
+  await expect(page.getByTestId('dept-state-scjg')).toContainText('本部门已检查完毕')
+  await expect(page.getByTestId('dept-chip-scjg')).toHaveAttribute('data-state', 'finished')
+  await expect(page.getByTestId('completion-waits')).toContainText('尚未检查完毕')
+  await expect(page.getByTestId('visit-status')).toHaveCount(0)
   await expect(page.getByTestId('sync-status')).toHaveText('已同步')
   await shot(page, 'checklist.png')
   expect(p.errors).toEqual([])
