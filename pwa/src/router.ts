@@ -67,6 +67,12 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/office/ReferralsView.vue'),
     meta: { title: '待移交立案', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
+  {
+    // 检查表管理: import and read the checklist templates (?t= opens one version).
+    path: '/office/checklists',
+    component: () => import('./views/office/ChecklistsView.vue'),
+    meta: { title: '检查表管理', tab: 'office', roles: ['office', 'lead', 'admin'] },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 
