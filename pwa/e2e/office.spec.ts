@@ -16,8 +16,8 @@ async function completedVisit(api: Api, exclude: Visit[] = []): Promise<Visit> {
   const open = (await api.planVisits(66)).filter((v) => v.status === 'open' && exclude.every((x) => x.id !== v.id && distinct(x, v)))
   const v = open[0]
   expect(v, 'an open plan-66 visit').toBeTruthy()
-  // 市市场监管局 finds a problem; the others answer everything as 符合.
-  await api.answerDepartment(v.id, 'scjg', { value: '不符合', categories: ['发现问题待后续处理'] })
+  // 市市场监管局 finds a problem and finishes its part; completeVisit finishes the others with everything 符合.
+  await api.answerDepartment(v.id, 'scjg', { value: '不符合', note: '现场发现问题', categories: ['发现问题待后续处理'], finish: true })
   await api.completeVisit(v.id)
   return v
 }
