@@ -83,6 +83,10 @@ test('the 联席办 reads, refuses and imports checklist templates; a lead sees 
   }
   await expect(page.getByTestId('checklist-list')).toContainText('市市场监管局')
   await expect(page.getByTestId('checklist-columns')).toContainText('违反条款')
+  // The example to download is the demo's own table, served with the app.
+  const example = await page.request.get((await page.getByTestId('checklist-example').getAttribute('href'))!)
+  expect(example.ok()).toBe(true)
+  expect((await example.text()).split('\n')[0]).toBe(HEADER)
   await noIds(page)
 
   // One template: the food-service points of 市市场监管局, as the table lists them.
