@@ -55,7 +55,17 @@ export default defineConfig({
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest,woff2}'],
         // The office's screens (the dashboard with its ECharts chunk, paper entry) load on demand, never precached on phones.
-        globIgnores: ['**/charts-*.js', '**/OfficeHome-*.js', '**/OfficeHome-*.css', '**/PaperEntry-*.js', '**/PaperEntry-*.css'],
+        globIgnores: [
+          '**/charts-*.js',
+          '**/OfficeHome-*.js',
+          '**/OfficeHome-*.css',
+          '**/PaperEntry-*.js',
+          '**/PaperEntry-*.css',
+          '**/ChecklistsView-*.js',
+          '**/ChecklistsView-*.css',
+          '**/ReferralsView-*.js',
+          '**/ReferralsView-*.css',
+        ],
       },
       devOptions: { enabled: false, type: 'module' },
     }),

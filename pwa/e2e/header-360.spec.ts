@@ -111,10 +111,10 @@ test('no screen a phone user reaches has the title and the sync status overlappi
   await expect(insp.page.getByTestId('sync-status')).toHaveAttribute('data-state', 'synced')
 
   const lead = await phoneOf(browser, server.url, 'lead')
-  await visitAll(lead, ['/tasks', '/lead', `/lead/tasks/${task.id}`, '/lead/conflicts', `/visits/${visit.id}`, '/office/entry', '/office/referrals', '/me'])
+  await visitAll(lead, ['/tasks', '/lead', `/lead/tasks/${task.id}`, '/lead/conflicts', `/visits/${visit.id}`, '/office/entry', '/office/referrals', '/office/checklists', '/me'])
 
   const office = await phoneOf(browser, server.url, 'office')
-  await visitAll(office, ['/office', '/office/entry', '/office/referrals', '/me'])
+  await visitAll(office, ['/office', '/office/entry', '/office/referrals', '/office/checklists', '/me'])
 
   for (const p of [insp, lead, office]) {
     expect(p.errors).toEqual([])
