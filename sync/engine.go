@@ -258,20 +258,29 @@ func (e *Engine) CanReadBlob(ctx context.Context, u *schema.User, sha256 string)
 func (e *Engine) VisitState(ctx context.Context, u *schema.User, visitID string) (*VisitState, error) {
 	var out *VisitState
 	err := e.Store.Read(ctx, func(tx ReadTx) error {
-		v, err := tx.Visit(visitID)
-		if err != nil {
+		if _, err := visible(tx, u, visitID); err != nil {
 			return err
 		}
-		if v == nil {
-			return schema.Errorf(schema.ENOTFOUND, "找不到这户检查")
-		}
-		if !CanSee(u, v) {
-			return schema.Errorf(schema.EFORBIDDEN, "这户检查不在你的范围内")
-		}
+		var err error
 		out, err = tx.VisitState(visitID)
 		return err
 	})
 	return out, err
+}
+
+// visible loads a visit the user may see, or says in Chinese why not.
+func visible(tx ReadTx, u *schema.User, visitID string) (*Visit, error) {
+	v, err := tx.Visit(visitID)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, schema.Errorf(schema.ENOTFOUND, "找不到这户检查")
+	}
+	if !CanSee(u, v) {
+		return nil, schema.Errorf(schema.EFORBIDDEN, "这户检查不在你的范围内")
+	}
+	return v, nil
 }
 
 // Refused lists what inspectors taken off a visit's team sent for it
@@ -284,15 +293,9 @@ func (e *Engine) Refused(ctx context.Context, u *schema.User, visitID string) ([
 	}
 	var out []RefusedMutation
 	err := e.Store.Read(ctx, func(tx ReadTx) error {
-		v, err := tx.Visit(visitID)
+		v, err := visible(tx, u, visitID)
 		if err != nil {
 			return err
-		}
-		if v == nil {
-			return schema.Errorf(schema.ENOTFOUND, "找不到这户检查")
-		}
-		if !CanSee(u, v) {
-			return schema.Errorf(schema.EFORBIDDEN, "这户检查不在你的范围内")
 		}
 		var removed []string
 		for _, m := range v.Members {

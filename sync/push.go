@@ -357,6 +357,26 @@ func voidReasonText(reason string) string {
 // pickText is the audit reason of a settlement, by the value picked.
 var pickText = map[string]string{"server": "采用服务器值", "client": "采用手机值"}
 
+// deptOpen checks what every department-scoped mutation needs: the
+// department takes part in the visit, the caller acts for it, and the visit
+// is open.
+func (p *pusher) deptOpen(v *Visit, dept string) (fate, bool, error) {
+	if !v.HasDept(dept) {
+		name, err := p.deptName(dept)
+		if err != nil {
+			return fate{}, false, err
+		}
+		return reject("%s未参加本次检查", name), false, nil
+	}
+	if f, ok, err := p.forDept(dept); err != nil || !ok {
+		return f, false, err
+	}
+	if f, ok := p.open(v); !ok {
+		return f, false, nil
+	}
+	return fate{}, true, nil
+}
+
 func (p *pusher) open(v *Visit) (fate, bool) {
 	if v.Status != "open" {
 		return reject("本次检查已完成，如需修改请联系检查组长"), false
@@ -488,18 +508,8 @@ func (p *pusher) putResult(m Mutation, v *Visit, r, before *ItemResult) (fate, e
 }
 
 func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt string) (fate, error) {
-	if !v.HasDept(a.Dept) {
-		name, err := p.deptName(a.Dept)
-		if err != nil {
-			return fate{}, err
-		}
-		return reject("%s未参加本次检查", name), nil
-	}
-	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+	if f, ok, err := p.deptOpen(v, a.Dept); err != nil || !ok {
 		return f, err
-	}
-	if f, ok := p.open(v); !ok {
-		return f, nil
 	}
 	cur, err := p.tx.Outcome(v.ID, a.Dept)
 	if err != nil {
@@ -667,18 +677,8 @@ func (p *pusher) completeIfReady(m Mutation, v *Visit) error {
 // without a number keeps the phone's provisional text and gets the next
 // final number now, on sync; both are kept and both are shown.
 func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt string) (fate, error) {
-	if !v.HasDept(a.Dept) {
-		name, err := p.deptName(a.Dept)
-		if err != nil {
-			return fate{}, err
-		}
-		return reject("%s未参加本次检查", name), nil
-	}
-	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+	if f, ok, err := p.deptOpen(v, a.Dept); err != nil || !ok {
 		return f, err
-	}
-	if f, ok := p.open(v); !ok {
-		return f, nil
 	}
 	for _, id := range a.Items {
 		it := v.Item(id)
@@ -831,18 +831,8 @@ func (p *pusher) noticeVoid(m Mutation, v *Visit, a *NoticeVoidArgs) (fate, erro
 // deptFinish records 本部门检查完毕 (R10a) when the department's part is
 // whole, then completes the visit if every department is done.
 func (p *pusher) deptFinish(m Mutation, v *Visit, a *DeptFinishArgs) (fate, error) {
-	if !v.HasDept(a.Dept) {
-		name, err := p.deptName(a.Dept)
-		if err != nil {
-			return fate{}, err
-		}
-		return reject("%s未参加本次检查", name), nil
-	}
-	if f, ok, err := p.forDept(a.Dept); err != nil || !ok {
+	if f, ok, err := p.deptOpen(v, a.Dept); err != nil || !ok {
 		return f, err
-	}
-	if f, ok := p.open(v); !ok {
-		return f, nil
 	}
 	st, err := p.tx.VisitRecords(v.ID)
 	if err != nil {
