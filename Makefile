@@ -47,9 +47,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./...
 	$(GO) run ./server/bench -db data/bench-1m.db $(BENCHFLAGS)
 
+# Minimizing each new input is capped: left at its default (60 s) it takes the whole run, a few dozen inputs tried.
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./server/planimport/
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./server/checklists/
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 30s -fuzzminimizetime 100x ./server/tablefile/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s -fuzzminimizetime 100x ./server/planimport/
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 30s -fuzzminimizetime 100x ./server/checklists/
 
 clean:
 	rm -rf bin pwa/dist data

@@ -13,7 +13,6 @@
 package checklists
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"zsc/schema"
+	"zsc/server/tablefile"
 )
 
 // Column names of the header, exactly as the table prints them.
@@ -145,15 +145,11 @@ func Parse(r io.Reader, filename string, res Resolver) (*File, error) {
 	if res == nil {
 		return nil, fileError("checklists: no department resolver")
 	}
-	data, err := readAll(r)
+	t, err := readTable(r, filename)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := readTable(data, filename)
-	if err != nil {
-		return nil, err
-	}
-	return parseRecords(recs, filename, res, bytes.HasPrefix(data, zipMagic))
+	return parseRecords(t.Records, filename, res, t.Format == tablefile.XLSX)
 }
 
 // header is where each named column is.
@@ -166,22 +162,22 @@ type header struct {
 // unnamed reports whether column i has no name in the header.
 func (h *header) unnamed(i int) bool { return i >= len(h.named) || !h.named[i] }
 
-func (h *header) cell(rec record, name string) string {
+func (h *header) cell(rec tablefile.Record, name string) string {
 	i, ok := h.col[name]
-	if !ok || i >= len(rec.cells) {
+	if !ok || i >= len(rec.Cells) {
 		return ""
 	}
-	return trimCell(rec.cells[i])
+	return trimCell(rec.Cells[i])
 }
 
 // findHeader takes the first row naming both 抽查事项 and 检查内容 as the
 // header; rows above it (a title such as "餐饮服务食品安全监督检查表") are
 // ignored. It then checks the header has every column and no other.
-func findHeader(recs []record) (*header, int, error) {
+func findHeader(recs []tablefile.Record) (*header, int, error) {
 	at := -1
 	for i, rec := range recs {
 		names := map[string]bool{}
-		for _, c := range rec.cells {
+		for _, c := range rec.Cells {
 			names[removeSpace(c)] = true
 		}
 		if names[ColItem] && names[ColText] {
@@ -193,30 +189,30 @@ func findHeader(recs []record) (*header, int, error) {
 		return nil, 0, fileError("找不到表头：检查表的第一行须是这些列：%s", strings.Join(Columns, "、"))
 	}
 	rec := recs[at]
-	h := &header{col: map[string]int{}, row: rec.row}
+	h := &header{col: map[string]int{}, row: rec.Row}
 	var errs collector
 	known := map[string]bool{}
 	for _, c := range Columns {
 		known[c] = true
 	}
-	h.named = make([]bool, len(rec.cells))
-	for i, c := range rec.cells {
+	h.named = make([]bool, len(rec.Cells))
+	for i, c := range rec.Cells {
 		name := removeSpace(c)
 		h.named[i] = name != ""
 		switch {
 		case name == "":
 			continue
 		case !known[name]:
-			errs.add(rec.row, trimCell(c), "多余的列“%s”：检查表只有这些列：%s", trimCell(c), strings.Join(Columns, "、"))
+			errs.add(rec.Row, trimCell(c), "多余的列“%s”：检查表只有这些列：%s", trimCell(c), strings.Join(Columns, "、"))
 		case h.has(name):
-			errs.add(rec.row, name, "“%s”列出现了两次", name)
+			errs.add(rec.Row, name, "“%s”列出现了两次", name)
 		default:
 			h.col[name] = i
 		}
 	}
 	for _, c := range Columns {
 		if !h.has(c) {
-			errs.add(rec.row, c, "表头缺少“%s”列", c)
+			errs.add(rec.Row, c, "表头缺少“%s”列", c)
 		}
 	}
 	if len(errs.list) > 0 {
@@ -232,9 +228,9 @@ func (h *header) has(name string) bool {
 
 // isHeaderRepeat reports a row that repeats the header, as a table printed
 // over several pages and pasted back together has; it is skipped.
-func (h *header) isHeaderRepeat(rec record) bool {
+func (h *header) isHeaderRepeat(rec tablefile.Record) bool {
 	for name, i := range h.col {
-		if i >= len(rec.cells) || removeSpace(rec.cells[i]) != name {
+		if i >= len(rec.Cells) || removeSpace(rec.Cells[i]) != name {
 			return false
 		}
 	}
@@ -251,7 +247,7 @@ type itemState struct {
 	} // 检查项目代码 -> 检查项目 and the row that named it first
 }
 
-func parseRecords(recs []record, filename string, res Resolver, isXLSX bool) (*File, error) {
+func parseRecords(recs []tablefile.Record, filename string, res Resolver, isXLSX bool) (*File, error) {
 	h, at, err := findHeader(recs)
 	if err != nil {
 		return nil, err
@@ -261,12 +257,12 @@ func parseRecords(recs []record, filename string, res Resolver, isXLSX bool) (*F
 	items := map[string]*itemState{} // dept code + "\x00" + title
 	var order []*itemState
 	for _, rec := range recs[at+1:] {
-		if blankCells(rec.cells) || h.isHeaderRepeat(rec) {
+		if h.isHeaderRepeat(rec) { // blank rows never reach here: the reader drops them
 			continue
 		}
-		row := rec.row
-		for i := range rec.cells {
-			if v := trimCell(rec.cells[i]); v != "" && h.unnamed(i) {
+		row := rec.Row
+		for i := range rec.Cells {
+			if v := trimCell(rec.Cells[i]); v != "" && h.unnamed(i) {
 				errs.add(row, "", "%s 列没有表头，却填了“%s”：请删除，或检查本行是否错位", columnLetter(i), clip(v))
 			}
 		}

@@ -2,19 +2,14 @@ package checklists
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-	"unicode"
-
-	"github.com/xuri/excelize/v2"
 
 	"zsc/schema"
 	"zsc/server/planimport"
+	"zsc/server/tablefile/tabletest"
 	"zsc/testdata"
 )
 
@@ -37,55 +32,7 @@ func mustResolver(tb testing.TB) Resolver {
 // smallRows is testdata/small.tsv as rows of cells.
 func smallRows(tb testing.TB) [][]string {
 	tb.Helper()
-	b, err := os.ReadFile("testdata/small.tsv")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-		rows = append(rows, strings.Split(line, "\t"))
-	}
-	return rows
-}
-
-func tsvOf(rows [][]string) []byte {
-	var b strings.Builder
-	for _, r := range rows {
-		b.WriteString(strings.Join(r, "\t") + "\n")
-	}
-	return []byte(b.String())
-}
-
-func csvOf(tb testing.TB, rows [][]string) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(rows); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// xlsxOf builds a one-sheet workbook, one spreadsheet row per row.
-func xlsxOf(tb testing.TB, rows [][]string) []byte {
-	tb.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, r := range rows {
-		cells := make([]any, len(r))
-		for j, c := range r {
-			cells[j] = c
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow("Sheet1", cell, &cells); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
+	return tabletest.ReadTSV(tb, "testdata/small.tsv")
 }
 
 // reorder moves the columns of every row: column i of the result is column perm[i] of the input.
@@ -167,12 +114,12 @@ func TestParseReadsEveryFormatAlike(t *testing.T) {
 		name, file string
 		data       []byte
 	}{
-		{"the TSV of testdata reads as written", "small.tsv", tsvOf(rows)},
-		{"a CSV with the columns in another order and a title row above reads the same", "small.csv", csvOf(t, append([][]string{title}, reorder(rows, perm)...))},
-		{"an XLSX workbook reads the same", "small.xlsx", xlsxOf(t, rows)},
-		{"an XLSX renamed .txt is still read as a workbook", "upload.txt", xlsxOf(t, rows)},
-		{"a TSV with no extension is recognised by its tabs", "upload", tsvOf(rows)},
-		{"Windows line ends and a BOM change nothing", "small.tsv", append([]byte("\ufeff"), bytes.ReplaceAll(tsvOf(rows), []byte("\n"), []byte("\r\n"))...)},
+		{"the TSV of testdata reads as written", "small.tsv", tabletest.TSV(rows)},
+		{"a CSV with the columns in another order and a title row above reads the same", "small.csv", tabletest.CSV(t, append([][]string{title}, reorder(rows, perm)...))},
+		{"an XLSX workbook reads the same", "small.xlsx", tabletest.XLSX(t, rows)},
+		{"an XLSX renamed .txt is still read as a workbook", "upload.txt", tabletest.XLSX(t, rows)},
+		{"a TSV with no extension is recognised by its tabs", "upload", tabletest.TSV(rows)},
+		{"Windows line ends and a BOM change nothing", "small.tsv", append([]byte("\ufeff"), bytes.ReplaceAll(tabletest.TSV(rows), []byte("\n"), []byte("\r\n"))...)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := mustParse(t, tc.data, tc.file)
@@ -222,7 +169,7 @@ func TestParseRowErrors(t *testing.T) {
 			[]want{{2, ColDept, "未知部门"}, {6, ColText, "不能为空"}, {7, ColKey, "重点项只能填"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := Parse(bytes.NewReader(tsvOf(tc.rows)), "bad.tsv", mustResolver(t))
+			f, err := Parse(bytes.NewReader(tabletest.TSV(tc.rows)), "bad.tsv", mustResolver(t))
 			if err != nil {
 				t.Fatalf("file error %v, want row errors", err)
 			}
@@ -254,17 +201,16 @@ func TestParseFileErrors(t *testing.T) {
 		data []byte
 		want []string
 	}{
-		{"an extra column is refused by name", "x.tsv", tsvOf(extra), []string{"多余的列“备注”"}},
-		{"a missing column is named", "x.tsv", tsvOf(missing), []string{"表头缺少“通知书表述”列"}},
-		{"a column given twice is refused", "x.tsv", tsvOf(dup), []string{"“检查内容”列出现了两次"}},
-		{"a table without the header is refused", "x.tsv", tsvOf(rows[1:]), []string{"找不到表头"}},
-		{"a header with nothing under it is refused", "x.tsv", tsvOf(rows[:1]), []string{"表头下面没有检查内容"}},
+		{"an extra column is refused by name", "x.tsv", tabletest.TSV(extra), []string{"多余的列“备注”"}},
+		{"a missing column is named", "x.tsv", tabletest.TSV(missing), []string{"表头缺少“通知书表述”列"}},
+		{"a column given twice is refused", "x.tsv", tabletest.TSV(dup), []string{"“检查内容”列出现了两次"}},
+		{"a table without the header is refused", "x.tsv", tabletest.TSV(rows[1:]), []string{"找不到表头"}},
+		{"a header with nothing under it is refused", "x.tsv", tabletest.TSV(rows[:1]), []string{"表头下面没有检查内容"}},
 		{"an empty file", "x.tsv", []byte(" \n"), []string{"文件是空的"}},
-		{"a legacy .xls", "x.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, []string{".xls"}},
-		{"a broken zip", "x.xlsx", []byte("PK\x03\x04garbage"), []string{"无法读取 XLSX"}},
-		{"binary data", "x.tsv", []byte("\x89PNG\r\n\x1a\n\x00"), []string{"二进制文件"}},
-		{"too large a file", "x.tsv", bytes.Repeat([]byte("a"), MaxSize+1), []string{"文件超过 5 MB"}},
-		{"too many rows", "x.tsv", append(tsvOf(rows[:1]), bytes.Repeat([]byte("x\n"), maxRows+1)...), []string{"表格超过"}},
+		// The reader's refusals are tested in tablefile; these show they come
+		// as row errors, with the checklists' limits.
+		{"too large a file", "x.tsv", bytes.Repeat([]byte("a"), MaxSize+1), []string{"文件超过 5 MB，不像是检查表"}},
+		{"too many rows", "x.tsv", append(tabletest.TSV(rows[:1]), bytes.Repeat([]byte("x\n"), maxRows+1)...), []string{"表格超过 50000 行，不像是检查表"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Parse(bytes.NewReader(tc.data), tc.file, mustResolver(t))
@@ -289,54 +235,9 @@ func TestParseFileErrors(t *testing.T) {
 	}
 }
 
-func TestParseXLSXStraysCostNothing(t *testing.T) {
-	rows := smallRows(t)
-	// A cell in the sheet's last column and one in its last row: GetRows
-	// would build a million rows or 16,384-cell rows; the stream skips them.
-	f := excelize.NewFile()
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, r := range rows {
-		cells := make([]any, len(r))
-		for j, c := range r {
-			cells[j] = c
-		}
-		if i == 2 {
-			wide := make([]any, 16384)
-			copy(wide, cells)
-			wide[16383] = "远处的格子"
-			cells = wide
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, cells); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.SetRow("A1048576", []any{" "}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	start := time.Now()
-	got, err := Parse(bytes.NewReader(buf.Bytes()), "far.xlsx", mustResolver(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("parsed in %s (%d bytes)", time.Since(start), buf.Len())
-	// The cell beyond the kept columns is dropped unseen; everything else reads.
-	if got.Err() != nil || !reflect.DeepEqual(got.Items, smallItems()) {
-		t.Fatalf("errors %v, items %+v", got.Err(), got.Items)
-	}
+func TestParseXLSXMergedHint(t *testing.T) {
 	t.Run("an empty merged-looking cell in a workbook says why it may be empty", func(t *testing.T) {
-		got, err := Parse(bytes.NewReader(xlsxOf(t, with(rows, 3, ColDept, ""))), "m.xlsx", mustResolver(t))
+		got, err := Parse(bytes.NewReader(tabletest.XLSX(t, with(smallRows(t), 3, ColDept, ""))), "m.xlsx", mustResolver(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,11 +245,20 @@ func TestParseXLSXStraysCostNothing(t *testing.T) {
 			t.Fatalf("errors %v", got.Errors)
 		}
 	})
+	t.Run("the same cell empty in a TSV says nothing of merging", func(t *testing.T) {
+		got, err := Parse(bytes.NewReader(tabletest.TSV(with(smallRows(t), 3, ColDept, ""))), "m.tsv", mustResolver(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Errors) != 1 || got.Errors[0].Row != 3 || strings.Contains(got.Errors[0].Message, "合并单元格") {
+			t.Fatalf("errors %v", got.Errors)
+		}
+	})
 }
 
 func TestHash(t *testing.T) {
 	rows := smallRows(t)
-	base := mustParse(t, tsvOf(rows), "a.tsv").Items[0].Hash()
+	base := mustParse(t, tabletest.TSV(rows), "a.tsv").Items[0].Hash()
 	for _, tc := range []struct {
 		name string
 		rows [][]string
@@ -362,7 +272,7 @@ func TestHash(t *testing.T) {
 		{"another order of the points is another version", [][]string{rows[0], rows[2], rows[1], rows[3], rows[6]}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := mustParse(t, tsvOf(tc.rows), "b.tsv")
+			f := mustParse(t, tabletest.TSV(tc.rows), "b.tsv")
 			var got string
 			for _, it := range f.Items {
 				if it.Title == food {
@@ -384,25 +294,14 @@ func TestColumnLetter(t *testing.T) {
 	}
 }
 
-// hasHan reports whether s has a Chinese character: every message is for an
-// office worker who reads Chinese.
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
-}
-
 func FuzzParse(f *testing.F) {
 	rows := smallRows(f)
-	f.Add(tsvOf(rows), uint8(0))
-	f.Add(csvOf(f, rows), uint8(1))
-	f.Add(xlsxOf(f, rows), uint8(2))
-	f.Add(tsvOf(with(rows, 4, ColCode, "2.1")), uint8(3))
-	f.Add(tsvOf(with(rows, 2, ColDept, "待定")), uint8(0))
-	f.Add(tsvOf(rows[:1]), uint8(0))
+	f.Add(tabletest.TSV(rows), uint8(0))
+	f.Add(tabletest.CSV(f, rows), uint8(1))
+	f.Add(tabletest.XLSX(f, rows), uint8(2))
+	f.Add(tabletest.TSV(with(rows, 4, ColCode, "2.1")), uint8(3))
+	f.Add(tabletest.TSV(with(rows, 2, ColDept, "待定")), uint8(0))
+	f.Add(tabletest.TSV(rows[:1]), uint8(0))
 	f.Add([]byte("PK\x03\x04garbage"), uint8(2))
 	f.Add([]byte("\"部门\",\"抽查事项\n"), uint8(1))
 	names := []string{"c.tsv", "c.csv", "c.xlsx", "upload"}
@@ -418,14 +317,14 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("a file returned with a file error")
 			}
 			for _, e := range es {
-				if e.Row < 0 || !hasHan(e.Message) {
+				if e.Row < 0 || !tabletest.HasHan(e.Message) {
 					t.Fatalf("bad error %+v", e)
 				}
 			}
 			return
 		}
 		for _, e := range file.Errors {
-			if e.Row <= 0 || !hasHan(e.Message) {
+			if e.Row <= 0 || !tabletest.HasHan(e.Message) {
 				t.Fatalf("bad row error %+v", e)
 			}
 		}

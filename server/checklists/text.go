@@ -2,15 +2,17 @@ package checklists
 
 import (
 	"strings"
-	"unicode"
+
+	"zsc/server/tablefile"
 )
 
-// isSpace reports whitespace in the wide sense a spreadsheet produces: Unicode
-// spaces (the full-width U+3000 and the no-break U+00A0 included), line breaks
-// inside cells, and the invisible zero-width space and BOM.
-func isSpace(r rune) bool {
-	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u2060'
-}
+// isSpace and removeSpace read whitespace as the table reader does: Unicode
+// spaces (full-width and no-break included), line breaks inside cells, and
+// the invisible zero-width space, word joiner and BOM.
+var (
+	isSpace     = tablefile.IsSpace
+	removeSpace = tablefile.RemoveSpace
+)
 
 // trimCell strips whitespace around a cell and turns Windows line breaks
 // inside it into plain ones, so that the same text typed on two machines
@@ -21,20 +23,6 @@ func trimCell(s string) string {
 		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	}
 	return s
-}
-
-// removeSpace strips all whitespace, also inside: "市市场监 管局" is
-// 市市场监管局, "检查\n内容" in a header cell is 检查内容.
-func removeSpace(s string) string {
-	if strings.IndexFunc(s, isSpace) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
 }
 
 // normCode reads a code as people type it: "２．１" with a Chinese input

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"zsc/server/tablefile/tabletest"
 )
 
 // fuzzNames are the file names FuzzParse tries, so that every reader and the sniffing path are exercised.
@@ -22,7 +24,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b, uint8(1))
 		f.Add(b, uint8(3))
 	}
-	f.Add(xlsxBytes(f, readTSVRows(f, "testdata/small.tsv")), uint8(2))
+	f.Add(tabletest.XLSX(f, tabletest.ReadTSV(f, "testdata/small.tsv")), uint8(2))
 	f.Add([]byte(tsvTable(okPlan, okCont)), uint8(0))
 	f.Add([]byte(tsvTable(okCont, okPlan)), uint8(0))
 	f.Add([]byte(tsvTable(strings.Replace(okPlan, "10%", "10%以上（生产企业100%抽查）", 1))), uint8(1))

@@ -1,19 +1,14 @@
 package planimport
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // MustResolver loads a department list in the format of testdata/departments.tsv.
@@ -46,58 +41,10 @@ func MustParseFile(tb testing.TB, path string, res Resolver) []Plan {
 	return plans
 }
 
-// readTSVRows reads a TSV file into rows of cells, for converting it to other formats.
-func readTSVRows(tb testing.TB, path string) [][]string {
+// writeFile writes a table made by tabletest where MustParseFile reads it.
+func writeFile(tb testing.TB, path string, data []byte) {
 	tb.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var rows [][]string
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
-		rows = append(rows, strings.Split(line, "\t"))
-	}
-	return rows
-}
-
-// writeCSV writes rows as CSV with encoding/csv, the way another program would export the table.
-func writeCSV(tb testing.TB, path string, rows [][]string) {
-	tb.Helper()
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(rows); err != nil {
-		tb.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// xlsxBytes builds a one-sheet workbook with one spreadsheet row per row, so row numbers match the source.
-func xlsxBytes(tb testing.TB, rows [][]string) []byte {
-	tb.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, row := range rows {
-		cells := make([]any, len(row))
-		for j, c := range row {
-			cells[j] = c
-		}
-		if err := f.SetSheetRow("Sheet1", "A"+strconv.Itoa(i+1), &cells); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// writeXLSX writes rows as an XLSX workbook with excelize.
-func writeXLSX(tb testing.TB, path string, rows [][]string) {
-	tb.Helper()
-	if err := os.WriteFile(path, xlsxBytes(tb, rows), 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"zsc/server/tablefile"
 )
 
 // Item is one inspection item (抽查事项) of a responsible department.
@@ -90,11 +92,7 @@ func Parse(r io.Reader, filename string, res Resolver) ([]Plan, error) {
 	if res == nil {
 		return nil, fileError("planimport: no department resolver")
 	}
-	data, err := readAll(r)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := readTable(data, filename)
+	recs, err := readTable(r, filename)
 	if err != nil {
 		return nil, err
 	}
@@ -104,19 +102,19 @@ func Parse(r io.Reader, filename string, res Resolver) ([]Plan, error) {
 // table is the header: where each named column is.
 type table map[string]int
 
-func (t table) cell(rec record, name string) string {
+func (t table) cell(rec tablefile.Record, name string) string {
 	i, ok := t[name]
-	if !ok || i >= len(rec.cells) {
+	if !ok || i >= len(rec.Cells) {
 		return ""
 	}
-	return trimCell(rec.cells[i])
+	return trimCell(rec.Cells[i])
 }
 
 // headerNames returns the whitespace-free cells of a row, which is how header cells are compared ("抽查 比例" in a
 // PDF extraction, "抽查\n比例" in a spreadsheet).
-func headerNames(rec record) map[string]int {
-	names := make(map[string]int, len(rec.cells))
-	for i, c := range rec.cells {
+func headerNames(rec tablefile.Record) map[string]int {
+	names := make(map[string]int, len(rec.Cells))
+	for i, c := range rec.Cells {
 		n := removeSpace(c)
 		if _, dup := names[n]; !dup && n != "" {
 			names[n] = i
@@ -126,7 +124,7 @@ func headerNames(rec record) map[string]int {
 }
 
 // isHeader reports whether a row holds every required header name: the header itself or a page-break repeat.
-func isHeader(rec record) bool {
+func isHeader(rec tablefile.Record) bool {
 	names := headerNames(rec)
 	for _, c := range requiredColumns {
 		if _, ok := names[c]; !ok {
@@ -138,7 +136,7 @@ func isHeader(rec record) bool {
 
 // findHeader locates the header row; rows above it (a title, a date) are ignored. Without one, the row that looks
 // most like a header names the missing columns, which is the error a user with a renamed column needs.
-func findHeader(recs []record) (table, int, error) {
+func findHeader(recs []tablefile.Record) (table, int, error) {
 	bestRow, bestCount := 0, 0
 	var bestNames map[string]int
 	for i, rec := range recs {
@@ -159,7 +157,7 @@ func findHeader(recs []record) (table, int, error) {
 			return t, i, nil
 		}
 		if count > bestCount {
-			bestRow, bestCount, bestNames = rec.row, count, names
+			bestRow, bestCount, bestNames = rec.Row, count, names
 		}
 	}
 	if bestCount < 3 {
@@ -196,7 +194,7 @@ type parser struct {
 	names  map[string]int // "序号\x00计划名称" -> row
 }
 
-func parseRecords(recs []record, res Resolver) ([]Plan, error) {
+func parseRecords(recs []tablefile.Record, res Resolver) ([]Plan, error) {
 	t, at, err := findHeader(recs)
 	if err != nil {
 		return nil, err
@@ -214,7 +212,7 @@ func parseRecords(recs []record, res Resolver) ([]Plan, error) {
 		}
 	}
 	if len(p.plans) == 0 && len(p.errs.list) == 0 {
-		p.errs.add(recs[at].row, "", "the table has a header but no plans")
+		p.errs.add(recs[at].Row, "", "the table has a header but no plans")
 	}
 	if err := p.errs.err(); err != nil {
 		return nil, err
@@ -228,9 +226,9 @@ func parseRecords(recs []record, res Resolver) ([]Plan, error) {
 
 // row places one row: a blank or repeated header is skipped, a row with a 序号 or a plan name starts a plan, and any
 // other row adds a department to the current plan (R1).
-func (p *parser) row(rec record) {
+func (p *parser) row(rec tablefile.Record) {
 	blank := true
-	for _, c := range rec.cells {
+	for _, c := range rec.Cells {
 		if trimCell(c) != "" {
 			blank = false
 			break
@@ -244,15 +242,15 @@ func (p *parser) row(rec record) {
 	case seq != "" || name != "" || target != "":
 		p.startPlan(rec, seq)
 	case p.cur == nil:
-		p.errs.add(rec.row, colSeq, "the row has no 序号 and no plan above it to belong to")
+		p.errs.add(rec.Row, colSeq, "the row has no 序号 and no plan above it to belong to")
 	default:
 		for _, c := range planColumns {
 			if v := p.t.cell(rec, c); v != "" {
-				p.errs.add(rec.row, c, "%q on a row without 序号 or 计划名称: a plan's own cells belong on its first row", v)
+				p.errs.add(rec.Row, c, "%q on a row without 序号 or 计划名称: a plan's own cells belong on its first row", v)
 			}
 		}
 		if p.t.cell(rec, colDepartment) == "" {
-			p.errs.add(rec.row, colDepartment, "the row has no 序号, 计划名称 or 责任部门, so it cannot be placed")
+			p.errs.add(rec.Row, colDepartment, "the row has no 序号, 计划名称 or 责任部门, so it cannot be placed")
 			return
 		}
 		p.addDepartment(rec)
@@ -260,8 +258,8 @@ func (p *parser) row(rec record) {
 }
 
 // startPlan starts a plan on a row with a 序号, or (empty 序号) another plan under the current 序号.
-func (p *parser) startPlan(rec record, seqText string) {
-	row := rec.row
+func (p *parser) startPlan(rec tablefile.Record, seqText string) {
+	row := rec.Row
 	ps := &planState{dept: make(map[string]int), items: make(map[int]map[Item]bool)}
 	ps.Row = row
 	ps.Name = p.t.cell(rec, colName)
@@ -347,8 +345,8 @@ func (p *parser) startPlan(rec record, seqText string) {
 
 // addDepartment adds the row's department and its items to the current plan; a department that appears twice in a
 // plan gets the items of both rows.
-func (p *parser) addDepartment(rec record) {
-	ps, row := p.cur, rec.row
+func (p *parser) addDepartment(rec tablefile.Record) {
+	ps, row := p.cur, rec.Row
 	ps.triedDept = true
 	raw := p.t.cell(rec, colDepartment)
 	ok := true

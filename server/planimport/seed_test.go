@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+
+	"zsc/server/tablefile/tabletest"
 )
 
 // The seed: the 2024 plan table of 庆阳市 and the 30 departments of its 附件2, both shared with the other packages.
@@ -236,17 +238,17 @@ func TestParseSeedTable(t *testing.T) {
 func TestParseSeedTableInEveryFormat(t *testing.T) {
 	res := MustResolver(t, seedDepartments)
 	want := MustParseFile(t, seedPlans, res)
-	rows := readTSVRows(t, seedPlans)
+	rows := tabletest.ReadTSV(t, seedPlans)
 	dir := t.TempDir()
 
 	t.Run("the seed written as CSV parses to the identical plans", func(t *testing.T) {
 		path := filepath.Join(dir, "qingyang-2024.csv")
-		writeCSV(t, path, rows)
+		writeFile(t, path, tabletest.CSV(t, rows))
 		samePlans(t, MustParseFile(t, path, res), want)
 	})
 	t.Run("the seed written as XLSX parses to the identical plans", func(t *testing.T) {
 		path := filepath.Join(dir, "qingyang-2024.xlsx")
-		writeXLSX(t, path, rows)
+		writeFile(t, path, tabletest.XLSX(t, rows))
 		samePlans(t, MustParseFile(t, path, res), want)
 	})
 }

@@ -2,31 +2,20 @@ package planimport
 
 import (
 	"strings"
-	"unicode"
+
+	"zsc/server/tablefile"
 )
 
-// isSpace reports whitespace in the wide sense a PDF extraction or a spreadsheet produces: Unicode spaces
-// (including the full-width U+3000 and the no-break U+00A0), line breaks inside cells, and the invisible
-// zero-width space and BOM.
-func isSpace(r rune) bool {
-	return unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u2060'
-}
+// isSpace and removeSpace read whitespace as the table reader does: Unicode
+// spaces (full-width and no-break included), line breaks inside cells, and
+// the invisible zero-width space, word joiner and BOM.
+var (
+	isSpace     = tablefile.IsSpace
+	removeSpace = tablefile.RemoveSpace
+)
 
 // trimCell strips whitespace around a cell.
 func trimCell(s string) string { return strings.TrimFunc(s, isSpace) }
-
-// removeSpace strips all whitespace, also inside: "市市场监 管局" is 市市场监管局 (R3a).
-func removeSpace(s string) string {
-	if strings.IndexFunc(s, isSpace) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
 
 // toHalfWidth maps full-width ASCII forms (０-９, ％, （）, ，, ；, …) to ASCII and U+3000 to a space, so that
 // numbers typed with a Chinese input method read like any others.
