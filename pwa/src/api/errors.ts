@@ -73,8 +73,11 @@ const KNOWN: [RegExp, string][] = [
 /** A UUID (any version), a 64-digit photo hash, or a long hex id. */
 const ID_PATTERN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{32,64}\b/gi
 const HAN = /[\u4e00-\u9fff]/
-/** Words of Latin letters a Chinese sentence may keep (the plan's and the law's own abbreviations). */
-const ALLOWED_WORDS = new Set(['USCC', 'GPS', 'PWA', 'APP', 'ID'])
+/**
+ * Words of Latin letters a Chinese sentence may keep: the plan's and the law's own abbreviations, and the file
+ * formats an import's messages name (请另存为 .xlsx、.csv 或 .tsv).
+ */
+const ALLOWED_WORDS = new Set(['USCC', 'GPS', 'PWA', 'APP', 'ID', 'XLSX', 'EXCEL', 'OFFICE', 'UTF'])
 
 /** hasLatinWords tells whether text holds an English word (4+ letters) that is not an allowed abbreviation. */
 export function hasLatinWords(text: string): boolean {
