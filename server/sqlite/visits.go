@@ -34,14 +34,14 @@ type ChecklistItem struct {
 	CatalogueID string       `json:"catalogue_id"`
 	ItemName    string       `json:"item_name"` // the 抽查事项 the point belongs to
 	Template    *TemplateRef `json:"template"`
-	GroupCode   string       `json:"group_code"` // 检查项目代码
-	GroupName   string       `json:"group_name"` // 检查项目
-	Code        string       `json:"code"`       // 检查内容代码
-	Method      string       `json:"method"`     // 参考检查方法
-	Key         bool         `json:"key"`        // 重点项
-	Basis       string       `json:"basis"`      // 检查依据
-	Violation   string       `json:"violation"`  // 违反条款 cited when the point fails
-	NoticeText  string       `json:"notice_text"`
+	GroupCode   string       `json:"group_code,omitempty"` // 检查项目代码
+	GroupName   string       `json:"group_name,omitempty"` // 检查项目
+	Code        string       `json:"code,omitempty"`       // 检查内容代码
+	Method      string       `json:"method,omitempty"`     // 参考检查方法
+	Key         bool         `json:"key,omitempty"`        // 重点项
+	Basis       string       `json:"basis,omitempty"`      // 检查依据
+	Violation   string       `json:"violation,omitempty"`  // 违反条款 cited when the point fails
+	NoticeText  string       `json:"notice_text,omitempty"`
 }
 
 // TemplateRef names the template version a visit's point was copied from.
