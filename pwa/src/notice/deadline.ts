@@ -11,7 +11,7 @@ import { calendar as bundled } from './holidays'
  */
 export const DAY_CHOICES = [5, 10, 15, 30] as const
 export const DEFAULT_DAYS = 10
-/** The server accepts 1–90 working days (docs/issue10-contract.md). */
+/** The server accepts 1–90 working days (sync/PROTOCOL.md §4). */
 export const MIN_DAYS = 1
 export const MAX_DAYS = 90
 

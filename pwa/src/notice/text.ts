@@ -123,7 +123,7 @@ export function validatePoints(points: NoticePoint[]): string[] {
 }
 
 /**
- * noticeFields are what notice.issue carries (docs/issue10-contract.md):
+ * noticeFields are what notice.issue carries (sync/PROTOCOL.md §4):
  * problems = the findings, one numbered line per point; legal_basis = the
  * violations, one per point in the same order, joined by "；".
  */

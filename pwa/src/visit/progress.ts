@@ -165,7 +165,7 @@ export interface Readiness {
 
 /**
  * finishReadiness says whether 本部门检查完毕 may be sent, with the same
- * conditions the server checks (docs/issue10-contract.md dept.finish):
+ * conditions the server checks (sync/PROTOCOL.md §4, dept.finish):
  * every point answered, a finding for every 不符合, the outcome recorded and
  * every active inspector of the department signed.
  */
