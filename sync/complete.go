@@ -116,7 +116,7 @@ func paperOnly(st *VisitState, noneCounts bool) bool {
 		return noneCounts
 	}
 	for _, f := range st.Finishes {
-		if f.Channel != "web" && f.Channel != "import" {
+		if f.Channel != schema.ChannelWeb && f.Channel != schema.ChannelImport {
 			return false
 		}
 	}

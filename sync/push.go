@@ -841,7 +841,7 @@ func (p *pusher) deptFinish(m Mutation, v *Visit, a *DeptFinishArgs) (fate, erro
 	if slices.ContainsFunc(st.Finishes, func(f DeptFinish) bool { return f.Dept == a.Dept }) {
 		return applied, p.audit(m, ChangeDeptFinish, DeptFinishID(v.ID, a.Dept), v.ID, nil, nil, "本部门已确认检查完毕，未作修改")
 	}
-	missing, err := deptMissing(&p.names, v, st, a.Dept, p.c.Channel() == KindMobile)
+	missing, err := deptMissing(&p.names, v, st, a.Dept, p.c.Channel() == schema.ChannelMobile)
 	if err != nil {
 		return fate{}, err
 	}
