@@ -193,7 +193,10 @@ func absentPhotos(tx ReadTx, st *VisitState) (int, error) {
 // ready) and tells every phone in scope with the visit's record. It
 // reports whether it completed the visit.
 func completeIfReady(tx Tx, names *deptNames, v *Visit, at string, by AuditEntry) (bool, error) {
-	if v.Status != "open" {
+	// Most calls come before every department has finished (a photo
+	// upload, a signature): the visit's own record says so without reading
+	// the visit's records.
+	if v.Status != "open" || !v.AllFinished() {
 		return false, nil
 	}
 	st, err := tx.VisitRecords(v.ID)

@@ -499,7 +499,7 @@ func (p *pusher) putResult(m Mutation, v *Visit, r, before *ItemResult) (fate, e
 		b = before
 	}
 	f, err := p.done(m, ChangeItemResult, r.ItemID, r.VisitID, b, r)
-	if err != nil || !v.AllFinished() {
+	if err != nil {
 		return f, err
 	}
 	// A correction after every department finished may drop the last photo
