@@ -7,8 +7,7 @@
 // and 以上情况属实, then 本部门检查完毕, which shows 待同步 until the server
 // answers. The 检查记录表 prints from the phone (offline) and from the desk
 // (the office keeps no local copy). Taps are counted on the way.
-import type { Locator, Page } from '@playwright/test'
-import { expect, signIn, test, waitSynced, openVisit, item, type Phone } from './fixtures'
+import { drawStroke, expect, signIn, Taps, test, waitSynced, openVisit, item, type Phone } from './fixtures'
 import { createHash } from 'node:crypto'
 import { deptCode, type Api, type Visit } from './api'
 import { photoFile, photoPng } from './images'
@@ -33,27 +32,6 @@ interface SignatureWire {
   role?: string
   phone?: string
   confirmed?: boolean
-}
-
-/** Taps counts what the user does with a finger (typing is not a tap). */
-class Taps {
-  n = 0
-  async tap(l: Locator) {
-    this.n++
-    await l.click()
-  }
-}
-
-/** draw makes a stroke on the signature pad (one touch gesture). */
-async function draw(page: Page) {
-  const canvas = page.getByTestId('signature-canvas')
-  await expect(canvas).toBeVisible()
-  await expect(page.locator('[class*="van-popup-slide-bottom-enter"]')).toHaveCount(0)
-  const box = (await canvas.boundingBox())!
-  await page.mouse.move(box.x + 30, box.y + box.height / 2)
-  await page.mouse.down()
-  for (let k = 1; k <= 20; k++) await page.mouse.move(box.x + 30 + k * ((box.width - 60) / 20), box.y + box.height / 2 + Math.sin(k / 2) * (box.height / 4))
-  await page.mouse.up()
 }
 
 /**
@@ -205,7 +183,7 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
   for (const m of [visit.team.find((x) => x.user_id === me)!, teammate]) {
     await taps.tap(page.getByTestId(`sign-inspector-${m.user_id}`))
     await expect(page.getByTestId('signing-who')).toHaveText(`${m.name} · 执法证号 ${m.cert_no}`)
-    await draw(page)
+    await drawStroke(page)
     taps.n++
     await taps.tap(page.getByTestId('signature-save'))
     await expect(page.getByTestId(`inspector-${m.user_id}`)).toHaveAttribute('data-signed', '1')
@@ -219,7 +197,7 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
   await taps.tap(page.getByTestId('entity-role-1'))
   await taps.tap(page.getByTestId('entity-phone').locator('input'))
   await page.getByTestId('entity-phone').locator('input').fill('13909341234')
-  await draw(page)
+  await drawStroke(page)
   taps.n++
   await expect(page.getByTestId('signature-save')).toBeDisabled()
   await taps.tap(page.getByTestId('entity-confirm'))

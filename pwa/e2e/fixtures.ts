@@ -3,7 +3,7 @@
 // the worker moves on to another file or ends), an API client for it, and
 // phones: browser contexts at 390×844 with touch, zh-CN, China time and the
 // service worker, each signed in through the login screen.
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -180,6 +180,15 @@ export async function chooseOutcome(page: Page, categories: string | string[]): 
 }
 
 /** drawStroke draws one stroke with the mouse on the open signature pad, once its popup has arrived. */
+/** Taps counts touches on the screen for the README's tap counts (typing is not a tap). */
+export class Taps {
+  n = 0
+  async tap(l: Locator) {
+    this.n++
+    await l.click()
+  }
+}
+
 export async function drawStroke(page: Page): Promise<void> {
   const canvas = page.getByTestId('signature-canvas')
   await expect(canvas).toBeVisible()

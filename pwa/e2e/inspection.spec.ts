@@ -12,8 +12,8 @@
 // The taps on insp1's phone are counted (a tap is a touch on the screen;
 // typing is not), from opening the visit to 本部门检查完毕 with the notice
 // issued; the README records the count and the time (issue 10: ≤ 60 taps).
-import type { Locator, Page } from '@playwright/test'
-import { expect, item, test, waitSynced, type Phone } from './fixtures'
+import type { Page } from '@playwright/test'
+import { drawStroke, expect, item, Taps, test, waitSynced, type Phone } from './fixtures'
 import { chinaYear, deptCode, type Api, type TeamMember, type Visit } from './api'
 import { photoFile } from './images'
 import { deadlineFor } from '../src/notice/deadline'
@@ -31,33 +31,12 @@ interface Point {
   notice_text?: string
 }
 
-/** Taps counts touches on the screen (typing is not a tap). */
-class Taps {
-  n = 0
-  async tap(l: Locator) {
-    this.n++
-    await l.click()
-  }
-}
-
-/** draw makes one stroke on the open signature pad (one touch gesture). */
-async function draw(page: Page) {
-  const canvas = page.getByTestId('signature-canvas')
-  await expect(canvas).toBeVisible()
-  await expect(page.locator('[class*="van-popup-slide-bottom-enter"]')).toHaveCount(0)
-  const box = (await canvas.boundingBox())!
-  await page.mouse.move(box.x + 30, box.y + box.height / 2)
-  await page.mouse.down()
-  for (let k = 1; k <= 20; k++) await page.mouse.move(box.x + 30 + k * ((box.width - 60) / 20), box.y + box.height / 2 + Math.sin(k / 2) * (box.height / 4))
-  await page.mouse.up()
-}
-
 /** signInspectors has each active member of the department sign on this phone. */
 async function signInspectors(page: Page, members: TeamMember[], taps: Taps) {
   for (const m of members) {
     await taps.tap(page.getByTestId(`sign-inspector-${m.user_id}`))
     await expect(page.getByTestId('signing-who')).toHaveText(`${m.name} · 执法证号 ${m.cert_no}`)
-    await draw(page)
+    await drawStroke(page)
     taps.n++
     await taps.tap(page.getByTestId('signature-save'))
     await expect(page.getByTestId(`inspector-${m.user_id}`)).toHaveAttribute('data-signed', '1')
@@ -162,7 +141,7 @@ test('a joint visit of two departments, both phones offline: check points, photo
   await taps.tap(page.getByTestId('entity-role-0'))
   await taps.tap(page.getByTestId('entity-phone').locator('input'))
   await page.getByTestId('entity-phone').locator('input').fill('13993412345')
-  await draw(page)
+  await drawStroke(page)
   taps.n++
   await taps.tap(page.getByTestId('entity-confirm'))
   await taps.tap(page.getByTestId('signature-save'))
@@ -181,7 +160,9 @@ test('a joint visit of two departments, both phones offline: check points, photo
   const firstNumber = await page.getByTestId('notice-number').innerText()
   expect(firstNumber).toMatch(new RegExp(`^庆市监责改〔${year}〕\\d+号$`))
 
-  // The notice as it prints: what a legal reviewer reads.
+  // The notice as it prints: what a legal reviewer reads (the entity's signer comes from the visit's records, which
+  // the page reads after the notice itself).
+  await expect(page.getByTestId('notice-paper')).toContainText('刘志强')
   const text = (await page.getByTestId('notice-paper').innerText()).replace(/\s+/g, '')
   expect(text.startsWith('庆阳市市场监督管理局责令改正通知书')).toBe(true)
   expect(text).toContain(`统一社会信用代码：${visit.entity.uscc}`)

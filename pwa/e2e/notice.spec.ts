@@ -164,6 +164,8 @@ test('a notice issued offline, printed, voided and re-issued; 复查 after the d
   const firstId = page.url().split('/').pop()!
   await expect(page.getByTestId('notice-number')).toHaveText(numberPattern)
   const firstNumber = await page.getByTestId('notice-number').innerText()
+  // The entity's signer comes from the visit's records, read after the notice itself.
+  await expect(page.getByTestId('notice-paper')).toContainText('王经理')
   const text = await paperText(page)
   expect(text.startsWith('庆阳市市场监督管理局责令改正通知书')).toBe(true)
   expect(text).toContain(`${visit.entity.name}：`)
