@@ -28,7 +28,7 @@ var DemoTasks = []struct {
 // Config returns the synthetic directory of the demo for the year's plans:
 // one tag per plan target, sub-population flags from the ratio overrides,
 // pools for every department in every region (and the city).
-func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Region, entities int) synth.Config {
+func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Region, entities int) (synth.Config, error) {
 	c := synth.Config{Seed: 2024, Entities: entities, SubFlags: map[string][]string{}, InspectorsPerPool: 4}
 	for _, r := range regions {
 		if r.Level == "county" {
@@ -46,14 +46,16 @@ func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Re
 			c.Tags = append(c.Tags, p.Tag)
 		}
 		var r planimport.Ratio
-		json.Unmarshal(p.Ratio, &r)
+		if err := json.Unmarshal(p.Ratio, &r); err != nil {
+			return c, fmt.Errorf("plan %s: ratio: %w", p.Tag, err)
+		}
 		for _, o := range r.Overrides {
 			if !slices.Contains(c.SubFlags[p.Tag], o.Population) {
 				c.SubFlags[p.Tag] = append(c.SubFlags[p.Tag], o.Population)
 			}
 		}
 	}
-	return c
+	return c, nil
 }
 
 // loadDirectory imports the synthetic directory, pools and conflicts, then
@@ -71,7 +73,10 @@ func loadDirectory(ctx context.Context, db *sqlite.DB, opt Options, admin *schem
 	if err != nil {
 		return err
 	}
-	cfg := Config(plans, depts, regions, opt.Entities)
+	cfg, err := Config(plans, depts, regions, opt.Entities)
+	if err != nil {
+		return err
+	}
 	var es []directory.Entity
 	if err := synth.Entities(cfg, func(e directory.Entity) error { es = append(es, e); return nil }); err != nil {
 		return err

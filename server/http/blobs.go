@@ -128,7 +128,12 @@ func (s *Server) putBlob(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		defer os.Remove(f.Name())
+		// After finish renames it, the removal finds nothing, which is fine.
+		defer func() {
+			if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				s.Log.Warn("removing an upload's temporary file", "file", f.Name(), "err", err)
+			}
+		}()
 		defer f.Close()
 		n, err := io.Copy(f, io.LimitReader(body, max+1))
 		if err != nil {
@@ -178,7 +183,10 @@ func (s *Server) putBlob(c echo.Context) error {
 	want := end - start + 1
 	n, err := io.Copy(f, io.LimitReader(body, want+1))
 	if err != nil || n != want {
-		f.Truncate(start)
+		// Keep only the bytes before this chunk, so the phone resumes from start.
+		if terr := f.Truncate(start); terr != nil {
+			return terr
+		}
 		if err != nil {
 			return schema.Errorf(schema.EINVALID, "reading the chunk: %v", err)
 		}
@@ -192,8 +200,10 @@ func (s *Server) putBlob(c echo.Context) error {
 	}
 	if err := s.finish(c, f, sum, total); err != nil {
 		if schema.ErrorCode(err) == schema.EINVALID {
-			f.Close()
-			os.Remove(s.partPath(sum))
+			// Bytes that hash wrong are useless: the phone starts over.
+			if rerr := os.Remove(s.partPath(sum)); rerr != nil {
+				s.Log.Warn("removing a bad partial photo", "sha256", sum, "err", rerr)
+			}
 		}
 		return err
 	}
@@ -225,9 +235,13 @@ func (s *Server) finish(c echo.Context, f *os.File, sum string, size int64) erro
 	if err := os.Rename(f.Name(), dst); err != nil {
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return err
 	}
 	return s.Sync.AddBlob(c.Request().Context(), sum, size)
 }

@@ -73,9 +73,13 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			c.Response().Header().Set("Retry-After", itoa(d["retry_after"]))
 		}
 	}
+	var werr error
 	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
+		werr = c.NoContent(status)
+	} else {
+		werr = c.JSON(status, body)
 	}
-	c.JSON(status, body)
+	if werr != nil {
+		s.Log.Warn("writing an error answer", "path", c.Request().URL.Path, "err", werr)
+	}
 }

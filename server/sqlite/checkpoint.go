@@ -36,6 +36,6 @@ func (db *DB) checkpointer() {
 		}
 		seen = n
 		// An error (a busy database) only means the next tick tries again.
-		db.ckpt.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+		_, _ = db.ckpt.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
 	}
 }

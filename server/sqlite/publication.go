@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -332,7 +333,9 @@ func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicR
 			r.PublishedOn = report.ChinaDate(published)
 			r.Channels = joinChannels(platform, system, website)
 			r.Outcome = []string{}
-			json.Unmarshal([]byte(cats), &r.Outcome)
+			if err := json.Unmarshal([]byte(cats), &r.Outcome); err != nil {
+				return fmt.Errorf("visit %s: outcome categories: %w", k.visit, err)
+			}
 			r.OfficeEntered = channel == schema.ChannelWeb
 			r.FailedItems, r.Notices = []string{}, []string{}
 			keys = append(keys, k)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"zsc/schema"
@@ -32,7 +33,10 @@ func (db *DB) MetricsFacts(ctx context.Context, year int) (*report.Facts, error)
 				rows.Close()
 				return err
 			}
-			json.Unmarshal([]byte(levels), &p.Levels)
+			if err := json.Unmarshal([]byte(levels), &p.Levels); err != nil {
+				rows.Close()
+				return fmt.Errorf("plan %s: levels: %w", p.ID, err)
+			}
 			f.Plans = append(f.Plans, p)
 		}
 		rows.Close()

@@ -126,10 +126,22 @@ func gen(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := demo.ImportSeedPlan(ctx, db, cliUser); err != nil {
 		return err
 	}
-	plans, _ := db.Plans(ctx, demo.Year)
-	depts, _ := db.Departments(ctx)
-	regions, _ := db.Regions(ctx)
-	c := demo.Config(plans, depts, regions, *n)
+	plans, err := db.Plans(ctx, demo.Year)
+	if err != nil {
+		return err
+	}
+	depts, err := db.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	regions, err := db.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := demo.Config(plans, depts, regions, *n)
+	if err != nil {
+		return err
+	}
 	c.Seed, c.InspectorsPerPool = *seed, *pool
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
