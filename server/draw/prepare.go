@@ -143,7 +143,7 @@ func (p *prepared) indexInspectors() {
 	p.pools = make([][]int32, len(p.depts))
 	for _, i := range inspectorOrder(s.Inspectors) {
 		in := &s.Inspectors[i]
-		if !in.OnDuty || !in.Cert || in.Expert {
+		if !countsForR5(in.Cert, in.Expert, in.OnDuty) {
 			continue
 		}
 		if d, ok := slices.BinarySearch(p.depts, in.Dept); ok {
