@@ -105,12 +105,13 @@ type multipartBody struct {
 func Multipart(filename string, data []byte, fields map[string]string) *multipartBody {
 	mb := &multipartBody{}
 	w := multipart.NewWriter(&mb.buf)
+	// Writing to a bytes.Buffer cannot fail, so neither can the writer.
 	for k, v := range fields {
-		w.WriteField(k, v)
+		_ = w.WriteField(k, v)
 	}
 	fw, _ := w.CreateFormFile("file", filename)
-	fw.Write(data)
-	w.Close()
+	_, _ = fw.Write(data)
+	_ = w.Close()
 	mb.ctype = w.FormDataContentType()
 	return mb
 }

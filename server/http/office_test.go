@@ -208,7 +208,9 @@ func TestProgressDownloads(t *testing.T) {
 	t.Run("the JSON counts the drawn 户 once", func(t *testing.T) {
 		var p struct{ Total struct{ Visits int } }
 		rec := get("json")
-		json.Unmarshal(rec.Body.Bytes(), &p)
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatalf("status %d %s: %v", rec.Code, rec.Body.String(), err)
+		}
 		if rec.Code != 200 || p.Total.Visits == 0 {
 			t.Fatalf("status %d %s", rec.Code, rec.Body.String())
 		}

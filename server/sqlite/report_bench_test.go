@@ -3,7 +3,9 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -39,15 +41,17 @@ func benchDB(b *testing.B) *sqlite.DB {
 			b.Fatal(err)
 		}
 		var have int
-		db.Reader().QueryRow(`SELECT count(*) FROM visit_rollups`).Scan(&have)
+		if err := db.Reader().QueryRow(`SELECT count(*) FROM visit_rollups`).Scan(&have); err != nil {
+			b.Fatal(err)
+		}
 		if have == n {
 			return db
 		}
 		db.Close()
-		os.Remove(path)
+		removeIfThere(b, path)
 	}
 	tmp := path + ".tmp"
-	os.Remove(tmp)
+	removeIfThere(b, tmp)
 	db, err := sqlite.Open(tmp)
 	if err != nil {
 		b.Fatal(err)
@@ -61,8 +65,8 @@ func benchDB(b *testing.B) *sqlite.DB {
 	if err := os.Rename(tmp, path); err != nil {
 		b.Fatal(err)
 	}
-	os.Remove(tmp + "-wal")
-	os.Remove(tmp + "-shm")
+	removeIfThere(b, tmp+"-wal")
+	removeIfThere(b, tmp+"-shm")
 	if db, err = sqlite.Open(path); err != nil {
 		b.Fatal(err)
 	}
@@ -111,7 +115,10 @@ func generateYear(db *sqlite.DB, n int) error {
 		var names []string
 		for rows.Next() {
 			var name, q string
-			rows.Scan(&name, &q)
+			if err := rows.Scan(&name, &q); err != nil {
+				rows.Close()
+				return err
+			}
 			names, triggers = append(names, name), append(triggers, q)
 		}
 		rows.Close()
@@ -339,4 +346,11 @@ func BenchmarkProgressXLSX(b *testing.B) {
 		size = len(x)
 	}
 	b.ReportMetric(float64(size), "bytes")
+}
+
+// removeIfThere deletes a file a previous run may have left.
+func removeIfThere(b *testing.B, path string) {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		b.Fatal(err)
+	}
 }

@@ -305,7 +305,10 @@ func rollups(t *testing.T, db *sqlite.DB) string {
 			}
 			for rows.Next() {
 				var s string
-				rows.Scan(&s)
+				if err := rows.Scan(&s); err != nil {
+					rows.Close()
+					return err
+				}
 				out += s + "\n"
 			}
 			rows.Close()

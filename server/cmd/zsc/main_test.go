@@ -23,7 +23,7 @@ func TestServeDemo(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Main(ctx, []string{"serve", "--demo", "--demo-entities", "2000", "--db", filepath.Join(dir, "zsc.db"), "--addr", "127.0.0.1:0"}, pw, io.Discard)
-		pw.Close()
+		_ = pw.Close() // a pipe writer's Close never fails
 	}()
 	addr := ""
 	sc := bufio.NewScanner(pr)
@@ -36,7 +36,7 @@ func TestServeDemo(t *testing.T) {
 			break
 		}
 	}
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }() // drains the log; ends when the server stops
 	if addr == "" {
 		t.Fatalf("no address printed:\n%s", printed.String())
 	}
@@ -51,7 +51,9 @@ func TestServeDemo(t *testing.T) {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	json.NewDecoder(resp.Body).Decode(&tok)
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	req, _ := http.NewRequest("GET", addr+"/api/v1/plans?year=2024", nil)
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
@@ -60,7 +62,9 @@ func TestServeDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var plans struct{ Count int }
-	json.NewDecoder(resp.Body).Decode(&plans)
+	if err := json.NewDecoder(resp.Body).Decode(&plans); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if plans.Count != 70 {
 		t.Fatalf("%d plans", plans.Count)
@@ -91,7 +95,9 @@ func TestImportPlanCommand(t *testing.T) {
 	}
 	t.Run("a broken table fails naming the row and writes nothing", func(t *testing.T) {
 		bad := filepath.Join(dir, "bad.tsv")
-		os.WriteFile(bad, []byte(strings.Replace(string(seed), "\t20%以上\t", "\t二成以上\t", 1)), 0o644)
+		if err := os.WriteFile(bad, []byte(strings.Replace(string(seed), "\t20%以上\t", "\t二成以上\t", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		err := Main(ctx, []string{"import-plan", bad, "--year", "2024", "--db", db}, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "抽查比例") {
 			t.Fatalf("err = %v", err)
