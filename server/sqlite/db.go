@@ -44,10 +44,30 @@ type DB struct {
 	closing gosync.Once
 }
 
+// Synchronous is the durability a database opens with (SQLite's
+// synchronous pragma in WAL mode).
+type Synchronous string
+
+const (
+	// SyncFull fsyncs the WAL at every commit: a write acknowledged to a
+	// caller survives power loss (DESIGN §8.4). Group commit pays for it:
+	// one fsync serves every transaction of a group. The default.
+	SyncFull Synchronous = "FULL"
+	// SyncNormal fsyncs only at checkpoints: a power cut may lose the last
+	// commits. Only for measuring what FULL costs (server/bench).
+	SyncNormal Synchronous = "NORMAL"
+)
+
+// Options are the settings of OpenWith.
+type Options struct {
+	// Synchronous is SyncFull when empty.
+	Synchronous Synchronous
+}
+
 // pragmas go in the DSN so that every pooled connection gets them (STYLE 6).
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, sync Synchronous) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32000)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + string(sync) + ")", "cache_size(-32000)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	if readOnly {
@@ -64,26 +84,37 @@ func dsn(path string, readOnly bool) string {
 }
 
 // Open opens (creating if needed) the database at path and applies every
-// pending migration.
-func Open(path string) (*DB, error) {
+// pending migration; commits are durable (SyncFull).
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with settings.
+func OpenWith(path string, o Options) (*DB, error) {
+	sync := o.Synchronous
+	switch sync {
+	case "":
+		sync = SyncFull
+	case SyncFull, SyncNormal:
+	default:
+		return nil, fmt.Errorf("open %s: synchronous %q is neither FULL nor NORMAL", path, sync)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open("sqlite", dsn(path, false, sync))
 	if err != nil {
 		return nil, err
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(path, true, sync))
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()*2))
-	c, err := sql.Open("sqlite", dsn(path, false))
+	c, err := sql.Open("sqlite", dsn(path, false, sync))
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -121,6 +152,15 @@ func (db *DB) Close() error {
 // transaction with other callers' (group commit, groupcommit.go), never
 // their fate: fn sees the writes committed or grouped before it, as it would
 // in a transaction of its own that started later.
+//
+// ctx only decides how long the caller waits (DESIGN §8.4). A caller whose
+// ctx ends before the writer reaches fn is dropped unrun; once fn runs, it
+// runs to its end and its outcome stands, while Write returns ctx.Err() at
+// once: the caller gave up waiting, not the write. So fn must never hand ctx
+// to a statement (tx.ExecContext(ctx, ...)): a cancelled context interrupts
+// SQLite, and an interrupted write rolls back the whole transaction it
+// shares with other callers. tx itself carries a context no caller can
+// cancel; use tx.Exec, or context.WithoutCancel(ctx) where a context is due.
 func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -131,9 +171,12 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	case <-db.stop:
 		return errClosed
 	}
-	// Wait even if ctx ends: fn may be running and must not outlive Write.
 	select {
 	case <-r.done:
+	case <-ctx.Done():
+		// The writer still runs (or skips) fn and commits the others: a
+		// caller that gave up only stops waiting.
+		return ctx.Err()
 	case <-db.writerDone:
 		select {
 		case <-r.done:

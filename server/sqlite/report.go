@@ -320,7 +320,7 @@ func (db *DB) StaleDevices(ctx context.Context, u *schema.User) ([]StaleDevice, 
 func (db *DB) RebuildRollups(ctx context.Context) error {
 	return db.Write(ctx, func(tx *sql.Tx) error {
 		for _, q := range rebuildSQL {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
+			if _, err := tx.Exec(q); err != nil { // never ctx: DB.Write
 				return err
 			}
 		}

@@ -52,7 +52,9 @@ func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error
 	s.warm(ctx)
 	var loaded map[string][]zsync.Item
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		t := &syncTx{s: s, pool: s.db.write, tx: tx, ctx: ctx, at: s.db.NowText(), buf: &appendBuffer{}}
+		// Detached: a phone dropping off must not interrupt a statement of
+		// the group commit it shares with others (DB.Write, DESIGN §8.4).
+		t := &syncTx{s: s, pool: s.db.write, tx: tx, ctx: context.WithoutCancel(ctx), at: s.db.NowText(), buf: &appendBuffer{}}
 		if err := fn(t); err != nil {
 			return err
 		}
