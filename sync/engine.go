@@ -11,7 +11,13 @@ import (
 
 // Defaults of an Engine's settings.
 const (
-	DefaultLeaseSize    = 20
+	DefaultLeaseSize = 20
+	// DefaultLeaseTTL is how long a phone may stay silent (no pull) before
+	// the numbers leased to it are voided (DESIGN §8.6); every pull renews
+	// it. Why 30 days: inspections run in monthly rounds, a phone offline
+	// for a whole round is lost, broken or replaced, and its unused numbers
+	// must not hold the department's 〔年〕N号 series open for longer; a
+	// phone that is just on leave keeps its numbers for a month.
 	DefaultLeaseTTL     = 30 * 24 * time.Hour
 	DefaultPullLimit    = 500
 	DefaultMaxPushBytes = 2 << 20

@@ -22,14 +22,17 @@ type PullRequest struct {
 //
 //  1. Check the client: registered, and the caller's own (§5 step 1).
 //  2. Bookkeeping, in one write transaction, only when something is due:
-//     note last_seen and pending (§5 step 8); sweep every lease that has
+//     note last_seen and pending (§5 step 8); renew this client's leases to
+//     LeaseTTL from now, telling it their new expiry (DESIGN §8.6: a lease
+//     lives as long as its phone keeps pulling); sweep every lease that has
 //     expired, whoever holds it, voiding and logging its unused numbers
-//     (R11); top this client's lease up to LeaseSize numbers for the user's
-//     department and the current year. Something is due when the client
+//     (R11: the phone has been silent for LeaseTTL); top this client's lease
+//     up to LeaseSize numbers for the user's department and the current
+//     year. Something is due when the client
 //     reports a pending count other than the stored one, when its last_seen
 //     is touchEvery old or more (the office's stale-device list counts in
 //     days, so a minute late costs it nothing), when any lease has expired,
-//     or when this client's lease is short. Otherwise a pull writes nothing:
+//     or when this client's lease is short or due for renewal. Otherwise a pull writes nothing:
 //     the single writer is the server's bottleneck, and most pulls are
 //     phones that synced moments ago.
 //  3. In one read snapshot:
@@ -97,6 +100,9 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
 			return err
 		}
+		if err := e.renew(tx, c); err != nil {
+			return err
+		}
 		if err := e.sweep(tx, at, u.ID); err != nil {
 			return err
 		}
@@ -146,8 +152,70 @@ func (e *Engine) pullDue(tx ReadTx, u *schema.User, c *Client, held []NoticeNumb
 	if err != nil || len(expired) > 0 {
 		return len(expired) > 0, err
 	}
+	if len(e.renewable(c, held)) > 0 {
+		return true, nil
+	}
 	want, _ := e.leaseWant(u, c, held)
 	return want > 0, nil
+}
+
+// leaseRenewEvery is how much of a lease's LeaseTTL may pass before a pull
+// renews it. Renewing on literally every pull would make each pull a write
+// and send the phone its whole lease again; a day late costs nothing
+// against a TTL of 30 days, and a phone pulling daily renews daily.
+const leaseRenewEvery = 24 * time.Hour
+
+// renewable lists the leases of held that a pull by c renews now: those
+// whose expiry is more than leaseRenewEvery short of LeaseTTL from now. A
+// retired client's leases are voided, never renewed.
+func (e *Engine) renewable(c *Client, held []NoticeNumber) []NoticeNumber {
+	if c.RetiredAt != nil {
+		return nil
+	}
+	now := FormatTime(e.Now())
+	due := FormatTime(e.Now().Add(e.LeaseTTL - leaseRenewEvery))
+	var out []NoticeNumber
+	for _, n := range held {
+		// An expired lease stays expired: its phone was silent for
+		// LeaseTTL, and the sweep voids it even if that phone pulls first.
+		if n.ClientID == c.ID && n.ExpiresAt < due && n.ExpiresAt > now {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// renew extends c's leases that are due to LeaseTTL from now and sends c
+// each one again with its new expiry (a lease put), so that the phone,
+// which skips expired numbers offline, keeps using them (DESIGN §8.6).
+func (e *Engine) renew(tx Tx, c *Client) error {
+	held, err := tx.Leases(c.ID)
+	if err != nil {
+		return err
+	}
+	due := e.renewable(c, held)
+	if len(due) == 0 {
+		return nil
+	}
+	expires := FormatTime(e.Now().Add(e.LeaseTTL))
+	shorts := map[string]string{}
+	for _, n := range due {
+		short, ok := shorts[n.Dept]
+		if !ok {
+			if short, err = tx.DeptShort(n.Dept); err != nil {
+				return err
+			}
+			shorts[n.Dept] = short
+		}
+		if err := tx.RenewLease(n.Dept, n.Year, n.Number, expires); err != nil {
+			return err
+		}
+		if err := tx.AppendChange(Change{Kind: ChangeLease, Op: OpPut, EntityID: LeaseID(n.Dept, n.Year, n.Number), ClientID: c.ID,
+			Data: Lease{Dept: n.Dept, Year: n.Year, Number: n.Number, Text: NumberText(short, n.Year, n.Number), ExpiresAt: expires}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pullPage is steps 3 and 4: the answer, read from one snapshot; held are

@@ -103,7 +103,7 @@ func main() {
 	flag.DurationVar(&c.window, "window", time.Minute, "the phones' syncs start within this window")
 	flag.IntVar(&c.syncMutations, "sync-mutations", 20, "item.set mutations per phone sync")
 	flag.Uint64Var(&c.seed, "seed", 2024, "seed of every random choice")
-	flag.StringVar(&c.phases, "phases", "raw,push,pull,phones,phones-bootstrap", "the phases to run")
+	flag.StringVar(&c.phases, "phases", "raw,durability,push,pull,phones,phones-bootstrap", "the phases to run")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout, os.Stderr); err != nil {
@@ -127,6 +127,7 @@ type figures struct {
 	pullBytes               int
 	pullChanges             int
 	daily, first            *syncStats
+	durability              *durability
 	pushWriter, pullStore   string
 }
 
@@ -208,6 +209,14 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		}
 		fmt.Fprintf(log, "  %.0f rows/s (50/tx), %.0f rows/s (1000/tx), %.0f rows/s (bare table, 50/tx), %.0f results/s with their bookkeeping rows (50/tx)\n",
 			f.raw50, f.raw1000, f.rawBare, f.rawBook)
+	}
+
+	// What durable commits cost, NORMAL against FULL, with the server closed.
+	if c.runs("durability") {
+		fmt.Fprintf(log, "durability (synchronous NORMAL vs FULL)…\n")
+		if f.durability, err = durabilityPhase(ctx, c, work, rd, log); err != nil {
+			return err
+		}
 	}
 
 	// The real server on a real listener.
@@ -736,7 +745,7 @@ func report(w io.Writer, c config, f *figures) {
 		hist = "with every result's mutation, change-log entry and audit row"
 	}
 	fmt.Fprintf(w, "\n### Sync benchmark (`go run ./server/bench`)\n\n")
-	fmt.Fprintf(w, "Machine: %s. Database: %s item results, %s visits, %s inspectors, %.1f GB (%s); SQLite WAL, synchronous=NORMAL; load generator and server in one process.\n\n",
+	fmt.Fprintf(w, "Machine: %s. Database: %s item results, %s visits, %s inspectors, %.1f GB (%s); SQLite WAL, synchronous=FULL (every commit fsynced); load generator and server in one process.\n\n",
 		machine, thousands(float64(c.results)), thousands(float64(f.visits)), thousands(float64(f.inspectors)), float64(f.dbBytes)/1e9, hist)
 	fmt.Fprintf(w, "| Measure | Figure | Goal |\n|---|---|---|\n")
 	if c.runs("raw") {
@@ -744,6 +753,12 @@ func report(w io.Writer, c config, f *figures) {
 		fmt.Fprintf(w, "| Raw: the same, 1,000 rows per transaction | %s rows/s | |\n", thousands(f.raw1000))
 		fmt.Fprintf(w, "| Raw: bare table (same columns and key, no index, FKs or rollup triggers), 50 rows per transaction | %s rows/s | |\n", thousands(f.rawBare))
 		fmt.Fprintf(w, "| Raw: each result with the rows a push writes for it (mutation, result, audit row, change), 50 results per transaction | %s results/s | |\n", thousands(f.rawBook))
+	}
+	if d := f.durability; d != nil {
+		fmt.Fprintf(w, "| Durable commits: write transactions of 50 rows via the single writer, 1 writer, synchronous NORMAL / FULL | %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
+			thousands(d.normal1), thousands(d.full1), 100*d.full1/d.normal1)
+		fmt.Fprintf(w, "| Durable commits: the same, %d writers at once (group commit, %.1f transactions per FULL commit), NORMAL / FULL | %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
+			c.concurrency, d.groupN, thousands(d.normalN), thousands(d.fullN), 100*d.fullN/d.normalN)
 	}
 	if c.runs("push") {
 		if c.runs("raw") {

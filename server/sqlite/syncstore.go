@@ -947,6 +947,11 @@ func (t *syncTx) one(query string, args ...any) error {
 
 func (t *syncTx) VisitState(visitID string) (*zsync.VisitState, error) {
 	st, err := t.VisitRecords(visitID)
+func (t *syncTx) RenewLease(dept string, year, number int, expires string) error {
+	return t.one(`UPDATE notice_numbers SET expires_at = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
+		expires, dept, year, number)
+}
+
 	if err != nil {
 		return nil, err
 	}
