@@ -75,6 +75,9 @@ func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterReque
 	if req.Kind != KindMobile && req.Kind != KindWeb {
 		return nil, schema.Errorf(schema.EINVALID, "kind must be mobile or web")
 	}
+	if err := mayUseKind(u, req.Kind); err != nil {
+		return nil, err
+	}
 	if err := checkText("platform", req.Platform, maxName); err != nil {
 		return nil, err
 	}
@@ -342,7 +345,25 @@ func ownClient(tx ReadTx, u *schema.User, id string) (*Client, error) {
 	if c.UserID != u.ID {
 		return nil, schema.Errorf(schema.EFORBIDDEN, "client %s belongs to another user", id)
 	}
+	// A mobile client registered before the rule below (or by a user since
+	// moved to the desk) would count desk work as mobile: it syncs no more.
+	if err := mayUseKind(u, c.Kind); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// mayUseKind is the channel rule (DESIGN §3, §8.8): the channel of a result
+// is the kind of the client it came through, and a desk role (office, admin)
+// works at the desk, so it may only hold web clients. The mobile application
+// rate counts what inspectors and leads record in the field; no one can
+// declare desk work mobile.
+func mayUseKind(u *schema.User, kind string) error {
+	desk := u.Role == schema.RoleOffice || u.Role == schema.RoleAdmin
+	if desk && kind != KindWeb {
+		return schema.Errorf(schema.EFORBIDDEN, "办公室和管理员账号只能使用办公端（web）客户端，其录入不计入移动端应用率 (role %s may only use web clients)", u.Role)
+	}
+	return nil
 }
 
 func clipID(s string) string { return clip(s, 64) }

@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -89,9 +90,20 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 	return s.issue(ctx, u, uuid.NewString())
 }
 
+// RefreshGrace is how long after a rotation the old refresh token may be
+// presented again and get the same answer. An inspector on a weak rural link
+// often sends a refresh whose answer never arrives: the server has rotated,
+// the phone still holds the old token. Treating its retry as theft would
+// revoke the family and sign the phone out, and the next sign-in on a shared
+// phone is where unsynced work used to be lost (DESIGN §8.1). Two minutes
+// covers a retry after a lost answer; a token reused later is still theft.
+const RefreshGrace = 2 * time.Minute
+
 // Refresh exchanges a refresh token for a new pair. The old token stops
-// working; presenting it again revokes its whole family, because a reused
-// refresh token means it was stolen.
+// working: presented again within RefreshGrace while its successor is unused,
+// it is answered with that same successor (a retry after a lost answer, not
+// a fork of the family); otherwise reuse means the token was stolen, and its
+// whole family is revoked.
 func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	h := hashToken(token)
 	var id, userID, family, expires string
@@ -103,37 +115,81 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	now := s.DB.NowText()
-	if revoked.Valid {
-		s.DB.Write(ctx, func(tx *sql.Tx) error {
-			_, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, now, family)
-			return err
-		})
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token already used; sign in again")
-	}
-	if expires < now {
+	now := s.DB.Now()
+	successor := s.successorOf(token)
+	if !revoked.Valid && expires < sqlite.FormatTime(now) {
 		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token expired; sign in again")
-	}
-	var n int64
-	err = s.DB.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if n == 0 { // a concurrent refresh won the race
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token already used; sign in again")
 	}
 	u, err := s.UserByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u, family)
+	rotated := false
+	if !revoked.Valid {
+		// Rotate in one transaction: the old token is marked used and its
+		// successor stored together, so a retry never sees one without the other.
+		err = s.DB.Write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, sqlite.FormatTime(now), id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil || n == 0 { // n == 0: a concurrent refresh rotated it; answer as a retry below
+				return err
+			}
+			rotated = true
+			return s.storeRefresh(tx, u.ID, family, successor, now)
+		})
+		if err != nil {
+			return nil, err
+		}
+		if rotated {
+			return s.tokens(u, successor, now)
+		}
+	}
+	ok, err := s.retried(ctx, family, successor, now)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return s.tokens(u, successor, now)
+	}
+	err = s.DB.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, sqlite.FormatTime(now), family)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token already used; sign in again")
+}
+
+// successorOf is the refresh token that replaces token when it is rotated:
+// an HMAC of it under the server's secret, so that a retry with the same old
+// token can be given the same successor although only hashes are stored, and
+// nobody without both the old token and the secret can compute it.
+func (s *Service) successorOf(token string) string {
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write([]byte("zsc refresh successor\x00"))
+	m.Write([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// retried reports whether presenting a rotated token again is a retry after
+// a lost answer: its successor, in the same family, was stored within
+// RefreshGrace and is still unused, unrevoked and unexpired.
+func (s *Service) retried(ctx context.Context, family, successor string, now time.Time) (bool, error) {
+	var sFamily, created, expires string
+	var revoked sql.NullString
+	err := s.DB.Reader().QueryRowContext(ctx, `SELECT family, created_at, expires_at, revoked_at FROM refresh_tokens WHERE token_hash = ?`,
+		hashToken(successor)).Scan(&sFamily, &created, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	fresh := created >= sqlite.FormatTime(now.Add(-RefreshGrace))
+	return sFamily == family && !revoked.Valid && fresh && expires >= sqlite.FormatTime(now), nil
 }
 
 // Logout revokes a refresh token's family.
@@ -153,8 +209,30 @@ type claims struct {
 	Region   string `json:"reg"`
 }
 
+// issue starts a session (a login): a new random refresh token in family.
 func (s *Service) issue(ctx context.Context, u *schema.User, family string) (*Tokens, error) {
 	now := s.DB.Now()
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	refresh := base64.RawURLEncoding.EncodeToString(raw)
+	err := s.DB.Write(ctx, func(tx *sql.Tx) error { return s.storeRefresh(tx, u.ID, family, refresh, now) })
+	if err != nil {
+		return nil, err
+	}
+	return s.tokens(u, refresh, now)
+}
+
+// storeRefresh stores a refresh token (its hash only) of family.
+func (s *Service) storeRefresh(tx *sql.Tx, userID, family, refresh string, now time.Time) error {
+	_, err := tx.Exec(`INSERT INTO refresh_tokens (id, user_id, family, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		uuid.Must(uuid.NewV7()).String(), userID, family, hashToken(refresh), sqlite.FormatTime(now.Add(s.RefreshTTL)), sqlite.FormatTime(now))
+	return err
+}
+
+// tokens signs a fresh access token for u and pairs it with refresh.
+func (s *Service) tokens(u *schema.User, refresh string, now time.Time) (*Tokens, error) {
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   u.ID,
@@ -165,17 +243,6 @@ func (s *Service) issue(ctx context.Context, u *schema.User, family string) (*To
 		Username: u.Username, Name: u.Name, Role: u.Role, Dept: u.Dept, Region: u.Region,
 	}
 	access, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.Secret)
-	if err != nil {
-		return nil, err
-	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	refresh := base64.RawURLEncoding.EncodeToString(raw)
-	err = s.DB.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO refresh_tokens (id, user_id, family, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			uuid.Must(uuid.NewV7()).String(), u.ID, family, hashToken(refresh), sqlite.FormatTime(now.Add(s.RefreshTTL)), sqlite.FormatTime(now))
-		return err
-	})
 	if err != nil {
 		return nil, err
 	}

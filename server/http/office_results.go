@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -16,14 +17,18 @@ import (
 // registers for each user: its results carry channel web (DESIGN §3).
 const OfficeClientPlatform = "office-web"
 
-// officeClientNS makes each user's office-web client id: a UUIDv5 of the
-// user id, the same on every server start, so the client's sequence numbers
-// carry on.
-var officeClientNS = uuid.MustParse("6f0d7c1e-1c1b-5a53-9d7e-6f66696365b1")
-
-// OfficeClientID is the id of u's office-web client.
-func OfficeClientID(userID string) string {
-	return uuid.NewSHA1(officeClientNS, []byte("office-web:"+userID)).String()
+// officeClientID returns the id of u's office-web client: the one already
+// registered to u, or a new random UUIDv7. It used to be a UUIDv5 of the
+// user id, which any inspector could compute from a pull (the lead's id is
+// in every team) and register first, blocking the lead's paper entry for
+// good (DESIGN §8.8). The caller holds o.entry, so two first entries of one
+// user never make two clients.
+func (o *office) officeClientID(ctx context.Context, u *schema.User) (string, error) {
+	id, err := o.s.DB.ServerClient(ctx, u.ID, OfficeClientPlatform)
+	if err != nil || id != "" {
+		return id, err
+	}
+	return uuid.Must(uuid.NewV7()).String(), nil
 }
 
 // officeItem is one answered item of an office entry.
@@ -307,7 +312,11 @@ func (o *office) push(c echo.Context, u *schema.User, muts []zsync.Mutation) ([]
 	ctx := c.Request().Context()
 	o.entry.Lock()
 	defer o.entry.Unlock()
-	cl, err := o.sync.Register(ctx, u, zsync.RegisterRequest{ClientID: OfficeClientID(u.ID), Kind: zsync.KindWeb,
+	id, err := o.officeClientID(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := o.sync.Register(ctx, u, zsync.RegisterRequest{ClientID: id, Kind: zsync.KindWeb,
 		Platform: OfficeClientPlatform, Installed: false, AppVersion: "server"})
 	if err != nil {
 		return nil, err
