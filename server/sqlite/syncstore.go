@@ -325,7 +325,22 @@ func (t *syncTx) RetireClient(id, at string) error {
 	return err
 }
 
-func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, error) {
+// ServerClient returns the id of the user's unretired web client named
+// platform that the server itself registered (office paper entry), or ""
+// when there is none yet. Such ids are random and looked up here, never
+// derived from the user id: anything derivable from data other users see
+// could be registered first by one of them (DESIGN §8.8).
+func (db *DB) ServerClient(ctx context.Context, userID, platform string) (string, error) {
+	var id string
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM clients WHERE user_id = ? AND kind = 'web' AND platform = ? AND retired_at IS NULL
+		ORDER BY registered_at DESC, id DESC LIMIT 1`, userID, platform).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, string, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
