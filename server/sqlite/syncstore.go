@@ -340,7 +340,7 @@ func (db *DB) ServerClient(ctx context.Context, userID, platform string) (string
 	return id, err
 }
 
-func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, string, error) {
+func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
