@@ -150,12 +150,12 @@ type Tx interface {
 	// UseNumber and VoidNumber move a leased number to used or voided.
 	UseNumber(dept string, year, number int, noticeID string) error
 	VoidNumber(dept string, year, number int, at, reason string) error
+	// RenewLease moves a leased number's expiry to expires (DESIGN §8.6).
+	RenewLease(dept string, year, number int, expires string) error
 
 	// AppendChange appends to the change log (§5 step 4). The entry's
 	// sequence number may be given only at the end of the transaction (a
 	// store may write its log rows then), always in the order appended.
-	// RenewLease moves a leased number's expiry to expires (DESIGN §8.6).
-	RenewLease(dept string, year, number int, expires string) error
 	AppendChange(c Change) error
 	// Audit appends to the audit log (R15).
 	Audit(a AuditEntry) error

@@ -940,6 +940,11 @@ func (t *syncTx) UseNumber(dept string, year, number int, noticeID string) error
 		noticeID, dept, year, number)
 }
 
+func (t *syncTx) RenewLease(dept string, year, number int, expires string) error {
+	return t.one(`UPDATE notice_numbers SET expires_at = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
+		expires, dept, year, number)
+}
+
 func (t *syncTx) VoidNumber(dept string, year, number int, at, reason string) error {
 	return t.one(`UPDATE notice_numbers SET state = 'voided', voided_at = ?, reason = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
 		at, reason, dept, year, number)
@@ -962,11 +967,6 @@ func (t *syncTx) one(query string, args ...any) error {
 
 func (t *syncTx) VisitState(visitID string) (*zsync.VisitState, error) {
 	st, err := t.VisitRecords(visitID)
-func (t *syncTx) RenewLease(dept string, year, number int, expires string) error {
-	return t.one(`UPDATE notice_numbers SET expires_at = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
-		expires, dept, year, number)
-}
-
 	if err != nil {
 		return nil, err
 	}
