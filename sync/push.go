@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 )
 
 // Push applies a client's batch of mutations (DESIGN §5 step 3), after
@@ -324,7 +325,7 @@ func mustTime(s string) time.Time {
 // forDept checks that the caller acts for dept: inspectors and leads for
 // their own department only (谁检查、谁录入), the 联席办 and admins for all.
 func (p *pusher) forDept(dept string) (fate, bool, error) {
-	if p.u.CoversDept(dept) {
+	if authz.Can(p.u, authz.ResultsEnter, authz.Scope{Dept: dept}) {
 		return fate{}, true, nil
 	}
 	mine, err := p.deptName(p.u.Dept)

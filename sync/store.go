@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"zsc/schema"
+	"zsc/server/authz"
 )
 
 // Store is the storage the Engine runs on; server/sqlite implements it.
@@ -260,20 +261,25 @@ type Scope struct {
 }
 
 // CanSee is the visibility rule of §5 step 4, the one the store's
-// VisibleVisits writes in SQL: an active team member sees the visit; a lead
-// sees the visits of tasks their department takes part in within their
+// VisibleVisits writes in SQL. The rule itself is the policy's
+// (authz.VisitRead, DESIGN §8.9): an active team member sees the visit; a
+// lead sees the visits of tasks their department takes part in within their
 // region; an office user sees their region (a member department's office
 // only the tasks it takes part in); an admin sees everything.
 func CanSee(u *schema.User, v *Visit) bool {
-	switch {
-	case u.Role == schema.RoleAdmin, v.IsMember(u.ID):
-		return true
-	case u.Role == schema.RoleLead:
-		return u.CoversRegion(v.Region) && v.HasDept(u.Dept)
-	case u.Role == schema.RoleOffice:
-		return u.CoversRegion(v.Region) && (u.Dept == schema.OfficeDept || v.HasDept(u.Dept))
+	return authz.Can(u, authz.VisitRead, v.Scope())
+}
+
+// Scope is what the policy looks at of a visit: its region, its task's
+// departments and its active team.
+func (v *Visit) Scope() authz.Scope {
+	s := authz.Scope{Region: v.Region, Depts: v.Depts}
+	for _, m := range v.Members {
+		if m.Active {
+			s.Members = append(s.Members, m.UserID)
+		}
 	}
-	return false
+	return s
 }
 
 // Change is a change-log entry to append. Its audience is the narrowest

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/checklists"
 )
 
@@ -14,9 +15,9 @@ import (
 // and admins import and read every department's; a lead imports and reads
 // their own department's; an inspector reads their department's.
 func (s *Server) checklistRoutes(authed *echo.Group) {
-	authed.POST("/checklists/import", s.importChecklists, require(schema.RoleOffice, schema.RoleLead))
-	authed.GET("/checklists", s.listChecklists, require(schema.RoleOffice, schema.RoleLead, schema.RoleInspector))
-	authed.GET("/checklists/:id", s.getChecklist, require(schema.RoleOffice, schema.RoleLead, schema.RoleInspector))
+	route(authed, http.MethodPost, "/checklists/import", authz.ChecklistImport, s.importChecklists)
+	route(authed, http.MethodGet, "/checklists", authz.ChecklistRead, s.listChecklists)
+	route(authed, http.MethodGet, "/checklists/:id", authz.ChecklistRead, s.getChecklist)
 }
 
 // importChecklists takes a checklist table (multipart "file": TSV, CSV or

@@ -9,6 +9,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/auth"
+	"zsc/server/authz"
 	"zsc/server/directory"
 	"zsc/server/sqlite"
 )
@@ -17,18 +18,17 @@ import (
 const maxDirectoryUpload = 200 << 20
 
 func (s *Server) drawRoutes(authed *echo.Group) {
-	office := require(schema.RoleOffice)
-	authed.POST("/entities/import", s.importEntities, office)
-	authed.POST("/inspectors/import", s.importInspectors, office)
-	authed.POST("/conflicts/import", s.importConflicts, office)
-	authed.GET("/tasks", s.listTasks, require(schema.RoleOffice, schema.RoleLead))
-	authed.POST("/tasks", s.createTask, office)
-	authed.POST("/tasks/:id/draw", s.runDraw, office)
-	authed.GET("/draws/:id/verify", s.verifyDraw, require(schema.RoleOffice, schema.RoleLead))
-	authed.GET("/draws/:id/snapshot", s.drawSnapshot, require(schema.RoleOffice, schema.RoleLead))
-	authed.GET("/visits", s.listVisits, require(schema.RoleOffice, schema.RoleLead))
-	authed.PATCH("/visits/:id", s.patchVisit, require(schema.RoleOffice, schema.RoleLead))
-	authed.POST("/visits/:id/redraw", s.redrawVisit, require(schema.RoleOffice, schema.RoleLead))
+	route(authed, http.MethodPost, "/entities/import", authz.EntityImport, s.importEntities)
+	route(authed, http.MethodPost, "/inspectors/import", authz.InspectorImport, s.importInspectors)
+	route(authed, http.MethodPost, "/conflicts/import", authz.ConflictImport, s.importConflicts)
+	route(authed, http.MethodGet, "/tasks", authz.TaskList, s.listTasks)
+	route(authed, http.MethodPost, "/tasks", authz.TaskCreate, s.createTask)
+	route(authed, http.MethodPost, "/tasks/:id/draw", authz.DrawRun, s.runDraw)
+	route(authed, http.MethodGet, "/draws/:id/verify", authz.DrawVerify, s.verifyDraw)
+	route(authed, http.MethodGet, "/draws/:id/snapshot", authz.DrawVerify, s.drawSnapshot)
+	route(authed, http.MethodGet, "/visits", authz.VisitList, s.listVisits)
+	route(authed, http.MethodPatch, "/visits/:id", authz.VisitPatch, s.patchVisit)
+	route(authed, http.MethodPost, "/visits/:id/redraw", authz.VisitRedraw, s.redrawVisit)
 }
 
 func (s *Server) importEntities(c echo.Context) error {

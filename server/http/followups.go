@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 	"zsc/server/sqlite"
 	"zsc/testdata"
@@ -30,8 +31,8 @@ func (s *Server) followupRoutes(authed *echo.Group) {
 		panic("holiday calendar: " + err.Error())
 	}
 	f := &followups{s: s, cal: cal}
-	authed.GET("/followups", f.list, require(schema.RoleInspector, schema.RoleLead, schema.RoleOffice))
-	authed.GET("/referrals", f.referrals, require(schema.RoleOffice, schema.RoleLead))
+	route(authed, http.MethodGet, "/followups", authz.FollowupList, f.list)
+	route(authed, http.MethodGet, "/referrals", authz.ReferralList, f.referrals)
 }
 
 // list answers GET /api/v1/followups?status=due|done[&notice_id=][&limit=].

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 	"zsc/server/sqlite"
 	zsync "zsc/sync"
@@ -46,16 +47,14 @@ func (s *Server) officeRoutes(public, authed *echo.Group) {
 		panic("holiday calendar: " + err.Error())
 	}
 	o := &office{s: s, cal: cal, sync: s.Sync}
-	officeOnly := require(schema.RoleOffice)
-	officeOrLead := require(schema.RoleOffice, schema.RoleLead)
-	authed.GET("/metrics", o.metrics, officeOnly)
-	authed.GET("/reports/progress", o.progress, officeOnly)
-	authed.GET("/devices/stale", o.staleDevices, officeOnly)
-	authed.GET("/office/results", o.visitResults, officeOrLead)
-	authed.POST("/office/results", o.enterResults, officeOrLead)
-	authed.POST("/publications", o.publish, officeOrLead)
-	authed.GET("/publications", o.publications, officeOrLead)
-	authed.GET("/trail", o.trail, officeOnly)
+	route(authed, http.MethodGet, "/metrics", authz.MetricsRead, o.metrics)
+	route(authed, http.MethodGet, "/reports/progress", authz.MetricsRead, o.progress)
+	route(authed, http.MethodGet, "/devices/stale", authz.MetricsRead, o.staleDevices)
+	route(authed, http.MethodGet, "/office/results", authz.ResultsRead, o.visitResults)
+	route(authed, http.MethodPost, "/office/results", authz.ResultsEnter, o.enterResults)
+	route(authed, http.MethodPost, "/publications", authz.Publish, o.publish)
+	route(authed, http.MethodGet, "/publications", authz.PublicationList, o.publications)
+	route(authed, http.MethodGet, "/trail", authz.TrailRead, o.trail)
 
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
@@ -70,7 +69,7 @@ func (s *Server) officeRoutes(public, authed *echo.Group) {
 				strconv.Itoa(PublicRate) + " a minute", Details: map[string]int{"retry_after": 60 / PublicRate}}
 		},
 	})
-	public.GET("/public/results", o.publicResults, limiter)
+	route(public, http.MethodGet, "/public/results", authz.Public, o.publicResults, limiter)
 }
 
 // chinaNow is the server's clock in China time.

@@ -18,6 +18,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/auth"
+	"zsc/server/authz"
 	"zsc/server/sqlite"
 	zsync "zsc/sync"
 )
@@ -84,18 +85,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) routes() {
 	e := s.e
-	e.GET("/healthz", s.healthz)
+	e.GET("/healthz", s.healthz).Name = string(authz.Public)
 	api := e.Group("/api/v1")
-	api.POST("/auth/login", s.login)
-	api.POST("/auth/refresh", s.refresh)
-	api.POST("/auth/logout", s.logout)
+	route(api, http.MethodPost, "/auth/login", authz.Public, s.login)
+	route(api, http.MethodPost, "/auth/refresh", authz.Public, s.refresh)
+	route(api, http.MethodPost, "/auth/logout", authz.Public, s.logout)
 
 	authed := api.Group("", s.authenticate)
-	authed.GET("/me", s.me)
-	authed.GET("/departments", s.departments)
-	authed.GET("/regions", s.regions)
-	authed.POST("/plans/import", s.importPlans, require(schema.RoleOffice))
-	authed.GET("/plans", s.listPlans, require(schema.RoleOffice, schema.RoleLead))
+	route(authed, http.MethodGet, "/me", authz.SignedIn, s.me)
+	route(authed, http.MethodGet, "/departments", authz.SignedIn, s.departments)
+	route(authed, http.MethodGet, "/regions", authz.SignedIn, s.regions)
+	route(authed, http.MethodPost, "/plans/import", authz.PlanImport, s.importPlans)
+	route(authed, http.MethodGet, "/plans", authz.PlanList, s.listPlans)
 
 	s.drawRoutes(authed)
 	s.checklistRoutes(authed)

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/sqlite"
 	zsync "zsc/sync"
 )
@@ -21,16 +22,16 @@ func (s *Server) syncRoutes(authed *echo.Group) {
 	if s.Sync == nil {
 		s.Sync = zsync.NewEngine(sqlite.NewSyncStore(s.DB), func() time.Time { return s.DB.Now() })
 	}
-	authed.POST("/sync/clients", s.registerClient)
-	authed.POST("/sync/clients/:id/retire", s.retireClient)
-	authed.POST("/sync/push", s.push)
-	authed.GET("/sync/pull", s.pull)
-	authed.PUT("/blobs/:sha256", s.putBlob)
-	authed.HEAD("/blobs/:sha256", s.headBlob)
-	authed.GET("/blobs/:sha256", s.getBlob)
-	authed.GET("/conflicts", s.conflicts, require(schema.RoleLead, schema.RoleOffice))
-	authed.GET("/visits/:id/state", s.visitState)
-	authed.GET("/visits/:id/refused", s.visitRefused, require(schema.RoleLead, schema.RoleOffice))
+	route(authed, http.MethodPost, "/sync/clients", authz.SyncClient, s.registerClient)
+	route(authed, http.MethodPost, "/sync/clients/:id/retire", authz.SyncClient, s.retireClient)
+	route(authed, http.MethodPost, "/sync/push", authz.SyncPush, s.push)
+	route(authed, http.MethodGet, "/sync/pull", authz.SyncPull, s.pull)
+	route(authed, http.MethodPut, "/blobs/:sha256", authz.BlobWrite, s.putBlob)
+	route(authed, http.MethodHead, "/blobs/:sha256", authz.BlobWrite, s.headBlob)
+	route(authed, http.MethodGet, "/blobs/:sha256", authz.VisitRead, s.getBlob)
+	route(authed, http.MethodGet, "/conflicts", authz.ConflictList, s.conflicts)
+	route(authed, http.MethodGet, "/visits/:id/state", authz.VisitRead, s.visitState)
+	route(authed, http.MethodGet, "/visits/:id/refused", authz.ConflictList, s.visitRefused)
 }
 
 // visitRefused answers GET /api/v1/visits/{id}/refused: what inspectors

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/checklists"
 )
 
@@ -42,7 +43,7 @@ func (db *DB) ImportChecklists(ctx context.Context, f *checklists.File, by *sche
 		firstRow := map[string]int{} // catalogue id -> row of the 事项 that named it first
 		catalogues := map[string]*catalogue{}
 		for i, it := range f.Items {
-			if !by.CoversDept(it.Dept) {
+			if authz.Check(by, authz.ChecklistImport, authz.Scope{Dept: it.Dept}) != nil {
 				errs = append(errs, schema.RowError{Row: it.Row, Column: checklists.ColDept,
 					Message: fmt.Sprintf("只能导入本部门（%s）的检查表，不能导入%s的", nameOf(depts, by.Dept), nameOf(depts, it.Dept))})
 				continue

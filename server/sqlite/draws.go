@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/draw"
 	"zsc/server/planimport"
 )
@@ -61,11 +62,8 @@ func (db *DB) CreateTask(ctx context.Context, by *schema.User, req NewTask) (*Ta
 		if tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); n == 0 {
 			return schema.Errorf(schema.EINVALID, "unknown region %q", req.Region)
 		}
-		if !by.CoversRegion(req.Region) {
-			return schema.Errorf(schema.EFORBIDDEN, "region %s is outside your region %s", req.Region, by.Region)
-		}
-		if !by.CoversDept(p.Initiator) {
-			return schema.Errorf(schema.EFORBIDDEN, "plan %d is initiated by %s; only its office or the 联席办 creates its tasks", p.Seq, p.InitiatorName)
+		if err := authz.Check(by, authz.TaskCreate, authz.Scope{Region: req.Region, Initiator: p.Initiator}); err != nil {
+			return err
 		}
 		if req.Batch == 0 {
 			req.Batch = 1
@@ -185,7 +183,7 @@ func (db *DB) Tasks(ctx context.Context, u *schema.User, year int) ([]*Task, err
 			if err != nil {
 				return err
 			}
-			if u.CoversRegion(t.Region) && (u.CoversDept(t.Initiator) || slices.Contains(t.Departments, u.Dept)) {
+			if authz.Can(u, authz.TaskList, t.Scope()) {
 				out = append(out, t)
 			}
 		}
@@ -331,8 +329,8 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, seedH
 		if err != nil {
 			return err
 		}
-		if !by.CoversRegion(t.Region) || !by.CoversDept(t.Initiator) {
-			return schema.Errorf(schema.EFORBIDDEN, "task %s is outside your department or region", taskID)
+		if err := authz.Check(by, authz.DrawRun, t.Scope()); err != nil {
+			return err
 		}
 		if t.DrawID != "" {
 			return schema.Errorf(schema.ECONFLICT, "task %s was drawn already (draw %s); use a re-draw with a reason", taskID, t.DrawID)

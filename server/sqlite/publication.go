@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 )
 
@@ -64,9 +65,6 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 		}
 		flags[k] = true
 	}
-	if u.Role != schema.RoleAdmin && u.Dept != req.Dept {
-		return nil, schema.Errorf(schema.EFORBIDDEN, "谁检查、谁录入、谁公开: only %s publishes its own results", req.Dept)
-	}
 	var out *Publication
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		var taskID, region, status string
@@ -78,8 +76,9 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 		} else if err != nil {
 			return err
 		}
-		if !u.CoversRegion(region) {
-			return schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your region", req.VisitID)
+		// 谁检查、谁公开: one's own department, within one's region (server/authz).
+		if err := authz.Check(u, authz.Publish, authz.Scope{Region: region, Dept: req.Dept}); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM task_departments WHERE task_id = ? AND dept = ?`, taskID, req.Dept).Scan(&n); err != nil {

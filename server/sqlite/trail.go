@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 )
 
@@ -258,23 +259,11 @@ func (w *trailWalker) walk(kind, id string) error {
 }
 
 func (w *trailWalker) canSeeTask(task string) (bool, error) {
-	u := w.u
-	if u.Role == schema.RoleAdmin {
-		return true, nil
-	}
-	var region string
-	if err := w.one(`SELECT region FROM tasks WHERE id = ?`, []any{task}, &region); err != nil {
+	s, err := taskScope(w.tx, task)
+	if err != nil {
 		return false, err
 	}
-	if !u.CoversRegion(region) {
-		return false, nil
-	}
-	if u.Dept == schema.OfficeDept {
-		return true, nil
-	}
-	var n int
-	err := w.one(`SELECT count(*) FROM task_departments WHERE task_id = ? AND dept = ?`, []any{task, u.Dept}, &n)
-	return n > 0, err
+	return authz.Can(w.u, authz.TrailRead, s), nil
 }
 
 func (w *trailWalker) eachChild(q, parent string, fn func(id string) error) error {

@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"slices"
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/draw"
 )
 
@@ -176,23 +176,6 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 // departments and checklist, as the PWA stores it.
 func VisitData(tx *sql.Tx, visitID string) (*Visit, error) { return LoadVisit(tx, visitID) }
 
-// canLead reports whether u may see and adjust the visits of task t: the
-// office and admins within their region, a lead whose department takes part.
-func canLead(u *schema.User, t *Task) bool {
-	if !u.CoversRegion(t.Region) {
-		return false
-	}
-	switch u.Role {
-	case schema.RoleAdmin:
-		return true
-	case schema.RoleOffice:
-		return u.CoversDept(t.Initiator) || slices.Contains(t.Departments, u.Dept)
-	case schema.RoleLead:
-		return t.Initiator == u.Dept || slices.Contains(t.Departments, u.Dept)
-	}
-	return false
-}
-
 // Visits lists a task's visits for a lead or the office.
 func (db *DB) Visits(ctx context.Context, u *schema.User, taskID string) ([]*Visit, error) {
 	var out []*Visit
@@ -201,8 +184,8 @@ func (db *DB) Visits(ctx context.Context, u *schema.User, taskID string) ([]*Vis
 		if err != nil {
 			return err
 		}
-		if !canLead(u, t) {
-			return schema.Errorf(schema.EFORBIDDEN, "task %s is outside your department or region", taskID)
+		if err := authz.Check(u, authz.VisitList, t.Scope()); err != nil {
+			return err
 		}
 		rows, err := tx.Query(`SELECT id FROM visits WHERE task_id = ? AND status != 'replaced' ORDER BY scheduled_on, id`, taskID)
 		if err != nil {
@@ -245,7 +228,7 @@ type VisitPatch struct {
 func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
 	var out *Visit
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		v, _, err := db.openVisitForLead(ctx, tx, u, visitID)
+		v, _, err := db.openVisitForLead(ctx, tx, u, authz.VisitPatch, visitID)
 		if err != nil {
 			return err
 		}
@@ -352,7 +335,7 @@ type RedrawResult struct {
 
 // openVisitForLead loads an open visit and its task for a lead or the office
 // who may adjust it; adjustments and re-draws share this gate.
-func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, visitID string) (*Visit, *Task, error) {
+func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, action authz.Action, visitID string) (*Visit, *Task, error) {
 	v, err := LoadVisit(tx, visitID)
 	if err != nil {
 		return nil, nil, err
@@ -361,8 +344,8 @@ func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, 
 	if err != nil {
 		return nil, nil, err
 	}
-	if !canLead(u, t) || u.Role == schema.RoleInspector {
-		return nil, nil, schema.Errorf(schema.EFORBIDDEN, "visit %s is outside your department or region", visitID)
+	if err := authz.Check(u, action, t.Scope()); err != nil {
+		return nil, nil, err
 	}
 	if v.Status != "open" {
 		return nil, nil, schema.Errorf(schema.ECONFLICT, "visit %s is %s and can no longer be adjusted", visitID, v.Status)
@@ -377,7 +360,7 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 	}
 	var out *RedrawResult
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		v, t, err := db.openVisitForLead(ctx, tx, u, visitID)
+		v, t, err := db.openVisitForLead(ctx, tx, u, authz.VisitRedraw, visitID)
 		if err != nil {
 			return err
 		}
