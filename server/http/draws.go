@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -128,16 +129,24 @@ func (s *Server) createTask(c echo.Context) error {
 	return c.JSON(http.StatusCreated, t)
 }
 
+// runDraw answers POST /tasks/{id}/draw. The request names no seed: the
+// server makes it from crypto/rand once the snapshot is stored (DESIGN
+// §8.7). A request that carries one, in the body or the query, is refused
+// rather than ignored, so that a client that thinks it chose the seed learns
+// it did not.
 func (s *Server) runDraw(c echo.Context) error {
 	var req struct {
-		Seed string `json:"seed"`
+		Seed *json.RawMessage `json:"seed"`
 	}
 	if c.Request().ContentLength != 0 {
 		if err := bind(c, &req); err != nil {
 			return err
 		}
 	}
-	rec, err := s.DB.RunDraw(c.Request().Context(), user(c), c.Param("id"), req.Seed)
+	if req.Seed != nil || c.QueryParams().Has("seed") {
+		return schema.Errorf(schema.EINVALID, "a draw's seed cannot be supplied over HTTP: the server makes it from crypto/rand after the snapshot is fixed (种子由服务器在快照固定后随机生成，不能指定)")
+	}
+	rec, err := s.DB.RunDraw(c.Request().Context(), user(c), c.Param("id"), "")
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,7 @@ func (s *Server) officeRoutes(public, authed *echo.Group) {
 		},
 	})
 	route(public, http.MethodGet, "/public/results", authz.Public, o.publicResults, limiter)
+	route(public, http.MethodGet, "/public/draws", authz.Public, o.publicDraws, limiter) // publicdraws.go, DESIGN §8.7
 }
 
 // chinaNow is the server's clock in China time.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -155,7 +155,9 @@ func (db *DB) TaskByID(ctx context.Context, tx *sql.Tx, id string) (*Task, error
 	defer rows.Close()
 	for rows.Next() {
 		var d string
-		rows.Scan(&d)
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
 		t.Departments = append(t.Departments, d)
 	}
 	return &t, rows.Err()
@@ -174,10 +176,15 @@ func (db *DB) Tasks(ctx context.Context, u *schema.User, year int) ([]*Task, err
 		var ids []string
 		for rows.Next() {
 			var id string
-			rows.Scan(&id)
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
 			ids = append(ids, id)
 		}
-		rows.Close()
+		if err := closeRows(rows); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			t, err := db.TaskByID(ctx, tx, id)
 			if err != nil {
@@ -198,6 +205,7 @@ type DrawRecord struct {
 	TaskID         string          `json:"task_id"`
 	Algorithm      string          `json:"algorithm"`
 	Seed           string          `json:"seed"`
+	SeedSource     string          `json:"seed_source"` // random, supplied, witnessed (§8.7)
 	SnapshotHash   string          `json:"snapshot_hash"`
 	Population     int             `json:"population"`
 	Drawn          int             `json:"drawn"`
@@ -261,46 +269,57 @@ func snapshotOf(tx *sql.Tx, t *Task, spec draw.Spec) (*draw.Snapshot, map[string
 		s.Entities = append(s.Entities, e)
 		usccID[uscc] = id
 	}
-	rows.Close()
+	if err := closeRows(rows); err != nil {
+		return nil, nil, err
+	}
 	// Pools: each participating department's inspectors in the task's region
-	// (a city task draws from the whole city).
+	// (a city task draws from the whole city). Membership is R5's rule
+	// (draw.Pool.Holds), the one the swap asks too; the SQL only narrows by
+	// department.
 	for _, d := range spec.Depts {
-		q := `SELECT id, cert_no != '', expert, on_duty FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = ?`
-		args := []any{d}
-		if t.Region != schema.CityRegion {
-			q += ` AND region = ?`
-			args = append(args, t.Region)
-		}
-		rows, err := tx.Query(q, args...)
+		pool := taskPool(t, d)
+		rows, err := tx.Query(`SELECT id, region, cert_no != '', expert, on_duty FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = ?`, d)
 		if err != nil {
 			return nil, nil, err
 		}
 		for rows.Next() {
 			in := draw.Inspector{Dept: d}
-			if err := rows.Scan(&in.ID, &in.Cert, &in.Expert, &in.OnDuty); err != nil {
+			var region string
+			if err := rows.Scan(&in.ID, &region, &in.Cert, &in.Expert, &in.OnDuty); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
-			s.Inspectors = append(s.Inspectors, in)
+			if pool.Holds(d, region) {
+				s.Inspectors = append(s.Inspectors, in)
+			}
 		}
-		rows.Close()
+		if err := closeRows(rows); err != nil {
+			return nil, nil, err
+		}
 	}
 	pool := map[string]bool{}
 	for _, in := range s.Inspectors {
 		pool[in.ID] = true
 	}
+	// A 回避 row that cannot be read fails the draw: dropped, it would let
+	// the conflicted inspector be drawn and the draw would still verify.
 	rows, err = tx.Query(`SELECT c.user_id, e.uscc FROM interest_conflicts c JOIN entities e ON e.id = c.entity_id`)
 	if err != nil {
 		return nil, nil, err
 	}
 	for rows.Next() {
 		var c draw.Conflict
-		rows.Scan(&c.InspectorID, &c.USCC)
+		if err := rows.Scan(&c.InspectorID, &c.USCC); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("reading the 回避 list: %w", err)
+		}
 		if pool[c.InspectorID] && usccID[c.USCC] != "" {
 			s.Conflicts = append(s.Conflicts, c)
 		}
 	}
-	rows.Close()
+	if err := closeRows(rows); err != nil {
+		return nil, nil, err
+	}
 	// Previous: the team of each entity's latest earlier visit of the same target.
 	rows, err = tx.Query(`SELECT e.uscc, m.user_id FROM visits v JOIN tasks t ON t.id = v.task_id JOIN entities e ON e.id = v.entity_id
 		JOIN visit_members m ON m.visit_id = v.id
@@ -310,19 +329,43 @@ func snapshotOf(tx *sql.Tx, t *Task, spec draw.Spec) (*draw.Snapshot, map[string
 	}
 	for rows.Next() {
 		var p draw.Previous
-		rows.Scan(&p.USCC, &p.InspectorID)
+		if err := rows.Scan(&p.USCC, &p.InspectorID); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("reading the previous draw's teams: %w", err)
+		}
 		if usccID[p.USCC] != "" && pool[p.InspectorID] {
 			s.Previous = append(s.Previous, p)
 		}
 	}
-	rows.Close()
+	if err := closeRows(rows); err != nil {
+		return nil, nil, err
+	}
 	return s, usccID, nil
+}
+
+// closeRows closes rows and returns the error that ended their iteration, if any.
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// taskPool is where the task's team of dept is drawn from (R5).
+func taskPool(t *Task, dept string) draw.Pool {
+	return draw.Pool{Dept: dept, Region: t.Region, CityWide: t.Region == schema.CityRegion}
 }
 
 // RunDraw draws a task's entities and inspectors (R4–R6) and creates its
 // joint visits with checklists (R8), all in one transaction: a pool too small
 // for R5 fails with the department and region named and writes nothing.
-func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, seedHex string) (*DrawRecord, error) {
+//
+// suppliedSeed is empty for every draw the office runs: the server makes
+// the seed from crypto/rand once the snapshot is stored. The command line
+// and the demo may pass one (64 hex digits); it is recorded as "supplied",
+// and verify and the public record say so.
+func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppliedSeed string) (*DrawRecord, error) {
 	var rec *DrawRecord
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		t, err := db.TaskByID(ctx, tx, taskID)
@@ -343,22 +386,29 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, seedH
 		if err != nil {
 			return err
 		}
-		var seed [32]byte
-		if seedHex != "" {
-			b, err := hex.DecodeString(seedHex)
-			if err != nil || len(b) != 32 {
-				return schema.Errorf(schema.EINVALID, "seed must be 64 hex digits (32 bytes)")
-			}
-			copy(seed[:], b)
-		} else {
-			rand.Read(seed[:])
-		}
+		// The snapshot is read, encoded and stored before any seed exists, so
+		// nobody — the server included — can fit one to the other (§8.7).
 		snap, usccID, err := snapshotOf(tx, t, spec)
 		if err != nil {
 			return err
 		}
 		if len(snap.Entities) == 0 {
 			return schema.Errorf(schema.EINVALID, "no existing entity tagged %q in region %s: import the directory first", t.Tag, t.Region)
+		}
+		encoded := snap.Encode()
+		sum := sha256.Sum256(encoded)
+		snapshotHash := hex.EncodeToString(sum[:])
+		if err := storeSnapshot(tx, snapshotHash, encoded); err != nil {
+			return err
+		}
+		seed, source := [32]byte{}, draw.SeedRandom
+		if suppliedSeed != "" {
+			if seed, err = draw.ParseSeed(suppliedSeed); err != nil {
+				return schema.Errorf(schema.EINVALID, "seed must be 64 hex digits (32 bytes)")
+			}
+			source = draw.SeedSupplied
+		} else if seed, err = draw.NewSeed(); err != nil {
+			return err
 		}
 		res, err := draw.Run(seed, snap)
 		if err != nil {
@@ -369,17 +419,22 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, seedH
 			}
 			return schema.Errorf(schema.EINVALID, "draw: %v", err)
 		}
-		encoded := snap.Encode()
-		if err := storeSnapshot(tx, res.SnapshotHash, encoded); err != nil {
-			return err
+		if res.SnapshotHash != snapshotHash {
+			return fmt.Errorf("draw: the run hashed snapshot %s, the stored one is %s", res.SnapshotHash, snapshotHash)
 		}
 		now := db.NowText()
-		strata, _ := json.Marshal(res.Strata)
-		result, _ := json.Marshal(res)
-		rec = &DrawRecord{ID: newID(), TaskID: t.ID, Algorithm: res.Algorithm, Seed: res.Seed, SnapshotHash: res.SnapshotHash,
+		strata, err := json.Marshal(res.Strata)
+		if err != nil {
+			return err
+		}
+		result, err := json.Marshal(res)
+		if err != nil {
+			return err
+		}
+		rec = &DrawRecord{ID: newID(), TaskID: t.ID, Algorithm: res.Algorithm, Seed: res.Seed, SeedSource: string(source), SnapshotHash: res.SnapshotHash,
 			Population: len(snap.Entities), Drawn: len(res.Visits), Strata: strata, RiskApplicable: res.RiskApplicable, RiskStratified: res.RiskStratified, CreatedAt: now}
-		if _, err := tx.Exec(`INSERT INTO draws (id, task_id, algorithm, seed, snapshot_hash, population, drawn, strata, result, risk_applicable, risk_stratified, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.ID, t.ID, rec.Algorithm, rec.Seed, rec.SnapshotHash, rec.Population, rec.Drawn,
+		if _, err := tx.Exec(`INSERT INTO draws (id, task_id, algorithm, seed, seed_source, snapshot_hash, population, drawn, strata, result, risk_applicable, risk_stratified, created_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, rec.ID, t.ID, rec.Algorithm, rec.Seed, rec.SeedSource, rec.SnapshotHash, rec.Population, rec.Drawn,
 			string(strata), string(result), rec.RiskApplicable, rec.RiskStratified, by.ID, now); err != nil {
 			return err
 		}
@@ -509,10 +564,17 @@ func emitVisit(tx *sql.Tx, now, visitID string) error {
 
 func storeSnapshot(tx *sql.Tx, hash string, b []byte) error {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	zw.Write(b)
-	zw.Close()
-	_, err := tx.Exec(`INSERT INTO draw_snapshots (hash, data) VALUES (?, ?) ON CONFLICT DO NOTHING`, hash, buf.Bytes())
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := zw.Write(b); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO draw_snapshots (hash, data) VALUES (?, ?) ON CONFLICT DO NOTHING`, hash, buf.Bytes())
 	return err
 }
 
@@ -541,16 +603,27 @@ func (db *DB) Snapshot(ctx context.Context, drawID string) (b []byte, err error)
 	return b, err
 }
 
-// Verification is the answer of a verify (R6).
+// Verification is the answer of a verify (R6). Reproduced says the stored
+// result follows from the stored seed and snapshot; Match says more: it
+// reproduces and the seed was made by the server after the snapshot was
+// fixed, so nobody could have tried seeds until one drew whom they wanted.
 type Verification struct {
 	DrawID       string `json:"draw_id"`
 	Match        bool   `json:"match"`
+	Reproduced   bool   `json:"reproduced"`
 	Reason       string `json:"reason,omitempty"`
 	Algorithm    string `json:"algorithm"`
 	Seed         string `json:"seed"`
+	SeedSource   string `json:"seed_source"`
 	SnapshotHash string `json:"snapshot_hash"`
 	Visits       int    `json:"visits"`
 }
+
+// Reasons verify gives for a draw that reproduces but whose seed proves nothing.
+const (
+	reasonSupplied = "种子由操作人指定（seed_source supplied）：结果可以由种子和快照复现，但种子不是服务器在快照固定后随机生成的，不能排除反复试种子挑选结果"
+	reasonUnknown  = "种子来源未记录（seed_source unknown，记录种子来源之前的抽取）：结果可以复现，但不能证明种子不是人为指定的"
+)
 
 // VerifyDraw re-runs a draw from its stored seed and snapshot and compares
 // the result with the stored one.
@@ -558,7 +631,8 @@ func (db *DB) VerifyDraw(ctx context.Context, drawID string) (*Verification, err
 	var v Verification
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		var result string
-		err := tx.QueryRow(`SELECT id, algorithm, seed, snapshot_hash, result FROM draws WHERE id = ?`, drawID).Scan(&v.DrawID, &v.Algorithm, &v.Seed, &v.SnapshotHash, &result)
+		err := tx.QueryRow(`SELECT id, algorithm, seed, seed_source, snapshot_hash, result FROM draws WHERE id = ?`, drawID).
+			Scan(&v.DrawID, &v.Algorithm, &v.Seed, &v.SeedSource, &v.SnapshotHash, &result)
 		if errors.Is(err, sql.ErrNoRows) {
 			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
 		} else if err != nil {
@@ -573,13 +647,102 @@ func (db *DB) VerifyDraw(ctx context.Context, drawID string) (*Verification, err
 		if err != nil {
 			return err
 		}
-		var seed [32]byte
-		b, _ := hex.DecodeString(v.Seed)
-		copy(seed[:], b)
-		v.Match, v.Reason, err = draw.Verify(seed, snap, &stored)
-		return err
+		seed, err := draw.ParseSeed(v.Seed)
+		if err != nil {
+			v.Reason = "stored seed: " + err.Error()
+			return nil
+		}
+		if v.Reproduced, v.Reason, err = draw.Verify(seed, snap, &stored); err != nil || !v.Reproduced {
+			return err
+		}
+		switch source := draw.SeedSource(v.SeedSource); {
+		case source.Trusted():
+			v.Match = true
+		case source == draw.SeedSupplied:
+			v.Reason = reasonSupplied
+		default:
+			v.Reason = reasonUnknown
+		}
+		return nil
 	})
 	return &v, err
+}
+
+// PublicDraw is the record of one draw anyone may read on /public (§8.7):
+// enough to check, with the algorithm and the snapshot's bytes from an
+// auditor, that the published visits follow from a seed nobody chose.
+type PublicDraw struct {
+	ID             string          `json:"id"`
+	TaskID         string          `json:"task_id"`
+	PlanSeq        int             `json:"plan_seq"`
+	PlanName       string          `json:"plan_name"`
+	Year           int             `json:"year"`
+	Batch          int             `json:"batch"`
+	Region         string          `json:"region"`
+	RegionName     string          `json:"region_name"`
+	Departments    []PublicDept    `json:"departments"`
+	Algorithm      string          `json:"algorithm"`
+	SnapshotHash   string          `json:"snapshot_hash"`
+	Seed           string          `json:"seed"`
+	SeedSource     string          `json:"seed_source"`
+	Population     int             `json:"population"`
+	Drawn          int             `json:"drawn"`
+	Strata         json.RawMessage `json:"strata"`
+	RiskStratified bool            `json:"risk_stratified"`
+	CreatedAt      string          `json:"created_at"`
+}
+
+// PublicDept names a participating department.
+type PublicDept struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// PublicDraws lists the latest draws, newest first, at most limit.
+func (db *DB) PublicDraws(ctx context.Context, limit int) ([]PublicDraw, error) {
+	out := []PublicDraw{}
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT d.id, d.task_id, p.seq, p.name, p.year, t.batch, t.region, ifnull(r.name, t.region), d.algorithm, d.snapshot_hash, d.seed, d.seed_source,
+				d.population, d.drawn, d.strata, d.risk_stratified, d.created_at
+			FROM draws d JOIN tasks t ON t.id = d.task_id JOIN plans p ON p.id = t.plan_id LEFT JOIN regions r ON r.code = t.region
+			ORDER BY d.created_at DESC, d.id LIMIT ?`, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d PublicDraw
+			var strata string
+			if err := rows.Scan(&d.ID, &d.TaskID, &d.PlanSeq, &d.PlanName, &d.Year, &d.Batch, &d.Region, &d.RegionName, &d.Algorithm, &d.SnapshotHash, &d.Seed, &d.SeedSource,
+				&d.Population, &d.Drawn, &strata, &d.RiskStratified, &d.CreatedAt); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Strata = json.RawMessage(strata)
+			out = append(out, d)
+		}
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		for i := range out {
+			drows, err := tx.Query(`SELECT td.dept, ifnull(dp.name, td.dept) FROM task_departments td LEFT JOIN departments dp ON dp.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, out[i].TaskID)
+			if err != nil {
+				return err
+			}
+			for drows.Next() {
+				var pd PublicDept
+				if err := drows.Scan(&pd.Code, &pd.Name); err != nil {
+					drows.Close()
+					return err
+				}
+				out[i].Departments = append(out[i].Departments, pd)
+			}
+			if err := closeRows(drows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 func deptName(tx *sql.Tx, code string) string {

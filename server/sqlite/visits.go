@@ -3,9 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"zsc/schema"
@@ -228,7 +228,7 @@ type VisitPatch struct {
 func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
 	var out *Visit
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		v, _, err := db.openVisitForLead(ctx, tx, u, authz.VisitPatch, visitID)
+		v, t, err := db.openVisitForLead(ctx, tx, u, authz.VisitPatch, visitID)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 			if u.Role == schema.RoleLead && s.Dept != u.Dept {
 				return schema.Errorf(schema.EFORBIDDEN, "a lead of %s may only swap that department's inspectors", u.Dept)
 			}
-			if err := swapMember(tx, v, s.Dept, s.Out, s.In); err != nil {
+			if err := swapMember(tx, t, v, s.Dept, s.Out, s.In); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(`UPDATE visits SET version = version + 1 WHERE id = ?`, visitID); err != nil {
@@ -270,7 +270,12 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 	return out, err
 }
 
-func swapMember(tx *sql.Tx, v *Visit, dept, out, in string) error {
+// swapMember puts in on the team of dept in out's place. Whether in may
+// serve is R5's one rule (draw.Pool.Check), asked of the same pool the draw
+// drew from: the task's region, the department, certified, on duty, not an
+// expert and no 回避 with the entity. A re-draw passes its pick through here
+// too, so the directory as it is now has the last word.
+func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 	onTeam := false
 	for _, m := range v.Team {
 		if m.UserID == out && m.Dept == dept && m.Active {
@@ -283,26 +288,24 @@ func swapMember(tx *sql.Tx, v *Visit, dept, out, in string) error {
 	if !onTeam {
 		return schema.Errorf(schema.EINVALID, "inspector %s is not on this visit's team for %s", out, dept)
 	}
-	var role, udept, cert string
-	var expert, onDuty bool
-	err := tx.QueryRow(`SELECT role, dept, cert_no, expert, on_duty FROM users WHERE id = ? AND disabled = 0`, in).Scan(&role, &udept, &cert, &expert, &onDuty)
-	if err != nil {
+	c := draw.Candidate{ID: in}
+	var role string
+	err := tx.QueryRow(`SELECT role, dept, region, cert_no != '', expert, on_duty FROM users WHERE id = ? AND disabled = 0`, in).
+		Scan(&role, &c.Dept, &c.Region, &c.Cert, &c.Expert, &c.OnDuty)
+	if errors.Is(err, sql.ErrNoRows) {
 		return schema.Errorf(schema.EINVALID, "unknown inspector %s", in)
+	} else if err != nil {
+		return err
 	}
-	switch {
-	case role != schema.RoleInspector || udept != dept:
-		return schema.Errorf(schema.EINVALID, "the new inspector must be an inspector of %s (R5)", dept)
-	case cert == "":
-		return schema.Errorf(schema.EINVALID, "the new inspector has no 执法证号 and cannot count toward the two of R5")
-	case expert:
-		return schema.Errorf(schema.EINVALID, "an expert never counts toward the two of R5")
-	case !onDuty:
-		return schema.Errorf(schema.EINVALID, "the new inspector is not on duty (不在岗)")
+	c.Inspector = role == schema.RoleInspector
+	if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM interest_conflicts WHERE user_id = ? AND entity_id = ?)`, in, v.Entity.ID).Scan(&c.Conflict); err != nil {
+		return fmt.Errorf("reading the 回避 list: %w", err)
 	}
-	var n int
-	tx.QueryRow(`SELECT count(*) FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, in, v.Entity.ID).Scan(&n)
-	if n > 0 {
-		return schema.Errorf(schema.EINVALID, "the new inspector has a recorded conflict of interest with %s (回避)", v.Entity.Name)
+	var ie *draw.IneligibleError
+	if err := taskPool(t, dept).Check(c); errors.As(err, &ie) {
+		return schema.Errorf(schema.EINVALID, "%s", ineligibleMessage(tx, ie, v))
+	} else if err != nil {
+		return err
 	}
 	if _, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = ? AND user_id = ?`, v.ID, out); err != nil {
 		return err
@@ -310,6 +313,25 @@ func swapMember(tx *sql.Tx, v *Visit, dept, out, in string) error {
 	_, err = tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept, active) VALUES (?, ?, ?, 1)
 		ON CONFLICT (visit_id, user_id) DO UPDATE SET active = 1, dept = excluded.dept`, v.ID, in, dept)
 	return err
+}
+
+// ineligibleMessage says, for the lead, why an inspector cannot join the team.
+func ineligibleMessage(tx *sql.Tx, e *draw.IneligibleError, v *Visit) string {
+	switch e.Why {
+	case draw.NotInspector, draw.OtherDept:
+		return fmt.Sprintf("the new inspector must be an inspector of %s (R5)", deptName(tx, e.Pool.Dept))
+	case draw.OtherRegion:
+		return fmt.Sprintf("the new inspector is of %s, outside the task's pool in %s (R5)", regionName(tx, e.Region), regionName(tx, e.Pool.Region))
+	case draw.NoCert:
+		return "the new inspector has no 执法证号 and cannot count toward the two of R5"
+	case draw.IsExpert:
+		return "an expert never counts toward the two of R5"
+	case draw.OffDuty:
+		return "the new inspector is not on duty (不在岗, R5)"
+	case draw.Conflicted:
+		return fmt.Sprintf("the new inspector has a recorded conflict of interest with %s (回避, R5)", v.Entity.Name)
+	}
+	return e.Error()
 }
 
 // Redraw replaces one entity (e.g. 对象已注销) or one inspector (回避, 不在岗) of
@@ -377,14 +399,17 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 			return err
 		}
 		var res draw.Result
-		json.Unmarshal([]byte(result), &res)
+		if err := json.Unmarshal([]byte(result), &res); err != nil {
+			return fmt.Errorf("draw %s: stored result: %w", v.DrawID, err)
+		}
 		// Apply earlier re-draws so the next replacement skips what was used.
 		if err := applyRedraws(tx, v.DrawID, &res); err != nil {
 			return err
 		}
-		var seed [32]byte
-		b, _ := hex.DecodeString(seedHex)
-		copy(seed[:], b)
+		seed, err := draw.ParseSeed(seedHex)
+		if err != nil {
+			return fmt.Errorf("draw %s: stored seed: %w", v.DrawID, err)
+		}
 		now := db.NowText()
 		out = &RedrawResult{ID: newID(), VisitID: visitID, Kind: r.Kind, Reason: r.Reason}
 		switch r.Kind {
@@ -396,7 +421,7 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 			if err != nil {
 				return schema.Errorf(schema.EUNPROCESSABLE, "re-draw: %v", err)
 			}
-			if err := swapMember(tx, v, r.Dept, r.Inspector, in); err != nil {
+			if err := swapMember(tx, t, v, r.Dept, r.Inspector, in); err != nil {
 				return err
 			}
 			out.Old, out.New = r.Inspector, in
@@ -458,7 +483,9 @@ func applyRedraws(tx *sql.Tx, drawID string, res *draw.Result) error {
 	for rows.Next() {
 		var kind, old, nw, uscc string
 		var dept sql.NullString
-		rows.Scan(&kind, &old, &nw, &uscc, &dept)
+		if err := rows.Scan(&kind, &old, &nw, &uscc, &dept); err != nil {
+			return err
+		}
 		for i := range res.Visits {
 			vv := &res.Visits[i]
 			if kind == "entity" && vv.USCC == old {

@@ -31,6 +31,8 @@ usage:
   zsc import-entities FILE.csv [--db data/zsc.db]     (also import-inspectors, import-conflicts)
   zsc gen [--entities 20000] [--seed 2024] [--pool 4] [--out DIR]   synthetic directory CSVs
   zsc user add --username U --password P --role inspector|lead|office|admin --dept CODE --region CODE [--name N] [--cert NO]
+  zsc draw TASK_ID --as USERNAME [--seed HEX] [--db data/zsc.db]   a task's draw; a --seed is recorded as supplied
+  zsc verify DRAW_ID [--db data/zsc.db]                re-run a draw and say how its seed was made
   zsc migrate [--db data/zsc.db]
 `
 
@@ -52,6 +54,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importDirectory(ctx, strings.TrimPrefix(cmd, "import-"), rest, stdout)
 	case "gen":
 		return gen(ctx, rest, stdout)
+	case "draw":
+		return drawTask(ctx, rest, stdout)
+	case "verify":
+		return verifyDraw(ctx, rest, stdout)
 	case "user":
 		if len(rest) == 0 || rest[0] != "add" {
 			return errors.New("usage: zsc user add --username U --password P --role R --dept D --region R")

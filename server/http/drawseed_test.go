@@ -1,0 +1,216 @@
+package http_test
+
+import (
+	"context"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"zsc/schema"
+)
+
+// Issue 11 item 8: the draw's seed cannot be chosen over HTTP; a seed the
+// server made is recorded as random, one an operator supplied as supplied,
+// and verify says which.
+func TestDrawSeedIsNeverChosen(t *testing.T) {
+	ts := MustOpenServer(t)
+	office := ts.Login(t, "office").AccessToken
+	t.Run("a draw request that carries a seed is refused and draws nothing", func(t *testing.T) {
+		var task taskJSON
+		ts.Do(t, "POST", "/api/v1/tasks", office, map[string]any{"plan_id": planID(t, ts, office, 4), "region": "621002"}, &task)
+		var e APIError
+		code := ts.Do(t, "POST", "/api/v1/tasks/"+task.ID+"/draw", office, map[string]string{"seed": strings.Repeat("ab", 32)}, &e)
+		if code != 400 || !strings.Contains(e.Message, "seed") {
+			t.Fatalf("status %d %+v", code, e)
+		}
+		if code := ts.Do(t, "POST", "/api/v1/tasks/"+task.ID+"/draw?seed="+strings.Repeat("ab", 32), office, nil, &e); code != 400 {
+			t.Fatalf("a seed in the query: status %d %+v", code, e)
+		}
+		var n int
+		ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID).Scan(&n)
+		if n != 0 {
+			t.Fatalf("%d draws written", n)
+		}
+	})
+	_, d := createAndDraw(t, ts, office, 5, "621002")
+	t.Run("a server-made seed is recorded as random, after the snapshot, and verifies clean", func(t *testing.T) {
+		var source, seed string
+		ts.DB.Reader().QueryRow(`SELECT seed_source, seed FROM draws WHERE id = ?`, d.ID).Scan(&source, &seed)
+		if source != "random" || len(seed) != 64 {
+			t.Fatalf("seed_source %q seed %q", source, seed)
+		}
+		var v struct {
+			Match      bool
+			Reproduced bool
+			SeedSource string `json:"seed_source"`
+		}
+		if code := ts.Do(t, "GET", "/api/v1/draws/"+d.ID+"/verify", office, nil, &v); code != 200 || !v.Match || !v.Reproduced || v.SeedSource != "random" {
+			t.Fatalf("verify: %d %+v", code, v)
+		}
+	})
+	t.Run("a supplied seed is recorded as supplied and verify says so instead of a clean match", func(t *testing.T) {
+		var task taskJSON
+		ts.Do(t, "POST", "/api/v1/tasks", office, map[string]any{"plan_id": planID(t, ts, office, 4), "region": "621021"}, &task)
+		u, err := ts.DB.UserByUsername(context.Background(), "office")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, err := ts.DB.RunDraw(context.Background(), u, task.ID, hex.EncodeToString(make([]byte, 32)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Match      bool
+			Reproduced bool
+			Reason     string
+			SeedSource string `json:"seed_source"`
+		}
+		ts.Do(t, "GET", "/api/v1/draws/"+rec.ID+"/verify", office, nil, &v)
+		if v.Match || !v.Reproduced || v.SeedSource != "supplied" || !strings.Contains(v.Reason, "种子由操作人指定") {
+			t.Fatalf("verify of a supplied seed: %+v", v)
+		}
+	})
+	t.Run("each draw's record is public: task, snapshot hash, seed, its source, algorithm and counts", func(t *testing.T) {
+		var pub struct {
+			Count int
+			Draws []struct {
+				ID           string
+				PlanSeq      int    `json:"plan_seq"`
+				RegionName   string `json:"region_name"`
+				Departments  []struct{ Code, Name string }
+				SnapshotHash string `json:"snapshot_hash"`
+				Seed         string
+				SeedSource   string `json:"seed_source"`
+				Algorithm    string
+				Population   int
+				Drawn        int
+				Strata       []struct {
+					Class      string
+					Population int
+					Drawn      int
+				}
+				CreatedAt string `json:"created_at"`
+			}
+		}
+		if code := ts.Do(t, "GET", "/api/v1/public/draws", "", nil, &pub); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+		var found bool
+		for _, p := range pub.Draws {
+			if p.ID != d.ID {
+				continue
+			}
+			found = true
+			var hash, seed string
+			ts.DB.Reader().QueryRow(`SELECT snapshot_hash, seed FROM draws WHERE id = ?`, d.ID).Scan(&hash, &seed)
+			if p.PlanSeq != 5 || p.RegionName != "西峰区" || len(p.Departments) == 0 || p.Departments[0].Name == "" || p.SnapshotHash != hash || p.Seed != seed ||
+				p.SeedSource != "random" || p.Algorithm != "zsc-draw/1" || p.Drawn != d.Drawn || len(p.Strata) == 0 || p.CreatedAt == "" {
+				t.Fatalf("public record %+v", p)
+			}
+		}
+		if !found {
+			t.Fatalf("draw %s not in the public list of %d", d.ID, pub.Count)
+		}
+	})
+}
+
+// Issue 11 item 9: a lead's swap asks R5 as the draw does, region included,
+// and never ignores a failed 回避 read.
+func TestSwapKeepsR5(t *testing.T) {
+	ts := MustOpenServer(t)
+	office := ts.Login(t, "office").AccessToken
+	task, _ := createAndDraw(t, ts, office, 4, "621002")
+	var visits []visitJSON
+	ts.Do(t, "GET", "/api/v1/visits?task="+task.ID, office, nil, &visits)
+	v := visits[0]
+	var out string
+	for _, m := range v.Team {
+		if m.Dept == "wjw" && m.Active {
+			out = m.UserID
+			break
+		}
+	}
+	free := func(region string) string {
+		var id string
+		ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = 'wjw' AND region = ? AND cert_no != '' AND expert = 0 AND on_duty = 1
+			AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?) LIMIT 1`, region, v.ID, v.Entity.ID).Scan(&id)
+		if id == "" {
+			t.Fatalf("no free wjw inspector in %s", region)
+		}
+		return id
+	}
+	swap := func(in string) (int, APIError) {
+		var e APIError
+		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, office, map[string]any{"swap": map[string]string{"dept": "wjw", "out_user_id": out, "in_user_id": in}, "reason": "测试"}, &e)
+		return code, e
+	}
+	t.Run("an inspector of another region cannot be swapped into a county task", func(t *testing.T) {
+		code, e := swap(free("621021"))
+		if code != 400 || !strings.Contains(e.Message, "R5") {
+			t.Fatalf("status %d %+v", code, e)
+		}
+	})
+	t.Run("an inspector in 回避 with the entity cannot be swapped in", func(t *testing.T) {
+		in := free("621002")
+		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+			_, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, '亲属')`, in, v.Entity.ID)
+			return err
+		})
+		if code, e := swap(in); code != 400 || !strings.Contains(e.Message, "回避") {
+			t.Fatalf("status %d %+v", code, e)
+		}
+	})
+	t.Run("a 回避 list that cannot be read fails the swap instead of skipping the check", func(t *testing.T) {
+		in := free("621002")
+		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+			_, err := tx.Exec(`ALTER TABLE interest_conflicts RENAME TO interest_conflicts_gone`)
+			return err
+		})
+		if code, e := swap(in); code != 500 {
+			t.Fatalf("status %d %+v", code, e)
+		}
+		var n int
+		ts.DB.Reader().QueryRow(`SELECT count(*) FROM visit_members WHERE visit_id = ? AND user_id = ? AND active = 1`, v.ID, in).Scan(&n)
+		if n != 0 {
+			t.Fatal("the swap went through without its 回避 check")
+		}
+	})
+	_ = schema.CityRegion
+}
+
+// Issue 11 item 9: a 回避 row that cannot be read fails the draw; it is
+// never dropped from the snapshot, which would still verify.
+func TestDrawFailsOnAnUnreadableConflict(t *testing.T) {
+	ts := MustOpenServer(t)
+	office := ts.Login(t, "office").AccessToken
+	var task taskJSON
+	ts.Do(t, "POST", "/api/v1/tasks", office, map[string]any{"plan_id": planID(t, ts, office, 4), "region": "621002"}, &task)
+	// A NULL inspector cannot be scanned; the table is rebuilt without its
+	// NOT NULL only to produce such a row.
+	err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+		for _, q := range []string{
+			`CREATE TABLE ic2 AS SELECT * FROM interest_conflicts`,
+			`DROP TABLE interest_conflicts`,
+			`CREATE TABLE interest_conflicts (user_id TEXT, entity_id TEXT, reason TEXT)`,
+			`INSERT INTO interest_conflicts SELECT * FROM ic2`,
+			`INSERT INTO interest_conflicts (user_id, entity_id, reason) SELECT NULL, id, '坏行' FROM entities LIMIT 1`,
+		} {
+			if _, err := tx.Exec(q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e APIError
+	if code := ts.Do(t, "POST", "/api/v1/tasks/"+task.ID+"/draw", office, nil, &e); code != 500 {
+		t.Fatalf("status %d %+v", code, e)
+	}
+	var n int
+	ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID).Scan(&n)
+	if n != 0 {
+		t.Fatal("a draw was stored from a snapshot that lost a 回避 row")
+	}
+}
