@@ -4,7 +4,8 @@
 import { ref } from 'vue'
 import { request, sessionFromTokens, onSessionExpired, type TokenAnswer } from '../api/http'
 import { ApiError, OfflineError } from '../api/errors'
-import { clearSession, clearUserData, getMeta, getSession, rotateClientId, saveSession, setMeta, META } from '../db/meta'
+import { clearSession, clearUserData, getSession, saveSession, setMeta, META } from '../db/meta'
+import { switchUser } from '../db/owners'
 import type { User } from '../db/types'
 
 /** currentUser is the signed-in user (null when signed out); loaded by loadSession. */
@@ -40,7 +41,8 @@ export class LoginError extends Error {
 
 /**
  * login signs in online. A different user on this phone than the last one
- * starts with empty records (the client id stays). Offline: login is not
+ * starts with their own records: the previous user's unsynced work waits,
+ * parked, until they sign in again (src/db/owners.ts). Offline: login is not
  * possible without a stored session; the error says so.
  */
 export async function login(username: string, password: string): Promise<User> {
@@ -53,14 +55,10 @@ export async function login(username: string, password: string): Promise<User> {
     if (err instanceof ApiError && err.code === 'rate_limited') throw new LoginError('尝试次数过多，请稍后再试')
     throw err
   }
-  const previous = await getMeta<string>('last_user_id')
-  if (previous && previous !== t.user.id) {
-    // A client belongs to one user for life: another user gets empty records and a new client id.
-    await clearUserData()
-    await rotateClientId()
-  }
+  // Another user's unsynced work is parked, never deleted; this user's own
+  // parked work and client come back and sync now (DESIGN §8.1).
+  await switchUser(t.user)
   await saveSession(sessionFromTokens(t))
-  await setMeta('last_user_id', t.user.id)
   sessionExpired.value = false
   currentUser.value = t.user
   return t.user
@@ -81,7 +79,8 @@ export async function logout(opts: { discard: boolean }): Promise<void> {
       // offline or already invalid: nothing more to do
     }
   }
-  // last_user_id stays: the next sign-in by someone else rotates the client id.
+  // The user stays the phone's last user: the next sign-in by someone else
+  // parks what is left of their work (src/db/owners.ts).
   if (opts.discard) await clearUserData()
   else await clearSession()
   await setMeta(META.registeredFor, null)

@@ -2,16 +2,19 @@
 // server holds them (DESIGN §5 step 6).
 import { db } from './index'
 import type { BlobRecord } from './types'
+import { getSession } from './meta'
+import { currentOwner } from './owners'
 
 /**
  * putBlob stores an image. The same bytes twice are one record. Offline: the
  * whole write; the image uploads later in chunks and the mutation that names
  * it can be sent before it (the server waits for it before completion).
  */
-export async function putBlob(rec: Omit<BlobRecord, 'uploaded' | 'received'>): Promise<void> {
-  await db.transaction('rw', db.blobs, async () => {
+export async function putBlob(rec: Omit<BlobRecord, 'uploaded' | 'received' | 'owner'>): Promise<void> {
+  await db.transaction('rw', db.blobs, db.meta, async () => {
     if (await db.blobs.get(rec.sha256)) return
-    await db.blobs.put({ ...rec, uploaded: 0, received: 0 })
+    // Whose upload it is: on a shared phone it waits for this user (DESIGN §8.1).
+    await db.blobs.put({ ...rec, uploaded: 0, received: 0, owner: await currentOwner() })
   })
 }
 
@@ -20,9 +23,19 @@ export async function getBlob(sha256: string): Promise<BlobRecord | undefined> {
   return db.blobs.get(sha256)
 }
 
-/** blobsToUpload lists the images the server does not hold yet, oldest first. */
+/**
+ * blobsToUpload lists the images the server does not hold yet, oldest first:
+ * the signed-in user's only. Another user's wait on this phone until that
+ * user signs in (DESIGN §8.1).
+ */
 export async function blobsToUpload(): Promise<BlobRecord[]> {
-  return db.blobs.where('uploaded').equals(0).sortBy('created_at')
+  const me = (await getSession())?.user.id
+  if (!me) return []
+  return db.blobs
+    .where('uploaded')
+    .equals(0)
+    .filter((b) => !b.owner || b.owner === me)
+    .sortBy('created_at')
 }
 
 /**

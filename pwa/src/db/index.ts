@@ -18,6 +18,7 @@ import type {
   Notice,
   Outcome,
   OutboxEntry,
+  ParkedEntry,
   Region,
   Rejection,
   Signature,
@@ -82,6 +83,7 @@ export class ZscDB extends Dexie {
   regions!: Table<Region, string>
   outbox!: Table<OutboxEntry, number>
   blobs!: Table<BlobRecord, string>
+  parked!: Table<ParkedEntry, string>
 
   constructor(name = 'zsc') {
     super(name)
@@ -107,6 +109,26 @@ export class ZscDB extends Dexie {
     this.version(2).stores({
       dept_finishes: '&id, visit_id, _dirty',
     })
+    // Version 3 (issue 11, DESIGN §8.1): a shared phone keeps each user's
+    // unsynced work. Outbox rows and images waiting for upload carry their
+    // owner; another user's sign-in parks them instead of deleting them.
+    // Rows already here belong to the last user who signed in.
+    this.version(3)
+      .stores({
+        outbox: '&seq, &id, state, visit_id, owner',
+        blobs: '&sha256, uploaded, visit_id, owner',
+        parked: '&id, owner',
+      })
+      .upgrade(async (tx) => {
+        const last = (await tx.table('meta').get('last_user_id'))?.value
+        if (typeof last !== 'string' || !last) return
+        await tx.table('outbox').toCollection().modify((e: OutboxEntry) => {
+          e.owner ??= last
+        })
+        await tx.table('blobs').where('uploaded').equals(0).modify((b: BlobRecord) => {
+          b.owner ??= last
+        })
+      })
   }
 }
 

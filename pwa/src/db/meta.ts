@@ -86,36 +86,43 @@ export async function setSyncState(patch: Partial<SyncState>): Promise<void> {
 
 /**
  * clearUserData deletes the signed-in user's records (visits, results,
- * notices, photos, outbox) when they log out or another user signs in on this
- * phone. The client id and the outbox counter stay: the server's sequence for
- * this client goes on. Callers ask the user first when the outbox holds
- * unsynced work (DESIGN §5 step 7).
+ * notices, photos, outbox) when they log out and chose to discard them. Other
+ * users' parked work and the images it waits to upload stay (DESIGN §8.1):
+ * nobody deletes anyone else's unsynced work. The client id and the outbox
+ * counter stay: the server's sequence for this client goes on. Callers ask
+ * the user first when the outbox holds unsynced work (DESIGN §5 step 7).
  */
 export async function clearUserData(): Promise<void> {
   await db.transaction('rw', db.tables, async () => {
+    const me = (await getSession())?.user.id ?? (await getMeta<string>('last_user_id'))
+    const keep = ['meta', 'departments', 'regions', 'parked', 'blobs']
     for (const t of db.tables) {
-      if (t.name === 'meta' || t.name === 'departments' || t.name === 'regions') continue
+      if (keep.includes(t.name)) continue
       await t.clear()
     }
+    await db.blobs.filter((b) => !(b.uploaded === 0 && b.owner !== undefined && b.owner !== me)).delete()
     await db.meta.bulkDelete([META.cursor, META.session, META.syncState, META.registeredFor, META.removedVisits])
   })
 }
 
 /**
  * rotateClientId gives this install a new client id, with its own sequence
- * from 1 and a fresh pull: a client belongs to one user for life, so a
- * different user signing in on this phone starts a new one (the server
- * answers 409 for the old one). Offline: local only.
+ * from 1 and a fresh pull: the server refused the old id at registration (it
+ * is another user's, or of another kind), so it accepted nothing under it
+ * from this user. The unsent mutations are kept and renumbered from 1 in
+ * their order; only the answered history of the old id goes. Offline: local only.
  */
 export async function rotateClientId(): Promise<string> {
   return db.transaction('rw', db.meta, db.outbox, async () => {
     const id = uuidv7()
+    const unsent = (await db.outbox.orderBy('seq').toArray()).filter((e) => e.state === 'pending' || e.state === 'sending')
+    await db.outbox.clear()
+    let seq = 1
+    for (const e of unsent) await db.outbox.add({ ...e, seq: seq++, state: 'pending' })
     await setMeta(META.clientId, id)
-    await setMeta(META.nextSeq, 1)
+    await setMeta(META.nextSeq, seq)
     await setMeta(META.lastSeq, 0)
     await db.meta.bulkDelete([META.cursor, META.registeredFor])
-    // Answered history of the old client would collide with the new numbers.
-    await db.outbox.clear()
     return id
   })
 }

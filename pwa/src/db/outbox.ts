@@ -7,6 +7,7 @@
 import { db, SYNCED_TABLES } from './index'
 import { META, getMeta, setMeta } from './meta'
 import { transactionRowStore, type RowStore } from './rows'
+import { currentOwner } from './owners'
 import type { MutationName, OutboxEntry, OutboxState } from './types'
 import { uuidv7 } from '../ids/uuid'
 
@@ -54,6 +55,8 @@ export async function appendMutation(
       sent_at: null,
       settled_at: null,
       visit_id: m.visit_id,
+      // Whose work it is: on a shared phone it waits for this user (DESIGN §8.1).
+      owner: await currentOwner(),
     }
     await db.outbox.add(entry)
     await setMeta(META.nextSeq, seq + 1)

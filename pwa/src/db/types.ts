@@ -330,6 +330,22 @@ export interface OutboxEntry {
   settled_at: string | null
   /** Which visit the mutation acts on, for per-visit pending badges. */
   visit_id: string
+  /**
+   * The user id of whoever made it (DESIGN §8.1): on a shared phone each
+   * user's work waits for that user, and is pushed only under their session.
+   * Absent on rows written before version 3 of the database.
+   */
+  owner?: string
+}
+
+/**
+ * A mutation of a user who is not signed in, set aside (parked) while
+ * another user works on this phone, with the client it belongs to; it goes
+ * back into the outbox when its owner signs in again (src/db/owners.ts).
+ */
+export interface ParkedEntry extends OutboxEntry {
+  owner: string
+  client_id: string
 }
 
 /** A photo or signature image, content-addressed (DESIGN §5 step 6). */
@@ -344,6 +360,8 @@ export interface BlobRecord {
   received: number
   created_at: string
   visit_id: string
+  /** The user whose mutation named it (photos waiting for upload): uploaded only under their session. */
+  owner?: string
 }
 
 /** The session: tokens and the signed-in user, kept so the app opens offline. */

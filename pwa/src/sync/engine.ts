@@ -106,6 +106,11 @@ export async function push(): Promise<PushCount> {
   for (;;) {
     const batch = await unsentMutations(PUSH_BATCH)
     if (batch.length === 0) return count
+    // Only the signed-in user's work goes out under their session; another
+    // user's is parked at sign-in (src/db/owners.ts), so this never trips
+    // unless that went wrong, and then nothing is sent in the wrong name.
+    const me = (await getSession())?.user.id
+    if (batch.some((e) => e.owner !== undefined && e.owner !== me)) throw new Error('本机待上传的记录属于另一位用户，请由该用户登录后同步')
     const seqs = batch.map((e) => e.seq)
     await markSending(seqs, nowISO())
     let res: PushResponse
