@@ -114,6 +114,10 @@ type PullResponse struct {
 	LastSeq      int64         `json:"last_seq"`
 	Changes      []ChangeEntry `json:"changes"`
 	MissingBlobs []string      `json:"missing_blobs"`
+	// Epoch names the change log's history the cursor counts in (DESIGN
+	// §8.5); Bootstrap says the page is the whole state of the scope.
+	Epoch     string `json:"epoch"`
+	Bootstrap bool   `json:"bootstrap"`
 }
 
 // AppendJSON appends the JSON of r to dst, byte for byte what encoding/json
@@ -168,6 +172,10 @@ func (r *PullResponse) AppendJSON(dst []byte) ([]byte, error) {
 		}
 		dst = append(dst, ']')
 	}
+	dst = append(dst, `,"epoch":`...)
+	dst = appendJSONString(dst, r.Epoch)
+	dst = append(dst, `,"bootstrap":`...)
+	dst = strconv.AppendBool(dst, r.Bootstrap)
 	return append(dst, '}'), nil
 }
 

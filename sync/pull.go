@@ -14,6 +14,8 @@ import (
 type PullRequest struct {
 	ClientID string
 	Cursor   int64
+	// Epoch is the epoch of the client's cursor, "" when it has none yet.
+	Epoch string
 	Limit    int  // page size; 0 means the Engine's PullLimit
 	Pending  *int // the client's outbox length, optional (§5 step 8)
 }
@@ -36,8 +38,8 @@ type PullRequest struct {
 //     the single writer is the server's bottleneck, and most pulls are
 //     phones that synced moments ago.
 //  3. In one read snapshot:
-//     a. cursor 0 (or a cursor past the log's head, as after a server
-//     restore): a bootstrap. Return the full current state of the caller's
+//     a. cursor 0, a cursor past the log's head or a cursor of another
+//     epoch (after a restore from backup, DESIGN §8.5): a bootstrap. Return the full current state of the caller's
 //     scope — every visible visit with its check-ins, results, outcomes,
 //     signatures, notices, follow-ups, conflicts and arrived photos, this
 //     client's leases and rejections — and the log's head as the cursor.
@@ -84,7 +86,7 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if due, err = e.pullDue(tx, u, c, held, req.Pending); err != nil || due {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, held, req.Cursor, limit)
+		resp, err = e.pullPage(tx, u, c, held, req.Cursor, req.Epoch, limit)
 		return err
 	})
 	if err != nil || !due {
@@ -120,7 +122,7 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if err != nil {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, held, req.Cursor, limit)
+		resp, err = e.pullPage(tx, u, c, held, req.Cursor, req.Epoch, limit)
 		return err
 	})
 	if err != nil {
@@ -220,16 +222,23 @@ func (e *Engine) renew(tx Tx, c *Client) error {
 
 // pullPage is steps 3 and 4: the answer, read from one snapshot; held are
 // the client's leases in that snapshot.
-func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, cursor int64, limit int) (*PullResponse, error) {
+func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, cursor int64, otherEpoch string, limit int) (*PullResponse, error) {
 	head, err := tx.Head()
 	if err != nil {
 		return nil, err
 	}
-	resp := &PullResponse{LastSeq: c.LastSeq}
+	epoch, err := tx.Epoch()
+	if err != nil {
+		return nil, err
+	}
+	resp := &PullResponse{LastSeq: c.LastSeq, Epoch: epoch}
 	scope := Scope{User: u, ClientID: c.ID}
-	if cursor == 0 || cursor > head { // 3a
+	// A cursor counts changes of one epoch: after a restore, numbers up to
+	// the old head are reused by other changes, so a cursor of another
+	// epoch (or past the head) means nothing here (DESIGN §8.5).
+	if cursor == 0 || cursor > head || otherEpoch != "" && otherEpoch != epoch { // 3a
 		resp.Changes, err = bootstrap(tx, scope, held)
-		resp.Cursor = head
+		resp.Cursor, resp.Bootstrap = head, true
 	} else { // 3b
 		var logged []LoggedChange
 		logged, err = tx.Changes(scope, cursor, limit+1)

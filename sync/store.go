@@ -52,6 +52,9 @@ type ReadTx interface {
 	BlobVisits(sha256 string) ([]string, error)
 	// Head is the sequence number of the newest change, 0 for none.
 	Head() (int64, error)
+	// Epoch names the change log's history (DESIGN §8.5): a restore from
+	// backup stamps a new one.
+	Epoch() (string, error)
 	// VisibleVisits lists the visits a scope sees (the rule of CanSee, in SQL).
 	VisibleVisits(s Scope) ([]string, error)
 	// Changes returns up to limit changes after cursor that scope receives,

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -90,4 +91,28 @@ func AppendVisitSnapshot(tx *sql.Tx, at, visitID, userID string) error {
 		}
 	}
 	return nil
+}
+
+// StampNewEpoch gives the change log a new epoch (DESIGN §8.5). A restore
+// from backup calls it: the restored log's sequence numbers after the
+// backup's head are handed out again to other changes, and a phone whose
+// cursor counts in the old epoch must re-bootstrap instead of reading them
+// as changes it has seen.
+func (db *DB) StampNewEpoch(ctx context.Context) (string, error) {
+	var epoch string
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRow(`UPDATE change_epoch SET epoch = lower(hex(randomblob(16))), since = ? WHERE id = 1 RETURNING epoch`,
+			db.NowText()).Scan(&epoch)
+	})
+	return epoch, err
+}
+
+// BackupTo writes a consistent copy of the database to path (VACUUM INTO:
+// one read snapshot, so writes may go on meanwhile). path must not exist.
+func (db *DB) BackupTo(ctx context.Context, path string) error {
+	// Not the reader pool (query_only refuses VACUUM INTO's output) nor the
+	// writer (the copy would hold up every write): the checkpointer's
+	// connection, which only reads here.
+	_, err := db.ckpt.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
 }

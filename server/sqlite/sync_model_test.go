@@ -136,8 +136,17 @@ func (m *model) void(client, why string) {
 	}
 }
 
-// pull mirrors the engine's pull: sweep expired leases, top up this client's.
+// pull mirrors the engine's pull: renew this client's unexpired leases that
+// are a day or more into their TTL (DESIGN §8.6), sweep expired leases, top
+// up this client's.
 func (m *model) pull(client string, now time.Time) {
+	if !m.retired[client] {
+		for _, n := range m.numbers {
+			if n.state == "leased" && n.client == client && n.expires.After(now) && n.expires.Before(now.Add(m.leaseTTL-24*time.Hour)) {
+				n.expires = now.Add(m.leaseTTL)
+			}
+		}
+	}
 	for _, n := range m.numbers {
 		if n.state == "leased" && !n.expires.After(now) {
 			n.state = "voided"

@@ -940,6 +940,12 @@ func (t *syncTx) UseNumber(dept string, year, number int, noticeID string) error
 		noticeID, dept, year, number)
 }
 
+func (t *syncTx) Epoch() (string, error) {
+	var e string
+	err := t.row(`SELECT epoch FROM change_epoch WHERE id = 1`).Scan(&e)
+	return e, err
+}
+
 func (t *syncTx) RenewLease(dept string, year, number int, expires string) error {
 	return t.one(`UPDATE notice_numbers SET expires_at = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
 		expires, dept, year, number)
