@@ -20,7 +20,13 @@ const (
 	ETOOLARGE      = "too_large"
 	ERATELIMITED   = "rate_limited"
 	EGAP           = "sequence_gap"
-	EINTERNAL      = "internal"
+	// ESEQREUSED: a push sent another mutation (another id) under a seq the
+	// server already holds a fate for; refused whole, never dropped (409).
+	ESEQREUSED = "seq_reused"
+	// ESETTLESTALE: a conflict settlement made against a value that has
+	// moved since the lead saw it; the mutation is rejected with this code.
+	ESETTLESTALE = "settle_stale"
+	EINTERNAL    = "internal"
 )
 
 // Error is the one error type the domain returns; Message is safe to show to

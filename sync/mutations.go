@@ -194,12 +194,17 @@ type VisitCompleteArgs struct {
 	VisitID string `json:"visit_id"`
 }
 
-// ConflictSettleArgs are the args of conflict.settle (leads only): which of
-// the two values becomes the new version.
+// ConflictSettleArgs are the args of conflict.settle (leads only): keep the
+// current value ("server") or take the phone's ("client").
 type ConflictSettleArgs struct {
 	VisitID    string `json:"visit_id"`
 	ConflictID string `json:"conflict_id"`
 	Pick       string `json:"pick"` // server | client
+	// BaseVersion is the conflict's server_version the lead saw: the
+	// settlement is refused when the value has moved since. Required: a
+	// settlement from an app that does not send it cannot say what the lead
+	// saw (the conflict follows the current value), so it is rejected.
+	BaseVersion *int64 `json:"base_version"`
 }
 
 // DecodeArgs decodes the args of a mutation called name and validates them.
@@ -683,6 +688,12 @@ func (a *ConflictSettleArgs) Validate() error {
 	}
 	if a.Pick != "server" && a.Pick != "client" {
 		return invalid("pick 只能是 server 或 client")
+	}
+	if a.BaseVersion == nil {
+		return invalid("缺少 base_version（组长看到的版本），请更新应用后重新裁定")
+	}
+	if *a.BaseVersion < 0 {
+		return invalid("base_version 不能为负数")
 	}
 	return nil
 }

@@ -86,6 +86,9 @@ type Result struct {
 	Seq    int64  `json:"seq"`
 	Status string `json:"status"` // applied | conflict | rejected
 	Reason string `json:"reason,omitempty"`
+	// Code names a rejection a client acts on (schema.ESETTLESTALE: reload
+	// the conflict); empty for the others.
+	Code string `json:"code,omitempty"`
 	// Replayed is true when the mutation had been received before and this is
 	// the fate stored then.
 	Replayed bool `json:"replayed"`

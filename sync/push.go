@@ -82,12 +82,20 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 		for i, m := range req.Mutations {
 			switch {
 			case m.Seq <= resp.LastSeq: // 3a
-				r, err := tx.MutationFate(c.ID, m.Seq)
+				r, sent, err := tx.MutationFate(c.ID, m.Seq)
 				if err != nil {
 					return err
 				}
 				if r == nil {
 					return fmt.Errorf("client %s: no stored fate for seq %d at or below last_seq %d", c.ID, m.Seq, resp.LastSeq)
+				}
+				// A replay is the same mutation sent again. Another one under
+				// a used seq would be dropped if answered with the stored
+				// fate: refuse the push whole so the client renumbers it.
+				if sent != m.ID {
+					return &schema.Error{Code: schema.ESEQREUSED,
+						Message: fmt.Sprintf("操作序号 %d 已被本机此前发送的另一条操作使用，本次未保存任何操作：请从 %d 起重新编号后发送", m.Seq, c.LastSeq+1),
+						Details: map[string]int64{"seq": m.Seq, "expected_seq": c.LastSeq + 1}}
 				}
 				r.Replayed = true
 				resp.Results = append(resp.Results, *r)
@@ -149,10 +157,15 @@ func (p *pusher) visit(id string) (*Visit, error) {
 	return v, nil
 }
 
+// CodeSettleStale is the code of a settlement refused because the value
+// moved since the lead saw it (Result.Code).
+const CodeSettleStale = schema.ESETTLESTALE
+
 // fate is what applying one mutation decided.
 type fate struct {
 	status string
 	reason string
+	code   string // Result.Code
 }
 
 var applied = fate{status: StatusApplied}
@@ -206,6 +219,9 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 	if len(rec.Args) == 0 {
 		rec.Args = json.RawMessage("null")
 	}
+	// The whole fate is stored, so that a replay answers exactly what the
+	// first answer said (a conflict's reason too).
+	rec.Reason, rec.Code = f.reason, f.code
 	if f.status != StatusRejected {
 		rec.Status = f.status
 		err := tx.RecordMutation(rec)
@@ -222,13 +238,13 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 			return Result{}, err
 		}
 		clear(p.visits)
-		rec.Status, rec.Reason = StatusRejected, f.reason
+		rec.Status, rec.Reason, rec.Code = StatusRejected, f.reason, f.code
 		err := ErrDuplicate
 		if !p.taken[m.ID] {
 			err = tx.RecordMutation(rec)
 		}
 		if errors.Is(err, ErrDuplicate) {
-			rec.ID = p.e.NewID()
+			rec.ID, rec.SentID = p.e.NewID(), m.ID
 			rec.Reason = fmt.Sprintf("%s（操作编号 %s 已被使用，改存为 %s）", f.reason, m.ID, rec.ID)
 			f.reason = rec.Reason
 			err = tx.RecordMutation(rec)
@@ -243,7 +259,7 @@ func (p *pusher) one(m Mutation, schemaVersion int, d decodedArgs) (Result, erro
 	if err := tx.ReleaseSavepoint(); err != nil {
 		return Result{}, err
 	}
-	return Result{Seq: m.Seq, Status: f.status, Reason: f.reason}, nil
+	return Result{Seq: m.Seq, Status: f.status, Reason: f.reason, Code: f.code}, nil
 }
 
 // rejected audits a rejection and tells the client why, through a
@@ -495,6 +511,10 @@ func (p *pusher) putResult(m Mutation, v *Visit, r, before *ItemResult) (fate, e
 	if err := p.tx.PutItemResult(r); err != nil {
 		return fate{}, err
 	}
+	if err := p.followConflicts(r.VisitID, ChangeItemResult, r.ItemID, ResultValue{Value: r.Value, Note: r.Note, Photos: nonNil(r.Photos)},
+		r.Version, r.UserID, r.UpdatedAt); err != nil {
+		return fate{}, err
+	}
 	var b any
 	if before != nil {
 		b = before
@@ -536,6 +556,10 @@ func (p *pusher) outcomeSet(m Mutation, v *Visit, a *OutcomeSetArgs, clientAt st
 
 func (p *pusher) putOutcome(m Mutation, o, before *Outcome) (fate, error) {
 	if err := p.tx.PutOutcome(o); err != nil {
+		return fate{}, err
+	}
+	if err := p.followConflicts(o.VisitID, ChangeOutcome, o.Dept, OutcomeValue{Categories: SortCategories(o.Categories), Note: o.Note},
+		o.Version, o.UserID, o.UpdatedAt); err != nil {
 		return fate{}, err
 	}
 	var b any
@@ -705,6 +729,21 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 	st, err := p.tx.VisitRecords(v.ID)
 	if err != nil {
 		return fate{}, err
+	}
+	// A notice orders the correction of failed check points only (R11):
+	// each item must be answered 不符合 now.
+	answers := make(map[string]string, len(st.Results))
+	for _, r := range st.Results {
+		answers[r.ItemID] = r.Value
+	}
+	for _, id := range a.Items {
+		switch answers[id] {
+		case ValueNo:
+		case "":
+			return reject("检查事项“%s”尚未作答：责令改正通知书只能列出结果为不符合的检查事项", v.Item(id).Name), nil
+		default:
+			return reject("检查事项“%s”的结果为%s：责令改正通知书只能列出结果为不符合的检查事项", v.Item(id).Name, answers[id]), nil
+		}
 	}
 	for _, x := range st.Notices {
 		if x.Dept == a.Dept && x.Live() && x.ID != a.ID {
@@ -977,9 +1016,13 @@ func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 	return applied, nil
 }
 
-// settle settles a conflict (leads only, for their department): the picked
-// value becomes the current one as a new version, an audited change; when it
-// already is the current value, only the conflict is marked settled.
+// settle settles a conflict (leads only, for their department) against the
+// version the lead saw (base_version: the conflict's server_version on the
+// lead's screen; open conflicts follow the current value, see
+// followConflicts). When the value has moved since, the settlement is
+// refused with CodeSettleStale: the lead looks again. "server" keeps the
+// current value and writes nothing to the result; "client" makes the
+// phone's value the current one as a new version, an audited change.
 func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, error) {
 	if p.u.Role != schema.RoleLead && p.u.Role != schema.RoleAdmin {
 		return reject("%s只有检查组长才能处理冲突", scopePrefix), nil
@@ -997,9 +1040,43 @@ func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, erro
 	if c.Status == "settled" {
 		return applied, p.audit(m, ChangeConflict, c.ID, v.ID, c, c, "冲突已处理，未作修改")
 	}
-	picked := c.ServerValue
-	if a.Pick == "client" {
-		picked = c.ClientValue
+	// The current value, as a conflict states values.
+	var (
+		curItem *ItemResult
+		curOut  *Outcome
+		have    any
+		version int64
+		what    string
+	)
+	switch c.Kind {
+	case ChangeItemResult:
+		if curItem, err = p.tx.ItemResult(c.Target); err != nil {
+			return fate{}, err
+		}
+		what = "检查项目的结果"
+		if curItem != nil {
+			have, version = ResultValue{Value: curItem.Value, Note: curItem.Note, Photos: nonNil(curItem.Photos)}, curItem.Version
+		}
+	case ChangeOutcome:
+		if curOut, err = p.tx.Outcome(v.ID, c.Target); err != nil {
+			return fate{}, err
+		}
+		what = "检查结果"
+		if curOut != nil {
+			have, version = OutcomeValue{Categories: SortCategories(curOut.Categories), Note: curOut.Note}, curOut.Version
+		}
+	default:
+		return fate{}, fmt.Errorf("conflict %s of unknown kind %q", c.ID, c.Kind)
+	}
+	if version != *a.BaseVersion {
+		return fate{status: StatusRejected, code: CodeSettleStale,
+			reason: fmt.Sprintf("裁定未保存：该%s在你查看冲突后已被修改（现为“%s”），请重新查看冲突后再裁定", what, valueText(have))}, nil
+	}
+	picked := c.ClientValue
+	if a.Pick == "server" {
+		if picked, err = json.Marshal(have); err != nil {
+			return fate{}, err
+		}
 	}
 	if err := p.tx.SettleConflict(c.ID, picked, p.u.ID, p.at); err != nil {
 		return fate{}, err
@@ -1014,6 +1091,10 @@ func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, erro
 	if err := p.change(ChangeConflict, c.ID, v.ID, settled); err != nil {
 		return fate{}, err
 	}
+	if a.Pick == "server" {
+		// Keep current: the result is what it is; nothing is written.
+		return applied, nil
+	}
 	switch c.Kind {
 	case ChangeItemResult:
 		var want ResultValue
@@ -1021,38 +1102,73 @@ func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, erro
 			return fate{}, err
 		}
 		want.Photos = nonNil(want.Photos)
-		cur, err := p.tx.ItemResult(c.Target)
-		if err != nil {
-			return fate{}, err
-		}
-		if cur != nil && reflect.DeepEqual(ResultValue{Value: cur.Value, Note: cur.Note, Photos: nonNil(cur.Photos)}, want) {
+		if curItem != nil && reflect.DeepEqual(have, want) {
 			return applied, nil
 		}
 		r := &ItemResult{ItemID: c.Target, VisitID: v.ID, Dept: c.Dept, Value: want.Value, Note: want.Note, Photos: want.Photos,
-			Version: 1, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
-		if cur != nil {
-			r.Version = cur.Version + 1
-		}
-		return p.putResult(m, v, r, cur)
-	case ChangeOutcome:
+			Version: version + 1, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+		return p.putResult(m, v, r, curItem)
+	default:
 		var want OutcomeValue
 		if err := json.Unmarshal(picked, &want); err != nil {
 			return fate{}, err
 		}
 		want.Categories = SortCategories(want.Categories)
-		cur, err := p.tx.Outcome(v.ID, c.Target)
-		if err != nil {
-			return fate{}, err
-		}
-		if cur != nil && reflect.DeepEqual(OutcomeValue{Categories: SortCategories(cur.Categories), Note: cur.Note}, want) {
+		if curOut != nil && reflect.DeepEqual(have, want) {
 			return applied, nil
 		}
-		o := &Outcome{VisitID: v.ID, Dept: c.Target, Categories: want.Categories, Note: want.Note, Version: 1,
-			UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
-		if cur != nil {
-			o.Version = cur.Version + 1
-		}
-		return p.putOutcome(m, o, cur)
+		o := &Outcome{VisitID: v.ID, Dept: c.Target, Categories: want.Categories, Note: want.Note,
+			Version: version + 1, UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(), MutationID: m.ID, UpdatedAt: p.at}
+		return p.putOutcome(m, o, curOut)
 	}
-	return fate{}, fmt.Errorf("conflict %s of unknown kind %q", c.ID, c.Kind)
+}
+
+// valueText says a value of a conflict in a reason: the answer or the
+// categories, and the note.
+func valueText(v any) string {
+	switch x := v.(type) {
+	case ResultValue:
+		if x.Note != "" {
+			return x.Value + "，" + x.Note
+		}
+		return x.Value
+	case OutcomeValue:
+		t := strings.Join(x.Categories, "、")
+		if x.Note != "" {
+			t += "，" + x.Note
+		}
+		return t
+	}
+	return "空"
+}
+
+// followConflicts keeps the open conflicts of an item or outcome on its
+// current value: a conflict's server side is what a settlement keeps, so
+// when the value moves (a correction, an office entry, a follow-up, another
+// settlement) every open conflict on it shows the new value and version,
+// and a settlement made against the old one is refused (settle).
+func (p *pusher) followConflicts(visitID, kind, target string, value any, version int64, user, at string) error {
+	open, err := p.tx.OpenConflictsOn(visitID, kind, target)
+	if err != nil || len(open) == 0 {
+		return err
+	}
+	hv, err := json.Marshal(value)
+	if err != nil {
+		return err
+	}
+	for i := range open {
+		c := &open[i]
+		c.ServerValue, c.ServerUser, c.ServerAt, c.ServerVersion = hv, user, at, version
+		if err := p.tx.UpdateConflict(c); err != nil {
+			return err
+		}
+		now, err := p.tx.Conflict(c.ID)
+		if err != nil {
+			return err
+		}
+		if err := p.change(ChangeConflict, c.ID, visitID, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -39,8 +39,9 @@ type ReadTx interface {
 	Outcome(visitID, dept string) (*Outcome, error)
 	Notice(id string) (*Notice, error)
 	Conflict(id string) (*Conflict, error)
-	// MutationFate is the stored fate of a client's mutation seq, for replays.
-	MutationFate(clientID string, seq int64) (*Result, error)
+	// MutationFate is the stored fate of a client's mutation seq, for
+	// replays, with the id the client sent it under.
+	MutationFate(clientID string, seq int64) (*Result, string, error)
 	// VisitState is the whole current state of one visit.
 	VisitState(visitID string) (*VisitState, error)
 	// VisitRecords is VisitState without the visit record itself (Visit
@@ -133,6 +134,9 @@ type Tx interface {
 	// by a user, or nil; UpdateConflict replaces its values, authors,
 	// times and mutation.
 	OpenConflict(visitID, kind, target, clientUser string) (*Conflict, error)
+	// OpenConflictsOn are the open conflicts of a visit's item or outcome,
+	// whoever raised them.
+	OpenConflictsOn(visitID, kind, target string) ([]Conflict, error)
 	UpdateConflict(c *Conflict) error
 	SettleConflict(id string, value json.RawMessage, by, at string) error
 	// AddDeptFinish records a department's 本部门检查完毕; ErrDuplicate
@@ -312,9 +316,13 @@ type MutationRecord struct {
 	ReceivedAt   string
 	Status       string
 	Reason       string
+	Code         string // Result.Code
 	VisitID      string
 	UserID       string
 	Channel      string
+	// SentID is the id the client sent when the mutation is stored under a
+	// server-made ID (the sent one was used by another mutation); else "".
+	SentID string
 }
 
 // NoticeNumber is one number of a department's yearly sequence (R11).

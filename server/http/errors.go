@@ -15,6 +15,7 @@ var statusOf = map[string]int{
 	schema.ENOTFOUND:      http.StatusNotFound,
 	schema.ECONFLICT:      http.StatusConflict,
 	schema.EGAP:           http.StatusConflict,
+	schema.ESEQREUSED:     http.StatusConflict,
 	schema.EFORBIDDEN:     http.StatusForbidden,
 	schema.EUNAUTHORIZED:  http.StatusUnauthorized,
 	schema.ETOOLARGE:      http.StatusRequestEntityTooLarge,

@@ -341,7 +341,10 @@ func (s *sim) settle(p *simPhone) bool {
 	}
 	sort.Slice(open, func(i, j int) bool { return open[i].ID < open[j].ID })
 	c := open[s.pick(len(open))]
-	s.queue(p, zsync.MutConflictSettle, map[string]any{"visit_id": c.VisitID, "conflict_id": c.ID, "pick": []string{"server", "client"}[s.pick(2)]})
+	// The version the lead's phone saw: stale when the value moved after
+	// its last pull, and then refused (issue 11 item 3).
+	s.queue(p, zsync.MutConflictSettle, map[string]any{"visit_id": c.VisitID, "conflict_id": c.ID, "pick": []string{"server", "client"}[s.pick(2)],
+		"base_version": c.ServerVersion})
 	return true
 }
 
@@ -704,7 +707,7 @@ func (s *sim) serverState(t *testing.T) string {
 	q("notice %v %v %v %v %v %v %v %v %v", `SELECT id, visit_id, dept, year, number, provisional, status, served_sig, voided_at IS NOT NULL FROM notices`)
 	q("finish %v %v", `SELECT visit_id, dept FROM dept_finishes`)
 	q("followup %v %v", `SELECT notice_id, corrected FROM followups`)
-	q("conflict %v %v %v %v %v", `SELECT mutation_id, kind, target, status, ifnull(settled_value, '-') FROM conflicts`)
+	q("conflict %v %v %v %v %v %v %v", `SELECT mutation_id, kind, target, status, ifnull(settled_value, '-'), server_version, server_value FROM conflicts`)
 	q("visit %v %v", `SELECT id, status FROM visits`)
 	q("number %v %v %v %v %v %v", `SELECT dept, year, number, client_id, state, ifnull(notice_id, '-') FROM notice_numbers`)
 	q("mutation %v %v %v", `SELECT client_id, seq, status FROM mutations`)

@@ -73,6 +73,7 @@ type mConflict struct {
 	kind, target, dept, visit string
 	user                      string // who raised it
 	server, client            json.RawMessage
+	serverVersion             int64 // follows the current value while open (push.go followConflicts)
 	status                    string
 	settled                   json.RawMessage
 }
@@ -251,11 +252,11 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			}
 			if a.BaseVersion != cur.version && cur.client != client {
 				m.raise(mu.ID, &mConflict{kind: "item_result", target: a.ItemID, dept: dept, visit: visit, user: u.ID,
-					server: mustJSON(cur.v), client: mustJSON(want), status: "open"})
+					server: mustJSON(cur.v), serverVersion: cur.version, client: mustJSON(want), status: "open"})
 				return conflict
 			}
 		}
-		m.items[a.ItemID] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: dept}
+		m.putItem(a.ItemID, &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: dept})
 		m.completeIfFinished(visit)
 	case *zsync.OutcomeSetArgs:
 		if !slices.Contains(fixtureDepts[visit], a.Dept) || !forDept(a.Dept) || !open {
@@ -270,11 +271,11 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			}
 			if a.BaseVersion != cur.version && cur.client != client {
 				m.raise(mu.ID, &mConflict{kind: "outcome", target: a.Dept, dept: a.Dept, visit: visit, user: u.ID,
-					server: mustJSON(cur.v), client: mustJSON(want), status: "open"})
+					server: mustJSON(cur.v), serverVersion: cur.version, client: mustJSON(want), status: "open"})
 				return conflict
 			}
 		}
-		m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+		m.putOutcome(visit, a.Dept, &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client})
 	case *zsync.SignatureAddArgs:
 		if !open {
 			return rejected
@@ -308,6 +309,12 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 		}
 		for _, it := range a.Items {
 			if !strings.HasPrefix(it, visit+"-"+a.Dept+"-") {
+				return rejected
+			}
+		}
+		// A notice names only items answered 不符合 (issue 11 item 12b).
+		for _, it := range a.Items {
+			if cur := m.items[it]; cur == nil || cur.v.Value != zsync.ValueNo {
 				return rejected
 			}
 		}
@@ -393,7 +400,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			}
 			want := zsync.OutcomeValue{Categories: zsync.SortCategories(cats), Note: note}
 			if cur == nil || !reflect.DeepEqual(cur.v.Categories, want.Categories) {
-				m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+				m.putOutcome(visit, n.dept, &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client})
 			}
 		}
 	case *zsync.VisitCompleteArgs:
@@ -415,10 +422,29 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 		if c.status == "settled" {
 			return applied
 		}
-		picked := c.server
-		if a.Pick == "client" {
-			picked = c.client
+		// The settlement is made against the version the lead saw; "server"
+		// keeps the current value and writes nothing (issue 11 item 3).
+		if a.BaseVersion == nil {
+			return rejected
 		}
+		k := visit + ":" + c.target
+		var version int64
+		var have json.RawMessage
+		if c.kind == "item_result" {
+			if cur := m.items[c.target]; cur != nil {
+				version, have = cur.version, mustJSON(cur.v)
+			}
+		} else if cur := m.outcomes[k]; cur != nil {
+			version, have = cur.version, mustJSON(cur.v)
+		}
+		if version != *a.BaseVersion {
+			return rejected
+		}
+		if a.Pick == "server" {
+			c.status, c.settled = "settled", have
+			return applied
+		}
+		picked := c.client
 		c.status, c.settled = "settled", picked
 		if c.kind == "item_result" {
 			var want zsync.ResultValue
@@ -426,16 +452,15 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			want.Photos = nonNil(want.Photos)
 			cur := m.items[c.target]
 			if cur == nil || !reflect.DeepEqual(cur.v, want) {
-				m.items[c.target] = &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: c.dept}
+				m.putItem(c.target, &mItem{v: want, version: versionAfter(cur), user: u.ID, client: client, visit: visit, dept: c.dept})
 				m.completeIfFinished(visit)
 			}
 		} else {
 			var want zsync.OutcomeValue
 			json.Unmarshal(picked, &want)
-			k := visit + ":" + c.target
 			cur := m.outcomes[k]
 			if cur == nil || !reflect.DeepEqual(cur.v, want) {
-				m.outcomes[k] = &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client}
+				m.putOutcome(visit, c.target, &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client})
 			}
 		}
 	default:
@@ -605,7 +630,7 @@ func (m *model) state() string {
 		if c.settled != nil {
 			settled = string(c.settled)
 		}
-		add("conflict %v %v %v %v %v", id, c.kind, c.target, c.status, settled)
+		add("conflict %v %v %v %v %v %v %s", id, c.kind, c.target, c.status, settled, c.serverVersion, c.server)
 	}
 	for id, s := range m.visits {
 		add("visit %v %v", id, s)
@@ -624,6 +649,27 @@ func (m *model) state() string {
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// putItem writes an item's current value; the open conflicts on it follow
+// it (push.go followConflicts).
+func (m *model) putItem(item string, r *mItem) {
+	m.items[item] = r
+	m.follow(r.visit, "item_result", item, mustJSON(r.v), r.version)
+}
+
+// putOutcome writes a department's outcome, followed by its open conflicts.
+func (m *model) putOutcome(visit, dept string, o *mOutcome) {
+	m.outcomes[visit+":"+dept] = o
+	m.follow(visit, "outcome", dept, mustJSON(o.v), o.version)
+}
+
+func (m *model) follow(visit, kind, target string, value json.RawMessage, version int64) {
+	for _, c := range m.conflicts {
+		if c.status == "open" && c.visit == visit && c.kind == kind && c.target == target {
+			c.server, c.serverVersion = value, version
+		}
+	}
 }
 
 // raise records a conflict under the mutation that raised it; a user's open

@@ -75,7 +75,7 @@ func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
 		{"a visit that does not exist", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "nope"}), "找不到检查 nope"},
 		{"args that are not an object", env.mut(c, zsync.MutVisitComplete, []int{1}), "JSON 对象"},
 		{"an unknown field", env.mut(c, zsync.MutVisitComplete, map[string]any{"visit_id": "v1", "force": true}), "未知字段 \"force\""},
-		{"a lead-only mutation", env.mut(c, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": "x", "pick": "server"}), "只有检查组长"},
+		{"a lead-only mutation", env.mut(c, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": "x", "pick": "server", "base_version": 1}), "只有检查组长"},
 	}
 	var muts []zsync.Mutation
 	for _, tt := range tests {
@@ -223,7 +223,7 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client"})), "rejected")
 	})
 	t.Run("the lead's pick becomes a new version", func(t *testing.T) {
-		one(t, env.push(t, "lead", lead, env.mut(lead, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client"})), "applied")
+		one(t, env.push(t, "lead", lead, env.mut(lead, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client", "base_version": 3})), "applied")
 		var value, user string
 		var version int
 		env.db.Reader().QueryRow(`SELECT value, user_id, version FROM item_results WHERE item_id = 'v1-scjg-1'`).Scan(&value, &user, &version)
@@ -379,6 +379,8 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 	c := env.register(t, "insp1", "mobile")
 	c2 := env.register(t, "insp2", "mobile")
 	env.pull(t, "insp1", c, 0)
+	// A notice names a failed item (DESIGN §8.2).
+	one(t, env.push(t, "insp1", c, env.mut(c, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0))), "applied")
 	issue := func(client, user string) (string, zsync.Result) {
 		id := newUUID()
 		return id, env.push(t, user, client, env.mut(client, zsync.MutNoticeIssue, map[string]any{"id": id, "visit_id": "v1", "dept": "scjg",
@@ -473,7 +475,10 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 	b := env.register(t, "insp2", "mobile")
 	web := env.register(t, "insp1", "web")
 	// Each applied notice is on its own visit: a department has one live
-	// notice per visit.
+	// notice per visit. It names a failed item (DESIGN §8.2).
+	for _, v := range []string{"v1", "v2", "v3"} {
+		one(t, env.push(t, "insp1", web, env.mut(web, zsync.MutItemSet, itemSet(v, v+"-scjg-1", "不符合", 0))), "applied")
+	}
 	visit := "v1"
 	notice := func(c string, number any, provisional string) zsync.Mutation {
 		return env.mut(c, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": visit, "dept": "scjg",

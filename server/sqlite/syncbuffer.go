@@ -72,8 +72,8 @@ func (b *appendBuffer) truncate() {
 }
 
 const (
-	mutationInsert = `INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel) VALUES `
-	mutationRow    = `(?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?)`
+	mutationInsert = `INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel, code, sent_id) VALUES `
+	mutationRow    = `(?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?)`
 	changeInsert   = `INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at) VALUES `
 	changeRow      = `(?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?)`
 	auditInsert    = `INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason) VALUES `
@@ -252,7 +252,7 @@ func (t *syncTx) MutationIDsTaken(ids []string) (map[string]bool, error) {
 // this transaction's buffer: the engine asked MutationIDsTaken first, and the
 // UNIQUE constraints are the last word when the buffer is written.
 func (t *syncTx) RecordMutation(r *zsync.MutationRecord) error {
-	args := []any{r.ID, r.ClientID, r.Seq, r.Name, string(r.Args), r.ClientAt, r.ReceivedAt, r.Status, r.Reason, r.VisitID, r.UserID, r.Channel}
+	args := []any{r.ID, r.ClientID, r.Seq, r.Name, string(r.Args), r.ClientAt, r.ReceivedAt, r.Status, r.Reason, r.VisitID, r.UserID, r.Channel, r.Code, r.SentID}
 	if t.buf == nil {
 		_, err := t.exec(mutationInsert+mutationRow, args...)
 		return dup(err)

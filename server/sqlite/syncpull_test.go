@@ -172,6 +172,8 @@ func TestPullWritesOnlyWhenSomethingIsDue(t *testing.T) {
 	})
 	t.Run("a short lease is topped up at once", func(t *testing.T) {
 		env.now = env.now.Add(time.Second)
+		// A notice names a failed item (DESIGN §8.2).
+		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0))), "applied")
 		one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutNoticeIssue, map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "visit_id": "v1",
 			"dept": "scjg", "items": []string{"v1-scjg-1"}, "legal_basis": "《食品安全法》第五十四条", "deadline": "2024-06-30", "year": 2024,
 			"number": 21})), "applied")

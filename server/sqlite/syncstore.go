@@ -340,16 +340,18 @@ func (db *DB) ServerClient(ctx context.Context, userID, platform string) (string
 	return id, err
 }
 
-func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, error) {
+func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, string, error) {
 	if err := t.flush(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var r zsync.Result
-	err := t.row(`SELECT seq, status, reason FROM mutations WHERE client_id = ? AND seq = ?`, clientID, seq).Scan(&r.Seq, &r.Status, &r.Reason)
+	var sent string
+	err := t.row(`SELECT seq, status, reason, code, CASE sent_id WHEN '' THEN id ELSE sent_id END FROM mutations WHERE client_id = ? AND seq = ?`,
+		clientID, seq).Scan(&r.Seq, &r.Status, &r.Reason, &r.Code, &sent)
 	if err != nil {
-		return nil, none(err)
+		return nil, "", none(err)
 	}
-	return &r, nil
+	return &r, sent, nil
 }
 
 func (t *syncTx) Rejections(clientID string) ([]zsync.Rejection, error) {
@@ -807,6 +809,11 @@ func (t *syncTx) OpenConflict(visitID, kind, target, clientUser string) (*zsync.
 		return nil, none(err)
 	}
 	return &c, nil
+}
+
+func (t *syncTx) OpenConflictsOn(visitID, kind, target string) ([]zsync.Conflict, error) {
+	return collect(t, scanConflict, conflictSelect+` WHERE c.visit_id = ? AND c.status = 'open' AND c.kind = ? AND c.target = ? ORDER BY c.id`,
+		visitID, kind, target)
 }
 
 func (t *syncTx) UpdateConflict(c *zsync.Conflict) error {
