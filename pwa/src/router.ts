@@ -23,6 +23,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', component: () => import('./views/TasksView.vue'), meta: { title: '掌上查' } },
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
   { path: '/public', component: () => import('./views/PublicResults.vue'), meta: { title: '抽查结果公示查询', public: true } },
+  { path: '/public/draws', component: () => import('./views/PublicDraws.vue'), meta: { title: '抽取记录公示', public: true } },
   { path: '/tasks', component: () => import('./views/TasksView.vue'), meta: { title: '我的任务', tab: 'tasks' } },
   { path: '/visits/:id', component: () => import('./views/ChecklistView.vue'), meta: { title: '检查单' } },
   { path: '/visits/:id/notice', component: () => import('./views/NoticeFormView.vue'), meta: { title: '责令改正通知书' } },
