@@ -6,6 +6,8 @@
 //	zsc import-entities FILE [--db ...]
 //	zsc user add --username U --password P --role R --dept D --region R [--name N] [--cert C]
 //	zsc migrate [--db ...]
+//	zsc backup DIR [--db ...]
+//	zsc restore DIR --db PATH
 package main
 
 import (

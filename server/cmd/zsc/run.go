@@ -34,6 +34,8 @@ usage:
   zsc draw TASK_ID --as USERNAME [--seed HEX] [--db data/zsc.db]   a task's draw; a --seed is recorded as supplied
   zsc verify DRAW_ID [--db data/zsc.db]                re-run a draw and say how its seed was made
   zsc migrate [--db data/zsc.db]
+  zsc backup DIR [--db data/zsc.db]                  a consistent copy: database, photos, jwt.key, manifest.json
+  zsc restore DIR --db PATH                          check a backup, put it in place, stamp a new epoch (server stopped)
 `
 
 // Main runs one zsc command; tests call it directly with a temporary database.
@@ -58,6 +60,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return drawTask(ctx, rest, stdout)
 	case "verify":
 		return verifyDraw(ctx, rest, stdout)
+	case "backup":
+		return backup(ctx, rest, stdout)
+	case "restore":
+		return restore(ctx, rest, stdout)
 	case "user":
 		if len(rest) == 0 || rest[0] != "add" {
 			return errors.New("usage: zsc user add --username U --password P --role R --dept D --region R")
