@@ -28,7 +28,13 @@ func Decode(r io.Reader, maxBytes int64) (*PushRequest, error) {
 		return nil, schema.Errorf(schema.ETOOLARGE, "同步数据超过 %d 字节，请分批发送", maxBytes)
 	}
 	var req PushRequest
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：须为一个 JSON 对象")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	// Strict like every request (DESIGN §8.10): a field the server does not
+	// know is refused, never silently dropped.
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：%s", clip(err.Error(), 200))
 	}

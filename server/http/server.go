@@ -4,7 +4,11 @@
 package http
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -115,16 +119,66 @@ func (s *Server) healthz(c echo.Context) error {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// bind decodes the JSON body into v, turning decoder errors into EINVALID.
+// MaxJSONBody caps a JSON request body (push has its own, larger cap).
+const MaxJSONBody = 1 << 20
+
+// bind decodes the JSON body into v strictly (DESIGN §8.10): exactly one
+// JSON object, nothing after it, no field v does not name, every number in
+// the range of its field, at most MaxJSONBody bytes. Anything else is
+// EINVALID (ETOOLARGE for size) naming what and where, and the handler never
+// runs on a half-understood request: a field a client misspells is refused
+// instead of silently ignored.
 func bind(c echo.Context, v any) error {
-	if err := c.Bind(v); err != nil {
-		msg := "malformed JSON body"
-		if he, ok := err.(*echo.HTTPError); ok {
-			if m, ok := he.Message.(string); ok {
-				msg = m
-			}
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
+		return schema.Errorf(schema.EINVALID, "请求体须为 JSON（Content-Type: application/json），收到的是 %s", clipText(ct, 60))
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxJSONBody+1))
+	if err != nil {
+		return schema.Errorf(schema.EINVALID, "读取请求体失败")
+	}
+	if len(body) > MaxJSONBody {
+		return schema.Errorf(schema.ETOOLARGE, "请求体超过 %d 字节", MaxJSONBody)
+	}
+	return decodeStrict(body, v)
+}
+
+// decodeStrict is bind's decoder, apart so that its rules read in one place.
+func decodeStrict(body []byte, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return schema.Errorf(schema.EINVALID, "请求体为空，须为一个 JSON 对象")
+	}
+	if trimmed[0] != '{' {
+		// null, an array, a string or a number: never a request.
+		return schema.Errorf(schema.EINVALID, "请求体须为一个 JSON 对象，收到的是 %s", clipText(string(trimmed), 20))
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return schema.Errorf(schema.EINVALID, "JSON 格式错误（第 %d 字节）", syn.Offset)
+		case errors.As(err, &typ):
+			return schema.Errorf(schema.EINVALID, "字段 %s 的值 %s 不合要求（须为 %s，且在其取值范围内）", typ.Field, typ.Value, typ.Type)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return schema.Errorf(schema.EINVALID, "未知字段 %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return schema.Errorf(schema.EINVALID, "JSON 不完整")
 		}
-		return schema.Errorf(schema.EINVALID, "%s", msg)
+		return schema.Errorf(schema.EINVALID, "JSON 格式错误：%s", clipText(err.Error(), 120))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return schema.Errorf(schema.EINVALID, "请求体只能有一个 JSON 对象，其后还有多余内容")
 	}
 	return nil
+}
+
+// clipText shortens s for a message.
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }

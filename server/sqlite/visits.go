@@ -226,6 +226,11 @@ type VisitPatch struct {
 // inspector must be of the same department, on duty, certified, not an
 // expert, not in conflict with the entity and not already on the team.
 func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
+	// A PATCH that changes nothing is refused and writes nothing, not even
+	// an audit row (DESIGN §8.10).
+	if p.ScheduledOn == "" && p.Swap == nil {
+		return nil, schema.Errorf(schema.EINVALID, "没有要调整的内容：请给出新的检查日期（scheduled_on）或要调换的检查人员（swap）")
+	}
 	var out *Visit
 	err := db.Write(ctx, func(tx *sql.Tx) error {
 		v, t, err := db.openVisitForLead(ctx, tx, u, authz.VisitPatch, visitID)
@@ -233,7 +238,10 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 			return err
 		}
 		now := db.NowText()
-		if p.ScheduledOn != "" {
+		if p.ScheduledOn == v.ScheduledOn && p.Swap == nil {
+			return schema.Errorf(schema.EINVALID, "检查日期已是 %s，没有要调整的内容", p.ScheduledOn)
+		}
+		if p.ScheduledOn != "" && p.ScheduledOn != v.ScheduledOn {
 			if _, err := time.Parse("2006-01-02", p.ScheduledOn); err != nil {
 				return schema.Errorf(schema.EINVALID, "scheduled_on must be a date like 2024-06-03, got %q", p.ScheduledOn)
 			}
@@ -242,8 +250,11 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 			}
 		}
 		if s := p.Swap; s != nil {
-			if u.Role == schema.RoleLead && s.Dept != u.Dept {
-				return schema.Errorf(schema.EFORBIDDEN, "a lead of %s may only swap that department's inspectors", u.Dept)
+			// A lead swaps their own department's inspectors; the office any (server/authz).
+			sc := t.Scope()
+			sc.Dept = s.Dept
+			if err := authz.Check(u, authz.VisitPatch, sc); err != nil {
+				return err
 			}
 			if err := swapMember(tx, t, v, s.Dept, s.Out, s.In); err != nil {
 				return err
