@@ -122,15 +122,21 @@ func TestSwapKeepsR5(t *testing.T) {
 	task, _ := createAndDraw(t, ts, office, 4, "621002")
 	var visits []visitJSON
 	ts.Do(t, "GET", "/api/v1/visits?task="+task.ID, office, nil, &visits)
-	v := visits[0]
-	var out string
-	for _, m := range v.Team {
-		if m.Dept == "wjw" && m.Active {
-			out = m.UserID
-			break
-		}
+	if len(visits) < 2 {
+		t.Fatalf("%d visits", len(visits))
 	}
-	free := func(region string) string {
+	// The first case swaps on a visit of its own (the old code let that swap
+	// through); the others are refused, so they can share one.
+	outOf := func(v visitJSON) string {
+		for _, m := range v.Team {
+			if m.Dept == "wjw" && m.Active {
+				return m.UserID
+			}
+		}
+		t.Fatalf("visit %s has no wjw inspector", v.ID)
+		return ""
+	}
+	free := func(v visitJSON, region string) string {
 		var id string
 		ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = 'wjw' AND region = ? AND cert_no != '' AND expert = 0 AND on_duty = 1
 			AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?) LIMIT 1`, region, v.ID, v.Entity.ID).Scan(&id)
@@ -139,34 +145,36 @@ func TestSwapKeepsR5(t *testing.T) {
 		}
 		return id
 	}
-	swap := func(in string) (int, APIError) {
+	swap := func(v visitJSON, in string) (int, APIError) {
 		var e APIError
-		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, office, map[string]any{"swap": map[string]string{"dept": "wjw", "out_user_id": out, "in_user_id": in}, "reason": "测试"}, &e)
+		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, office, map[string]any{"swap": map[string]string{"dept": "wjw", "out_user_id": outOf(v), "in_user_id": in}, "reason": "测试"}, &e)
 		return code, e
 	}
 	t.Run("an inspector of another region cannot be swapped into a county task", func(t *testing.T) {
-		code, e := swap(free("621021"))
+		code, e := swap(visits[0], free(visits[0], "621021"))
 		if code != 400 || !strings.Contains(e.Message, "R5") {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})
 	t.Run("an inspector in 回避 with the entity cannot be swapped in", func(t *testing.T) {
-		in := free("621002")
+		v := visits[1]
+		in := free(v, "621002")
 		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 			_, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, '亲属')`, in, v.Entity.ID)
 			return err
 		})
-		if code, e := swap(in); code != 400 || !strings.Contains(e.Message, "回避") {
+		if code, e := swap(v, in); code != 400 || !strings.Contains(e.Message, "回避") {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})
 	t.Run("a 回避 list that cannot be read fails the swap instead of skipping the check", func(t *testing.T) {
-		in := free("621002")
+		v := visits[1]
+		in := free(v, "621002")
 		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 			_, err := tx.Exec(`ALTER TABLE interest_conflicts RENAME TO interest_conflicts_gone`)
 			return err
 		})
-		if code, e := swap(in); code != 500 {
+		if code, e := swap(v, in); code != 500 {
 			t.Fatalf("status %d %+v", code, e)
 		}
 		var n int
