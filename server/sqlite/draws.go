@@ -59,7 +59,9 @@ func (db *DB) CreateTask(ctx context.Context, by *schema.User, req NewTask) (*Ta
 			return err
 		}
 		var n int
-		if tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); n == 0 {
+		if err := tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); err != nil {
+			return err
+		} else if n == 0 {
 			return schema.Errorf(schema.EINVALID, "unknown region %q", req.Region)
 		}
 		if err := authz.Check(by, authz.TaskCreate, authz.Scope{Region: req.Region, Initiator: p.Initiator}); err != nil {
@@ -75,7 +77,9 @@ func (db *DB) CreateTask(ctx context.Context, by *schema.User, req NewTask) (*Ta
 			}
 		}
 		var levels []string
-		json.Unmarshal(p.Levels, &levels)
+		if err := json.Unmarshal(p.Levels, &levels); err != nil {
+			return fmt.Errorf("plan %d: stored levels: %w", p.Seq, err)
+		}
 		if slices.Contains(levels, "市县级") { // plan 29 of the seed writes both levels as one
 			levels = append(levels, "市级", "县区级")
 		}
@@ -126,7 +130,9 @@ func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
 	}
 	for _, code := range settle {
 		var n int
-		if tx.QueryRow(`SELECT count(*) FROM departments WHERE code = ? AND kind = 'member'`, code).Scan(&n); n == 0 {
+		if err := tx.QueryRow(`SELECT count(*) FROM departments WHERE code = ? AND kind = 'member'`, code).Scan(&n); err != nil {
+			return nil, err
+		} else if n == 0 {
 			return nil, schema.Errorf(schema.EINVALID, "settle: unknown department %q", code)
 		}
 		if !slices.Contains(depts, code) {
