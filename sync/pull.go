@@ -15,9 +15,13 @@ type PullRequest struct {
 	ClientID string
 	Cursor   int64
 	// Epoch is the epoch of the client's cursor, "" when it has none yet.
-	Epoch string
-	Limit    int  // page size; 0 means the Engine's PullLimit
-	Pending  *int // the client's outbox length, optional (§5 step 8)
+	Epoch   string
+	Limit   int  // page size; 0 means the Engine's PullLimit
+	Pending *int // the client's outbox length, optional (§5 step 8)
+	// Held and Issued are the notice numbers the phone holds and those its
+	// notices carry (ParseNumberList's form): a pull of another epoch fences
+	// them before leasing anything (fence.go, DESIGN §8.5).
+	Held, Issued string
 }
 
 // Pull builds a client's pull (DESIGN §5 step 4), after Replicache's pull.ts:
@@ -86,6 +90,9 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if due, err = e.pullDue(tx, u, c, held, req.Pending); err != nil || due {
 			return err
 		}
+		if due, err = fenceDue(tx, req); err != nil || due {
+			return err
+		}
 		resp, err = e.pullPage(tx, u, c, held, req.Cursor, req.Epoch, limit)
 		return err
 	})
@@ -106,6 +113,10 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 			return err
 		}
 		if err := e.sweep(tx, at, u.ID); err != nil {
+			return err
+		}
+		// Before topUp: new leases start above every number the phone reports.
+		if err := e.fence(tx, at, u, c, req); err != nil {
 			return err
 		}
 		return e.topUp(tx, at, u, c)

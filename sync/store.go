@@ -160,6 +160,13 @@ type Tx interface {
 	VoidNumber(dept string, year, number int, at, reason string) error
 	// RenewLease moves a leased number's expiry to expires (DESIGN §8.6).
 	RenewLease(dept string, year, number int, expires string) error
+	// NumberCounter is the next number the (dept, year) counter would hand
+	// out, 1 when it has none; RaiseCounter moves it up to next, never down.
+	// ClaimNumber writes a number's row whole, whatever was there (the
+	// restore fence, DESIGN §8.5).
+	NumberCounter(dept string, year int) (int, error)
+	RaiseCounter(dept string, year, next int) error
+	ClaimNumber(n *NoticeNumber, voidedAt string) error
 
 	// AppendChange appends to the change log (§5 step 4). The entry's
 	// sequence number may be given only at the end of the transaction (a

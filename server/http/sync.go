@@ -81,9 +81,11 @@ func (s *Server) push(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
-// pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=] (§5 step 4).
+// pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=][&epoch=][&held=][&issued=] (§5 step 4).
 func (s *Server) pull(c echo.Context) error {
-	req := zsync.PullRequest{ClientID: c.QueryParam("client_id")}
+	// epoch, held and issued: the restore's re-bootstrap and number fence (DESIGN §8.5).
+	req := zsync.PullRequest{ClientID: c.QueryParam("client_id"), Epoch: c.QueryParam("epoch"),
+		Held: c.QueryParam("held"), Issued: c.QueryParam("issued")}
 	var err error
 	if req.Cursor, err = queryInt(c, "cursor"); err != nil {
 		return err
