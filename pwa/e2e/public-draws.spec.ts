@@ -3,6 +3,7 @@
 // and how it was made, the algorithm and the counts of each stratum, with how
 // to verify. A draw the office runs shows a server-made seed; the demo's
 // draws, whose seeds were supplied, say so.
+import { createHash } from 'node:crypto'
 import { test, expect } from './fixtures'
 import { DESK } from './devices'
 
@@ -10,6 +11,7 @@ interface DrawRecord {
   id: string
   seed: string
   seed_source: string
+  seed_sha256?: string
   snapshot_hash: string
   drawn: number
   population: number
@@ -29,7 +31,12 @@ test('the public page lists each draw with its seed, its source and how to verif
   await page.goto('/public/draws')
   await expect(page.getByRole('heading', { name: '“双随机”抽取记录公示' })).toBeVisible()
   await expect(page.getByRole('heading', { name: '如何核验' })).toBeVisible()
-  const item = page.getByTestId('public-draw').filter({ hasText: draw.seed })
+  // The seed itself is withheld while the batch's visits are open (it would
+  // name the entities before the inspectors arrive); its SHA-256 is shown.
+  const commitment = createHash('sha256').update(Buffer.from(draw.seed, 'hex')).digest('hex')
+  const item = page.getByTestId('public-draw').filter({ hasText: commitment })
+  await expect(item.getByTestId('seed')).toHaveText('待本批次检查全部完成后公布')
+  await expect(item).not.toContainText(draw.seed)
   await expect(item).toHaveCount(1)
   await expect(item).toContainText('第4项')
   await expect(item).toContainText('庆城县')
@@ -51,7 +58,7 @@ test('the public page lists each draw with its seed, its source and how to verif
   const desk = await browser.newContext({ ...DESK, baseURL: server.url, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   const wide = await desk.newPage()
   await wide.goto('/public/draws')
-  await expect(wide.getByTestId('public-draw').filter({ hasText: draw.seed })).toHaveCount(1)
+  await expect(wide.getByTestId('public-draw').filter({ hasText: commitment })).toHaveCount(1)
   await shot(wide, 'public-draws-1280.png')
   // The results page links here.
   await wide.goto('/public')

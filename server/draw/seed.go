@@ -2,6 +2,7 @@ package draw
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 )
@@ -46,4 +47,18 @@ func ParseSeed(h string) ([32]byte, error) {
 	}
 	copy(s[:], b)
 	return s, nil
+}
+
+// SeedCommitment is the SHA-256 of a seed's 32 bytes, in hex: published on
+// the day of the draw while the seed itself stays withheld, so that when the
+// seed appears anyone can check it is the one drawn with
+// (echo -n SEED | xxd -r -p | sha256sum). A seed that is not 64 hex digits
+// (it never is, once stored) is hashed as text, so it still cannot change.
+func SeedCommitment(hexSeed string) string {
+	b, err := hex.DecodeString(hexSeed)
+	if err != nil {
+		b = []byte(hexSeed)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

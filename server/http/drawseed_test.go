@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestDrawSeedIsNeverChosen(t *testing.T) {
 			t.Fatalf("%d draws written", n)
 		}
 	})
-	_, d := createAndDraw(t, ts, office, 5, "621002")
+	task5, d := createAndDraw(t, ts, office, 5, "621002")
 	t.Run("a server-made seed is recorded as random, after the snapshot, and verifies clean", func(t *testing.T) {
 		var source, seed string
 		ts.DB.Reader().QueryRow(`SELECT seed_source, seed FROM draws WHERE id = ?`, d.ID).Scan(&source, &seed)
@@ -80,6 +81,7 @@ func TestDrawSeedIsNeverChosen(t *testing.T) {
 				Departments  []struct{ Code, Name string }
 				SnapshotHash string `json:"snapshot_hash"`
 				Seed         string
+				SeedSHA256   string `json:"seed_sha256"`
 				SeedSource   string `json:"seed_source"`
 				Algorithm    string
 				Population   int
@@ -92,24 +94,49 @@ func TestDrawSeedIsNeverChosen(t *testing.T) {
 				CreatedAt string `json:"created_at"`
 			}
 		}
-		if code := ts.Do(t, "GET", "/api/v1/public/draws", "", nil, &pub); code != 200 {
-			t.Fatalf("status %d", code)
+		var hash, seed string
+		if err := ts.DB.Reader().QueryRow(`SELECT snapshot_hash, seed FROM draws WHERE id = ?`, d.ID).Scan(&hash, &seed); err != nil {
+			t.Fatal(err)
 		}
-		var found bool
-		for _, p := range pub.Draws {
-			if p.ID != d.ID {
-				continue
-			}
-			found = true
-			var hash, seed string
-			ts.DB.Reader().QueryRow(`SELECT snapshot_hash, seed FROM draws WHERE id = ?`, d.ID).Scan(&hash, &seed)
-			if p.PlanSeq != 5 || p.RegionName != "西峰区" || len(p.Departments) == 0 || p.Departments[0].Name == "" || p.SnapshotHash != hash || p.Seed != seed ||
-				p.SeedSource != "random" || p.Algorithm != "zsc-draw/1" || p.Drawn != d.Drawn || len(p.Strata) == 0 || p.CreatedAt == "" {
-				t.Fatalf("public record %+v", p)
-			}
+		raw, err := hex.DecodeString(seed)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !found {
+		sum := sha256.Sum256(raw)
+		commitment := hex.EncodeToString(sum[:])
+		record := func() (p struct {
+			ID, Seed, SeedSHA256, SeedSource, SnapshotHash, Algorithm, RegionName, CreatedAt string
+			PlanSeq, Drawn, Strata, Depts                                                    int
+		}) {
+			pub.Draws = nil
+			if code := ts.Do(t, "GET", "/api/v1/public/draws", "", nil, &pub); code != 200 {
+				t.Fatalf("status %d", code)
+			}
+			for _, r := range pub.Draws {
+				if r.ID == d.ID {
+					p.ID, p.Seed, p.SeedSHA256, p.SeedSource, p.SnapshotHash, p.Algorithm, p.RegionName, p.CreatedAt = r.ID, r.Seed, r.SeedSHA256, r.SeedSource, r.SnapshotHash, r.Algorithm, r.RegionName, r.CreatedAt
+					p.PlanSeq, p.Drawn, p.Strata, p.Depts = r.PlanSeq, r.Drawn, len(r.Strata), len(r.Departments)
+					return p
+				}
+			}
 			t.Fatalf("draw %s not in the public list of %d", d.ID, pub.Count)
+			return p
+		}
+		// While visits are open the seed is withheld (it would name the
+		// entities before the inspectors arrive); its hash is published.
+		p := record()
+		if p.PlanSeq != 5 || p.RegionName != "西峰区" || p.Depts == 0 || p.SnapshotHash != hash || p.Seed != "" || p.SeedSHA256 != commitment ||
+			p.SeedSource != "random" || p.Algorithm != "zsc-draw/1" || p.Drawn != d.Drawn || p.Strata == 0 || p.CreatedAt == "" {
+			t.Fatalf("public record while visits are open %+v", p)
+		}
+		if err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+			_, err := tx.Exec(`UPDATE visits SET status = 'complete', completed_at = '2024-06-01T00:00:00Z' WHERE task_id = ? AND status = 'open'`, task5.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if p := record(); p.Seed != seed || p.SeedSHA256 != commitment {
+			t.Fatalf("once every visit is done the seed is revealed and matches its commitment: %+v", p)
 		}
 	})
 }

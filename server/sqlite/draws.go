@@ -678,18 +678,25 @@ func (db *DB) VerifyDraw(ctx context.Context, drawID string) (*Verification, err
 // enough to check, with the algorithm and the snapshot's bytes from an
 // auditor, that the published visits follow from a seed nobody chose.
 type PublicDraw struct {
-	ID             string          `json:"id"`
-	TaskID         string          `json:"task_id"`
-	PlanSeq        int             `json:"plan_seq"`
-	PlanName       string          `json:"plan_name"`
-	Year           int             `json:"year"`
-	Batch          int             `json:"batch"`
-	Region         string          `json:"region"`
-	RegionName     string          `json:"region_name"`
-	Departments    []PublicDept    `json:"departments"`
-	Algorithm      string          `json:"algorithm"`
-	SnapshotHash   string          `json:"snapshot_hash"`
+	ID           string       `json:"id"`
+	TaskID       string       `json:"task_id"`
+	PlanSeq      int          `json:"plan_seq"`
+	PlanName     string       `json:"plan_name"`
+	Year         int          `json:"year"`
+	Batch        int          `json:"batch"`
+	Region       string       `json:"region"`
+	RegionName   string       `json:"region_name"`
+	Departments  []PublicDept `json:"departments"`
+	Algorithm    string       `json:"algorithm"`
+	SnapshotHash string       `json:"snapshot_hash"`
+	// Seed is empty until the task has no open visit: published at once,
+	// it would tell anyone who knows the directory which entities are to be
+	// inspected before the inspectors arrive. SeedSHA256 is published at
+	// once instead (a commitment): once the seed appears, anyone checks
+	// that it hashes to the value published on the day of the draw.
 	Seed           string          `json:"seed"`
+	SeedSHA256     string          `json:"seed_sha256"`
+	SeedRevealed   bool            `json:"seed_revealed"`
 	SeedSource     string          `json:"seed_source"`
 	Population     int             `json:"population"`
 	Drawn          int             `json:"drawn"`
@@ -709,7 +716,8 @@ func (db *DB) PublicDraws(ctx context.Context, limit int) ([]PublicDraw, error) 
 	out := []PublicDraw{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.Query(`SELECT d.id, d.task_id, p.seq, p.name, p.year, t.batch, t.region, ifnull(r.name, t.region), d.algorithm, d.snapshot_hash, d.seed, d.seed_source,
-				d.population, d.drawn, d.strata, d.risk_stratified, d.created_at
+				d.population, d.drawn, d.strata, d.risk_stratified, d.created_at,
+				NOT EXISTS (SELECT 1 FROM visits v WHERE v.task_id = d.task_id AND v.status = 'open')
 			FROM draws d JOIN tasks t ON t.id = d.task_id JOIN plans p ON p.id = t.plan_id LEFT JOIN regions r ON r.code = t.region
 			ORDER BY d.created_at DESC, d.id LIMIT ?`, limit)
 		if err != nil {
@@ -719,9 +727,13 @@ func (db *DB) PublicDraws(ctx context.Context, limit int) ([]PublicDraw, error) 
 			var d PublicDraw
 			var strata string
 			if err := rows.Scan(&d.ID, &d.TaskID, &d.PlanSeq, &d.PlanName, &d.Year, &d.Batch, &d.Region, &d.RegionName, &d.Algorithm, &d.SnapshotHash, &d.Seed, &d.SeedSource,
-				&d.Population, &d.Drawn, &strata, &d.RiskStratified, &d.CreatedAt); err != nil {
+				&d.Population, &d.Drawn, &strata, &d.RiskStratified, &d.CreatedAt, &d.SeedRevealed); err != nil {
 				rows.Close()
 				return err
+			}
+			d.SeedSHA256 = draw.SeedCommitment(d.Seed)
+			if !d.SeedRevealed {
+				d.Seed = ""
 			}
 			d.Strata = json.RawMessage(strata)
 			out = append(out, d)
