@@ -23,6 +23,7 @@ type Entity struct {
 	Lat     *float64 // nil when the position is unknown
 	Lng     *float64
 	Flags   []string // sub-population flags, such as 生产企业 for a 农资 plan's "生产企业100%"
+	Row     int      // the row of the file it came from (1 is the header), for errors; 0 when not from a file
 }
 
 // Inspector is one person of a department's inspector pool in a region.
@@ -35,6 +36,7 @@ type Inspector struct {
 	Specialities []string
 	Expert       bool // experts may join a team but never count toward the two
 	OnDuty       bool
+	Row          int // the row of the file it came from (1 is the header), for errors; 0 when not from a file
 }
 
 // Conflict is a recorded conflict of interest (回避): Inspector is never drawn

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -56,7 +57,7 @@ func TestGeneratedDirectoryRoundTrips(t *testing.T) {
 		if err := synth.WriteEntitiesCSV(&buf, c); err != nil {
 			t.Fatal(err)
 		}
-		got, err := directory.ParseEntities(&buf, countyRegion)
+		got, err := parseEntities(&buf, countyRegion)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestGeneratedDirectoryRoundTrips(t *testing.T) {
 		if err := synth.WriteInspectorsCSV(&buf, c); err != nil {
 			t.Fatal(err)
 		}
-		got, err := directory.ParseInspectors(&buf, knownDept, anyRegion)
+		got, err := parseInspectors(&buf, knownDept, anyRegion)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +254,7 @@ func TestParseEntitiesTolerates(t *testing.T) {
 			c2 + ",宁县陇乐饭店,621026,全市大中型餐饮服务企业,C,吊销,,,,\n"},
 	} {
 		t.Run("reads "+tc.name, func(t *testing.T) {
-			got, err := directory.ParseEntities(strings.NewReader(tc.in), countyRegion)
+			got, err := parseEntities(strings.NewReader(tc.in), countyRegion)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -306,7 +307,7 @@ func TestParseInspectors(t *testing.T) {
 			"scjg-621002-01,王伟,scjg,621002,62621002000000,食品安全|计量,0,1\n" +
 			"scjg-621002-02,李娜,scjg,621002,,特种设备,是,否\n" +
 			"wjw-621000-01,张磊,wjw,621000,62621000001000,,TRUE,\n"
-		got, err := directory.ParseInspectors(strings.NewReader(in), knownDept, anyRegion)
+		got, err := parseInspectors(strings.NewReader(in), knownDept, anyRegion)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -379,7 +380,7 @@ func TestRecordIsTheInverseOfParse(t *testing.T) {
 	var b bytes.Buffer
 	b.WriteString(entityHeader)
 	b.WriteString(strings.Join(e.Record(), ",") + "\n")
-	got, err := directory.ParseEntities(&b, nil)
+	got, err := parseEntities(&b, nil)
 	if err != nil || !reflect.DeepEqual(got, []directory.Entity{e}) {
 		t.Fatalf("got %+v, %v", got, err)
 	}
@@ -393,7 +394,7 @@ func FuzzParseEntities(f *testing.F) {
 	f.Add([]byte("\ufeffuscc,name\r\n\"unterminated\n"))
 	f.Add([]byte(entityHeader + ",,,,,,,,,\n\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, err := directory.ParseEntities(bytes.NewReader(data), countyRegion)
+		got, err := parseEntities(bytes.NewReader(data), countyRegion)
 		if err != nil {
 			var errs directory.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 || got != nil {
@@ -421,7 +422,7 @@ func FuzzParseEntities(f *testing.F) {
 			}
 			out.WriteString(strings.Join(rec, ",") + "\n")
 		}
-		again, err := directory.ParseEntities(&out, countyRegion)
+		again, err := parseEntities(&out, countyRegion)
 		if err != nil || !reflect.DeepEqual(again, got) {
 			t.Fatalf("written back and parsed: %v\n%+v\n%+v", err, again, got)
 		}
@@ -523,4 +524,36 @@ func FuzzParseConflicts(f *testing.F) {
 			}
 		}
 	})
+}
+
+// parseEntities is ParseEntities with the rows cleared, for tests that
+// compare what was parsed with what was generated or written (the row a
+// record came from is checked by TestParseRecordsTheirRows).
+func parseEntities(r io.Reader, validRegion func(string) bool) ([]directory.Entity, error) {
+	es, err := directory.ParseEntities(r, validRegion)
+	for i := range es {
+		es[i].Row = 0
+	}
+	return es, err
+}
+
+// parseInspectors is ParseInspectors with the rows cleared (see parseEntities).
+func parseInspectors(r io.Reader, validDept, validRegion func(string) bool) ([]directory.Inspector, error) {
+	ins, err := directory.ParseInspectors(r, validDept, validRegion)
+	for i := range ins {
+		ins[i].Row = 0
+	}
+	return ins, err
+}
+
+func TestParseRecordsTheirRows(t *testing.T) {
+	// Blank rows count: the row is the file's, as a spreadsheet shows it.
+	es, err := directory.ParseEntities(strings.NewReader(entityHeader+"\n"+code(t, "91621002MA71A0B2X")+",n,621002,,t,A,存续,,,\n"), countyRegion)
+	if err != nil || len(es) != 1 || es[0].Row != 3 {
+		t.Fatalf("entities %+v, %v: want one from row 3", es, err)
+	}
+	ins, err := directory.ParseInspectors(strings.NewReader("username,name,dept,region,cert_no\na,b,scjg,621002,\n\nc,d,scjg,621002,\n"), knownDept, anyRegion)
+	if err != nil || len(ins) != 2 || ins[0].Row != 2 || ins[1].Row != 4 {
+		t.Fatalf("inspectors %+v, %v: want rows 2 and 4", ins, err)
+	}
 }

@@ -173,6 +173,7 @@ func parseEntity(rw row, validRegion func(string) bool, c *collector) (e Entity,
 	}
 
 	e.Flags = splitList(rw.get(eFlags))
+	e.Row = rw.line
 	return e, ok
 }
 
@@ -241,6 +242,7 @@ func ParseInspectors(r io.Reader, validDept, validRegion func(string) bool) ([]I
 			ok = false
 		}
 		in := Inspector{
+			Row:          rw.line,
 			Username:     rw.get(iUsername),
 			Name:         rw.get(iName),
 			Dept:         rw.get(iDept),

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/directory"
 )
 
@@ -16,6 +18,70 @@ type DirectoryResult struct {
 	Created   int `json:"created"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
+}
+
+// directoryDiff is what a directory import's audit row records (R15): not
+// only counts but who or what was added and what changed, field by field,
+// so that anyone reading the trail sees, say, which inspector was marked
+// 回避 with which entity, or whose department a file moved.
+type directoryDiff struct {
+	DirectoryResult
+	Added   []any          `json:"added,omitempty"`
+	Changed []fieldChanges `json:"changed,omitempty"`
+}
+
+// fieldChanges is one changed record: its key (USCC, username, inspector and
+// entity) and each changed field's value before and after.
+type fieldChanges struct {
+	Key    string            `json:"key"`
+	Fields map[string][2]any `json:"fields"`
+}
+
+// diffFields compares two records field by field (by their JSON names).
+func diffFields(key string, before, after map[string]any) (fieldChanges, bool) {
+	fc := fieldChanges{Key: key, Fields: map[string][2]any{}}
+	for k, a := range after {
+		if b := before[k]; fmt.Sprint(b) != fmt.Sprint(a) {
+			fc.Fields[k] = [2]any{b, a}
+		}
+	}
+	return fc, len(fc.Fields) > 0
+}
+
+// scopeErrors gathers the rows of an import that fall outside the caller's
+// scope (server/authz), each with its row, column and a Chinese reason. An
+// import with any writes nothing: the transaction is rolled back.
+type scopeErrors struct {
+	list schema.RowErrors
+	more int
+}
+
+func (e *scopeErrors) add(row int, column, format string, args ...any) {
+	if len(e.list) >= directory.MaxErrors {
+		e.more++
+		return
+	}
+	e.list = append(e.list, schema.RowError{Row: row, Column: column, Message: fmt.Sprintf(format, args...)})
+}
+
+// err is the import's answer when rows were refused: 422 with every row.
+func (e *scopeErrors) err() error {
+	if len(e.list) == 0 {
+		return nil
+	}
+	if e.more > 0 {
+		e.list = append(e.list, schema.RowError{Message: fmt.Sprintf("另有 %d 行超出范围，未逐一列出", e.more)})
+	}
+	return &schema.Error{Code: schema.EUNPROCESSABLE, Message: e.list.Error(), Details: e.list}
+}
+
+// rowOf is the file row of the i-th record, or its place after a header
+// when it did not come from a file.
+func rowOf(row, i int) int {
+	if row == 0 {
+		return i + 2
+	}
+	return row
 }
 
 // RegionSet returns a membership test of known region codes.
@@ -57,14 +123,36 @@ type entityRow struct {
 	Tags    string   `json:"tags"`
 }
 
+func (r entityRow) fields() map[string]any {
+	m := map[string]any{"name": r.Name, "region": r.Region, "address": r.Address, "risk": r.Risk, "status": r.Status, "flags": r.Flags, "tags": r.Tags}
+	m["lat"], m["lng"] = floatOrNil(r.Lat), floatOrNil(r.Lng)
+	return m
+}
+
+func floatOrNil(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
 // ImportEntities writes the entity directory in one transaction. Entities are
 // matched by USCC: a new one is created, a changed one is updated and its
 // previous version kept in entity_history, so a past draw's snapshot stays
-// explainable.
+// explainable. The caller must cover the region of every row and, for an
+// entity already in the directory, its present region too (authz
+// EntityImport): a county office cannot move another county's entity or
+// change its risk class. Rows outside are refused with their row and nothing
+// is written; the audit row lists the USCCs added and each change.
 func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *schema.User, channel string) (*DirectoryResult, error) {
-	res := &DirectoryResult{}
+	diff := &directoryDiff{}
+	res := &diff.DirectoryResult
 	now := db.NowText()
 	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, regions, err := names(tx)
+		if err != nil {
+			return err
+		}
 		sel, err := tx.Prepare(`SELECT id, name, region, address, risk, status, lat, lng, flags, tags FROM entities WHERE uscc = ?`)
 		if err != nil {
 			return err
@@ -80,27 +168,47 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 			return err
 		}
 		defer tag.Close()
-		for _, e := range es {
+		var refused scopeErrors
+		for i, e := range es {
 			row := entityRow{Name: e.Name, Region: e.Region, Address: e.Address, Risk: e.Risk, Status: e.Status, Lat: e.Lat, Lng: e.Lng,
 				Flags: strings.Join(e.Flags, "|"), Tags: strings.Join(e.Tags, "|")}
+			if authz.Check(by, authz.EntityImport, authz.Scope{Region: e.Region}) != nil {
+				refused.add(rowOf(e.Row, i), "region", "%s不在你的管辖区域（%s）内，不能导入该地区的检查对象", nameOf(regions, e.Region), nameOf(regions, by.Region))
+				continue
+			}
 			var old entityRow
 			err := sel.QueryRow(e.USCC).Scan(&old.ID, &old.Name, &old.Region, &old.Address, &old.Risk, &old.Status, &old.Lat, &old.Lng, &old.Flags, &old.Tags)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
+				if len(refused.list) > 0 {
+					continue // refused already: only look for more refusals
+				}
 				row.ID = newID()
 				if _, err := ins.Exec(row.ID, e.USCC, row.Name, row.Region, row.Address, row.Risk, row.Status, row.Lat, row.Lng, row.Flags, row.Tags, now); err != nil {
 					return err
 				}
 				res.Created++
+				diff.Added = append(diff.Added, e.USCC)
 			case err != nil:
 				return err
 			default:
+				if authz.Check(by, authz.EntityImport, authz.Scope{Region: old.Region}) != nil {
+					refused.add(rowOf(e.Row, i), "uscc", "%s（%s）现属%s，不在你的管辖区域内，不能修改", old.Name, e.USCC, nameOf(regions, old.Region))
+					continue
+				}
+				if len(refused.list) > 0 {
+					continue
+				}
 				row.ID = old.ID
-				if sameEntity(old, row) {
+				change, changed := diffFields(e.USCC, old.fields(), row.fields())
+				if !changed {
 					res.Unchanged++
 					continue
 				}
-				before, _ := json.Marshal(old)
+				before, err := json.Marshal(old)
+				if err != nil {
+					return err
+				}
 				if _, err := tx.Exec(`INSERT INTO entity_history (entity_id, replaced_at, before) VALUES (?, ?, ?)`, old.ID, now, string(before)); err != nil {
 					return err
 				}
@@ -112,6 +220,7 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 					return err
 				}
 				res.Updated++
+				diff.Changed = append(diff.Changed, change)
 			}
 			for _, t := range e.Tags {
 				if _, err := tag.Exec(t, e.Region, row.ID); err != nil {
@@ -119,7 +228,10 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 				}
 			}
 		}
-		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "entities.import", Kind: "directory", EntityID: "entities", After: res})
+		if err := refused.err(); err != nil {
+			return err
+		}
+		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "entities.import", Kind: "directory", EntityID: "entities", After: diff})
 	})
 	if err != nil {
 		return nil, err
@@ -127,43 +239,83 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 	return res, nil
 }
 
-func sameEntity(a, b entityRow) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
-}
-
 // ImportInspectors creates or updates inspector accounts (role inspector)
 // with their 执法证号, specialities, expert flag and duty status. New accounts
-// get passwordHash; existing ones keep theirs.
+// get passwordHash; existing ones keep theirs. The caller must act for the
+// department and cover the region of every row and, for an account that
+// exists, of its present department and region too (authz InspectorImport):
+// a county 卫健委 office can neither create a 市场监管 inspector nor move the
+// city 市场监管 lead. Rows outside are refused with their row and nothing is
+// written; the audit row lists the usernames added and each change.
 func (db *DB) ImportInspectors(ctx context.Context, ins []directory.Inspector, passwordHash string, by *schema.User, channel string) (*DirectoryResult, error) {
-	res := &DirectoryResult{}
+	diff := &directoryDiff{}
+	res := &diff.DirectoryResult
 	now := db.NowText()
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		for _, in := range ins {
-			var id, role string
-			err := tx.QueryRow(`SELECT id, role FROM users WHERE username = ?`, in.Username).Scan(&id, &role)
+		depts, regions, err := names(tx)
+		if err != nil {
+			return err
+		}
+		var refused scopeErrors
+		for i, in := range ins {
+			row := rowOf(in.Row, i)
+			if err := authz.Check(by, authz.InspectorImport, authz.Scope{Dept: in.Dept, Region: in.Region}); err != nil {
+				if !authz.ActsFor(by, in.Dept) {
+					refused.add(row, "dept", "只能导入本部门（%s）的执法检查人员，不能导入%s的", nameOf(depts, by.Dept), nameOf(depts, in.Dept))
+				} else {
+					refused.add(row, "region", "%s不在你的管辖区域（%s）内，不能导入该地区的执法检查人员", nameOf(regions, in.Region), nameOf(regions, by.Region))
+				}
+				continue
+			}
+			after := map[string]any{"name": in.Name, "dept": in.Dept, "region": in.Region, "cert_no": in.CertNo,
+				"specialities": strings.Join(in.Specialities, "|"), "expert": in.Expert, "on_duty": in.OnDuty}
+			var id, role, name, dept, region, cert, specs string
+			var expert, onDuty bool
+			err := tx.QueryRow(`SELECT id, role, name, dept, region, cert_no, specialities, expert, on_duty FROM users WHERE username = ?`, in.Username).
+				Scan(&id, &role, &name, &dept, &region, &cert, &specs, &expert, &onDuty)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
+				if len(refused.list) > 0 {
+					continue
+				}
 				if err := insertUser(tx, now, newID(), NewUser{Username: in.Username, Name: in.Name, PasswordHash: passwordHash, Role: schema.RoleInspector,
 					Dept: in.Dept, Region: in.Region, CertNo: in.CertNo, Specialities: in.Specialities, Expert: in.Expert, OnDuty: in.OnDuty}); err != nil {
 					return err
 				}
 				res.Created++
+				diff.Added = append(diff.Added, in.Username)
 			case err != nil:
 				return err
 			default:
 				if role != schema.RoleInspector && role != schema.RoleLead {
-					return schema.Errorf(schema.ECONFLICT, "username %s belongs to a %s account, not an inspector", in.Username, role)
+					refused.add(row, "username", "账号 %s 不是执法检查人员，不能由名录导入修改", in.Username)
+					continue
+				}
+				if authz.Check(by, authz.InspectorImport, authz.Scope{Dept: dept, Region: region}) != nil {
+					refused.add(row, "username", "账号 %s 现属%s（%s），不在你的部门或管辖区域内，不能修改", in.Username, nameOf(depts, dept), nameOf(regions, region))
+					continue
+				}
+				if len(refused.list) > 0 {
+					continue
+				}
+				before := map[string]any{"name": name, "dept": dept, "region": region, "cert_no": cert, "specialities": specs, "expert": expert, "on_duty": onDuty}
+				change, changed := diffFields(in.Username, before, after)
+				if !changed {
+					res.Unchanged++
+					continue
 				}
 				if _, err := tx.Exec(`UPDATE users SET name = ?, dept = ?, region = ?, cert_no = ?, specialities = ?, expert = ?, on_duty = ? WHERE id = ?`,
 					in.Name, in.Dept, in.Region, in.CertNo, strings.Join(in.Specialities, "|"), in.Expert, in.OnDuty, id); err != nil {
 					return err
 				}
 				res.Updated++
+				diff.Changed = append(diff.Changed, change)
 			}
 		}
-		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "inspectors.import", Kind: "directory", EntityID: "inspectors", After: res})
+		if err := refused.err(); err != nil {
+			return err
+		}
+		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "inspectors.import", Kind: "directory", EntityID: "inspectors", After: diff})
 	})
 	if err != nil {
 		return nil, err
@@ -171,39 +323,84 @@ func (db *DB) ImportInspectors(ctx context.Context, ins []directory.Inspector, p
 	return res, nil
 }
 
+// conflictKey names a 回避 record in an import's audit row.
+type conflictKey struct {
+	Inspector string `json:"inspector"`
+	USCC      string `json:"uscc"`
+	Reason    string `json:"reason"`
+}
+
 // ImportConflicts records conflicts of interest (回避). An unknown inspector or
-// entity is an error naming its row; nothing is written then.
+// entity is an error naming its row; so is an inspector outside the caller's
+// department or region, or an entity outside their region (authz
+// ConflictImport): a county 卫健委 office cannot mark a 市场监管 inspector.
+// Nothing is written then. The audit row lists each pair added and each
+// reason changed.
 func (db *DB) ImportConflicts(ctx context.Context, cs []directory.Conflict, by *schema.User, channel string) (*DirectoryResult, error) {
-	res := &DirectoryResult{}
+	diff := &directoryDiff{}
+	res := &diff.DirectoryResult
 	now := db.NowText()
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		var rowErrs directory.Errors
+		depts, regions, err := names(tx)
+		if err != nil {
+			return err
+		}
+		var refused scopeErrors
 		for i, c := range cs {
-			row := c.Row
-			if row == 0 { // not from a file: its place in the list, after a header
-				row = i + 2
-			}
-			var uid, eid string
-			if err := tx.QueryRow(`SELECT id FROM users WHERE username = ?`, c.Inspector).Scan(&uid); err != nil {
-				rowErrs = append(rowErrs, directory.RowError{Row: row, Column: "inspector", Message: "unknown inspector " + c.Inspector})
+			row := rowOf(c.Row, i)
+			var uid, udept, uregion string
+			err := tx.QueryRow(`SELECT id, dept, region FROM users WHERE username = ?`, c.Inspector).Scan(&uid, &udept, &uregion)
+			if errors.Is(err, sql.ErrNoRows) {
+				refused.add(row, "inspector", "找不到执法检查人员 %s", c.Inspector)
 				continue
-			}
-			if err := tx.QueryRow(`SELECT id FROM entities WHERE uscc = ?`, c.USCC).Scan(&eid); err != nil {
-				rowErrs = append(rowErrs, directory.RowError{Row: row, Column: "uscc", Message: "unknown entity " + c.USCC})
-				continue
-			}
-			r, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET reason = excluded.reason`, uid, eid, c.Reason)
-			if err != nil {
+			} else if err != nil {
 				return err
 			}
-			if n, _ := r.RowsAffected(); n > 0 {
+			var eid, ename, eregion string
+			err = tx.QueryRow(`SELECT id, name, region FROM entities WHERE uscc = ?`, c.USCC).Scan(&eid, &ename, &eregion)
+			if errors.Is(err, sql.ErrNoRows) {
+				refused.add(row, "uscc", "名录中没有统一社会信用代码为 %s 的检查对象", c.USCC)
+				continue
+			} else if err != nil {
+				return err
+			}
+			if authz.Check(by, authz.ConflictImport, authz.Scope{Dept: udept, Region: uregion}) != nil {
+				refused.add(row, "inspector", "执法检查人员 %s 属%s（%s），不在你的部门或管辖区域内，不能登记其回避", c.Inspector, nameOf(depts, udept), nameOf(regions, uregion))
+				continue
+			}
+			if authz.Check(by, authz.ConflictImport, authz.Scope{Dept: udept, Region: eregion}) != nil {
+				refused.add(row, "uscc", "%s属%s，不在你的管辖区域内，不能登记与它的回避", ename, nameOf(regions, eregion))
+				continue
+			}
+			if len(refused.list) > 0 {
+				continue
+			}
+			var old string
+			err = tx.QueryRow(`SELECT reason FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, uid, eid).Scan(&old)
+			key := conflictKey{Inspector: c.Inspector, USCC: c.USCC, Reason: c.Reason}
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, ?)`, uid, eid, c.Reason); err != nil {
+					return err
+				}
 				res.Created++
+				diff.Added = append(diff.Added, key)
+			case err != nil:
+				return err
+			case old == c.Reason:
+				res.Unchanged++
+			default:
+				if _, err := tx.Exec(`UPDATE interest_conflicts SET reason = ? WHERE user_id = ? AND entity_id = ?`, c.Reason, uid, eid); err != nil {
+					return err
+				}
+				res.Updated++
+				diff.Changed = append(diff.Changed, fieldChanges{Key: c.Inspector + " × " + c.USCC, Fields: map[string][2]any{"reason": {old, c.Reason}}})
 			}
 		}
-		if len(rowErrs) > 0 {
-			return &schema.Error{Code: schema.EUNPROCESSABLE, Message: rowErrs.Error(), Details: rowErrs}
+		if err := refused.err(); err != nil {
+			return err
 		}
-		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "conflicts.import", Kind: "directory", EntityID: "conflicts", After: res})
+		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "conflicts.import", Kind: "directory", EntityID: "conflicts", After: diff})
 	})
 	if err != nil {
 		return nil, err
