@@ -105,3 +105,64 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
   }
   for (const p of [a, b, lead]) expect(p.errors).toEqual([])
 })
+
+// Issue 11 item 3: the lead's screen shows 符合 (v1); before the lead decides,
+// insp1 corrects it to 不涉及 (v2). "Keep" must not write 符合 back: the
+// server refuses the settlement made against v1, the screen says so in
+// Chinese and shows the conflict again with 不涉及; keeping it then settles
+// without writing anything (the result stays 不涉及 v2).
+test('a settlement against a value that moved is refused and the conflict shown again', async ({ api, phone }) => {
+  const me = await api.userId('insp1')
+  const visits = [...(await api.planVisits(66)), ...(await api.planVisits(7))]
+  const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))!
+  expect(visit, 'insp1 has an open visit').toBeTruthy()
+  const target = visit.items.filter((i) => i.dept === 'scjg').sort((a, b) => a.ord - b.ord)[1]
+  const set = (value: string, base: number) => ({
+    name: 'item.set',
+    args: { visit_id: visit.id, item_id: target.id, value, note: '', photos: [], base_version: base },
+  })
+  const first = await api.mobileClient('insp1')
+  const second = await api.mobileClient('insp1')
+  const version = async () => (await api.state(visit.id, 'lead')).results.find((r) => r.item_id === target.id)?.version ?? 0
+  const v0 = await version()
+  expect((await first.push([set('符合', v0)]))[0].status).toBe('applied')
+  expect((await second.push([set('不符合', v0)]))[0].status).toBe('conflict')
+  const conflict = (await api.state(visit.id, 'lead')).conflicts.find((c) => c.target === target.id && c.status === 'open')!
+  expect(conflict).toBeTruthy()
+
+  const lead = await phone('lead')
+  await lead.page.locator('.van-tabbar-item', { hasText: '冲突' }).click()
+  const card = lead.page.locator(`[data-testid="conflict-card"][data-conflict-id="${conflict.id}"]`)
+  await expect(card.locator('[data-side="server"] .val')).toHaveText('符合')
+
+  // insp1 corrects the answer while the lead looks at the old one.
+  const v1 = await version()
+  expect((await first.push([set('不涉及', v1)]))[0].status).toBe('applied')
+
+  await lead.page.getByTestId(`conflict-settle-server-${conflict.id}`).click()
+  const dialog = lead.page.locator('.van-dialog')
+  await dialog.getByRole('button', { name: '确认采用' }).click()
+  const refused = lead.page.locator('.van-dialog').filter({ hasText: '裁定未保存' })
+  await expect(refused).toBeVisible()
+  await expect(refused).toContainText('已被修改')
+  await expect(refused).toContainText('不涉及')
+  await expect(refused).not.toContainText(/[A-Za-z]{4,}/)
+  await refused.getByRole('button', { name: '重新查看' }).click()
+  // Shown again, open, with the current value.
+  await expect(card).toBeVisible()
+  await expect(card.locator('[data-side="server"] .val')).toHaveText('不涉及')
+  let st = await api.state(visit.id, 'lead')
+  expect(st.results.find((r) => r.item_id === target.id)).toMatchObject({ value: '不涉及', version: v1 + 1 })
+  expect(st.conflicts.find((c) => c.id === conflict.id)?.status).toBe('open')
+
+  // Keeping the value now shown settles it and writes nothing.
+  await lead.page.getByTestId(`conflict-settle-server-${conflict.id}`).click()
+  await dialog.getByRole('button', { name: '确认采用' }).click()
+  await expect(card).toBeHidden()
+  await waitSynced(lead.page)
+  st = await api.state(visit.id, 'lead')
+  expect(st.conflicts.find((c) => c.id === conflict.id)?.status).toBe('settled')
+  expect(st.results.find((r) => r.item_id === target.id)).toMatchObject({ value: '不涉及', version: v1 + 1 })
+  await expect(lead.page.locator('.van-cell', { hasText: target.name })).toContainText('组长已裁定：采用不涉及')
+  expect(lead.errors).toEqual([])
+})

@@ -144,6 +144,12 @@ export function completeVisit(visitId: string) {
   return mutate('visit.complete', { visit_id: visitId }, visitId)
 }
 
-export function settleConflict(visitId: string, conflictId: string, pick: 'server' | 'client') {
-  return mutate('conflict.settle', { visit_id: visitId, conflict_id: conflictId, pick }, visitId)
+/**
+ * settleConflict keeps the current value ('server') or takes the phone's
+ * ('client'). baseVersion is the conflict's server_version the lead was
+ * shown: the server refuses the settlement (settle_stale) when the value
+ * moved since, rather than deciding on a value the lead never saw.
+ */
+export function settleConflict(visitId: string, conflictId: string, pick: 'server' | 'client', baseVersion: number) {
+  return mutate('conflict.settle', { visit_id: visitId, conflict_id: conflictId, pick, base_version: baseVersion }, visitId)
 }

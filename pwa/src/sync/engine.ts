@@ -127,7 +127,9 @@ export async function push(): Promise<PushCount> {
         signal: timeout(),
       })
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.code === 'sequence_gap' && gaps < 3) {
+      // seq_reused (another mutation under a used seq) is answered the same
+      // way: the server names the seq it expects; ours are renumbered from it.
+      if (err instanceof ApiError && err.status === 409 && (err.code === 'sequence_gap' || err.code === 'seq_reused') && gaps < 3) {
         gaps++
         const expected = Number(err.body.expected_seq ?? (err.body.details as Record<string, unknown> | undefined)?.expected_seq)
         await markSendFailed(seqs, '')

@@ -61,7 +61,7 @@ export interface MutationArgs {
     note: string
   }
   'visit.complete': { visit_id: string }
-  'conflict.settle': { visit_id: string; conflict_id: string; pick: 'server' | 'client' }
+  'conflict.settle': { visit_id: string; conflict_id: string; pick: 'server' | 'client'; base_version: number }
   'dept.finish': { visit_id: string; dept: string }
 }
 
