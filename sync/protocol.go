@@ -121,6 +121,9 @@ type PullResponse struct {
 	// §8.5); Bootstrap says the page is the whole state of the scope.
 	Epoch     string `json:"epoch"`
 	Bootstrap bool   `json:"bootstrap"`
+	// DeviceNo is the client's short number for its provisional notice
+	// numbers, 临-{device_no}-{n} (DESIGN §8.6).
+	DeviceNo int `json:"device_no"`
 }
 
 // AppendJSON appends the JSON of r to dst, byte for byte what encoding/json
@@ -179,6 +182,8 @@ func (r *PullResponse) AppendJSON(dst []byte) ([]byte, error) {
 	dst = appendJSONString(dst, r.Epoch)
 	dst = append(dst, `,"bootstrap":`...)
 	dst = strconv.AppendBool(dst, r.Bootstrap)
+	dst = append(dst, `,"device_no":`...)
+	dst = strconv.AppendInt(dst, int64(r.DeviceNo), 10)
 	return append(dst, '}'), nil
 }
 

@@ -243,6 +243,9 @@ func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNum
 		return nil, err
 	}
 	resp := &PullResponse{LastSeq: c.LastSeq, Epoch: epoch}
+	if resp.DeviceNo, err = tx.DeviceNo(c.ID); err != nil {
+		return nil, err
+	}
 	scope := Scope{User: u, ClientID: c.ID}
 	// A cursor counts changes of one epoch: after a restore, numbers up to
 	// the old head are reused by other changes, so a cursor of another

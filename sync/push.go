@@ -719,6 +719,10 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 			return reject("检查事项“%s”不是本次检查中%s的检查事项", item, name), nil
 		}
 	}
+	// A provisional text names its phone (DESIGN §8.6): another phone's is refused.
+	if f, ok, err := p.provisionalOK(a.Provisional); err != nil || !ok {
+		return f, err
+	}
 	dept, err := p.names.get(a.Dept)
 	if err != nil {
 		return fate{}, err

@@ -56,6 +56,9 @@ type ReadTx interface {
 	// Epoch names the change log's history (DESIGN §8.5): a restore from
 	// backup stamps a new one.
 	Epoch() (string, error)
+	// DeviceNo is a client's short number for its lifetime (DESIGN §8.6),
+	// 0 for none.
+	DeviceNo(clientID string) (int, error)
 	// VisibleVisits lists the visits a scope sees (the rule of CanSee, in SQL).
 	VisibleVisits(s Scope) ([]string, error)
 	// Changes returns up to limit changes after cursor that scope receives,

@@ -1,6 +1,10 @@
 package sqlite
 
-import zsync "zsc/sync"
+import (
+	"database/sql"
+
+	zsync "zsc/sync"
+)
 
 // The restore fence's storage (DESIGN §8.5, sync/fence.go).
 
@@ -28,4 +32,15 @@ func (t *syncTx) ClaimNumber(n *zsync.NoticeNumber, voidedAt string) error {
 		VALUES (?, ?, ?, ?, ?, nullif(?, ''), ?, ?, nullif(?, ''), ?)`,
 		n.Dept, n.Year, n.Number, n.ClientID, n.State, n.NoticeID, n.LeasedAt, n.ExpiresAt, voidedAt, n.Reason)
 	return err
+}
+
+// DeviceNo is the short number the clients_device_no trigger gave a client
+// (migration 0013), 0 for none.
+func (t *syncTx) DeviceNo(clientID string) (int, error) {
+	var n sql.NullInt64
+	err := t.row(`SELECT device_no FROM clients WHERE id = ?`, clientID).Scan(&n)
+	if err := none(err); err != nil {
+		return 0, err
+	}
+	return int(n.Int64), nil
 }
