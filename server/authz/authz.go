@@ -285,3 +285,39 @@ func roleName(r string) string {
 	}
 	return "未知角色"
 }
+
+// Filter is the policy's answer for a list: which resources of an action a
+// user sees. The policy decides; a store only turns the answer into its
+// query (WHERE region = ?, EXISTS a department, a team member), so that a
+// list and a single check never disagree.
+type Filter struct {
+	All     bool   // everything: nothing to filter
+	None    bool   // nothing by region and department (membership may still show some)
+	Region  string // "" for every region (a city user), else this county only
+	Dept    string // "" for every department (the 联席办), else resources of this department
+	Members bool   // also the visits whose active team holds the user
+}
+
+// ListFilter says what u sees of the resources of action a; a rule that
+// judges a task lists the tasks a department takes part in.
+func ListFilter(u *schema.User, a Action) Filter {
+	r, ok := table[a]
+	if !ok || u == nil {
+		return Filter{None: true}
+	}
+	if u.Role == schema.RoleAdmin {
+		return Filter{All: true}
+	}
+	f := Filter{Members: r.Members}
+	if !slices.Contains(r.Roles, u.Role) || r.Members && u.Role == schema.RoleInspector {
+		f.None = true
+		return f
+	}
+	if u.Region != schema.CityRegion {
+		f.Region = u.Region
+	}
+	if u.Dept != schema.OfficeDept {
+		f.Dept = u.Dept
+	}
+	return f
+}

@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"slices"
 	"testing"
 
 	"zsc/schema"
@@ -74,6 +75,23 @@ func TestEveryActionHasALabelAndRoles(t *testing.T) {
 		}
 		if a != authz.Public && len(r.Roles) == 0 {
 			t.Errorf("%s names no role", a)
+		}
+	}
+}
+
+func TestListFilterAgreesWithCheck(t *testing.T) {
+	// For every user and visit of the table above, the list filter a store
+	// turns into SQL must say what Check says of the one visit.
+	visits := []authz.Scope{visitOfInsp, visitOfOther,
+		{Region: "621022", Depts: []string{"scjg"}}, {Region: "621002", Depts: []string{"smz"}}}
+	for _, u := range []*schema.User{cityOffice, countyWJW, cityLead, countyLead, inspector, admin} {
+		f := authz.ListFilter(u, authz.VisitRead)
+		for _, v := range visits {
+			listed := f.All || f.Members && slices.Contains(v.Members, u.ID) ||
+				!f.None && (f.Region == "" || f.Region == v.Region) && (f.Dept == "" || slices.Contains(v.Depts, f.Dept))
+			if listed != authz.Can(u, authz.VisitRead, v) {
+				t.Errorf("%s and visit %+v: listed %v, check %v", u.ID, v, listed, !listed)
+			}
 		}
 	}
 }

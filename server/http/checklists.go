@@ -71,7 +71,7 @@ func (s *Server) getChecklist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if u := user(c); !u.CoversDept(t.Dept) {
+	if u := user(c); authz.Check(u, authz.ChecklistRead, authz.Scope{Dept: t.Dept}) != nil {
 		return schema.Errorf(schema.EFORBIDDEN, "只能查看本部门的检查表，这份是%s的", t.DeptName)
 	}
 	return c.JSON(http.StatusOK, t)

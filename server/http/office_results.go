@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	zsync "zsc/sync"
 )
 
@@ -191,7 +192,7 @@ func (o *office) enterResults(c echo.Context) error {
 			}
 			return schema.Errorf(schema.EINVALID, "%s未参加检查 %s", name, req.VisitID)
 		}
-		if !u.CoversDept(req.Dept) {
+		if authz.Check(u, authz.ResultsEnter, authz.Scope{Dept: req.Dept}) != nil {
 			mine, err := deptName(tx, u.Dept)
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	zsync "zsc/sync"
 )
 
@@ -443,22 +444,26 @@ func (t *syncTx) knowResults(v *zsync.Visit) error {
 }
 
 // visible is the SQL of zsync.CanSee: the ids of the visits scope sees,
-// with its arguments. An admin sees everything (the empty query).
+// with its arguments. An admin sees everything (the empty query). The
+// policy decides (authz.ListFilter of VisitRead, the rule CanSee asks);
+// this only writes its answer as SQL.
 func visible(s zsync.Scope) (string, []any) {
 	u := s.User
-	member := `SELECT visit_id FROM visit_members WHERE user_id = ? AND active = 1`
-	byTask := `SELECT v.id FROM visits v JOIN tasks t ON t.id = v.task_id WHERE (? OR t.region = ?)`
-	city := u.Region == schema.CityRegion
-	switch {
-	case u.Role == schema.RoleAdmin:
+	f := authz.ListFilter(u, authz.VisitRead)
+	if f.All {
 		return "", nil
-	case u.Role == schema.RoleLead, u.Role == schema.RoleOffice && u.Dept != schema.OfficeDept:
-		return member + ` UNION ` + byTask + ` AND EXISTS (SELECT 1 FROM task_departments td WHERE td.task_id = t.id AND td.dept = ?)`,
-			[]any{u.ID, city, u.Region, u.Dept}
-	case u.Role == schema.RoleOffice:
-		return member + ` UNION ` + byTask, []any{u.ID, city, u.Region}
 	}
-	return member, []any{u.ID}
+	member := `SELECT visit_id FROM visit_members WHERE user_id = ? AND active = 1`
+	if f.None {
+		return member, []any{u.ID}
+	}
+	byTask := `SELECT v.id FROM visits v JOIN tasks t ON t.id = v.task_id WHERE (? = '' OR t.region = ?)`
+	args := []any{u.ID, f.Region, f.Region}
+	if f.Dept != "" {
+		byTask += ` AND EXISTS (SELECT 1 FROM task_departments td WHERE td.task_id = t.id AND td.dept = ?)`
+		args = append(args, f.Dept)
+	}
+	return member + ` UNION ` + byTask, args
 }
 
 func (t *syncTx) VisibleVisits(s zsync.Scope) ([]string, error) {
