@@ -197,7 +197,6 @@ func TestAnInspectorCannotBlockTheLeadsPaperEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rows.Close()
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
@@ -206,6 +205,9 @@ func TestAnInspectorCannotBlockTheLeadsPaperEntry(t *testing.T) {
 			ids = append(ids, id)
 		}
 		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rows.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if code := ts.Do(t, "POST", "/api/v1/office/results", lead.AccessToken, map[string]any{"visit_id": visit, "dept": "scjg",
