@@ -421,7 +421,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	if _, ok := lead.view["conflict/"+c.ID]; !ok {
 		t.Fatal("the lead's phone did not receive the conflict")
 	}
-	lead.do(zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": c.ID, "pick": "client"})
+	lead.do(zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": c.ID, "pick": "client", "base_version": c.ServerVersion})
 	if r := ss.push(t, lead); resultsOf(r) != "applied" {
 		t.Fatalf("settle: %+v", r.Results)
 	}
