@@ -120,7 +120,8 @@ var table = map[Action]Rule{
 	Public:   {Label: "公开访问"},
 	SignedIn: {Label: "登录后访问", Roles: everyone},
 
-	PlanImport: {Label: "导入年度抽查计划", Roles: office},
+	// The plan is the 联席办's: the caller names it as the department.
+	PlanImport: {Label: "导入年度抽查计划", Roles: office, Needs: NeedDept, Dept: DeptOwn},
 	PlanList:   {Label: "查看抽查计划", Roles: deskLead},
 
 	EntityImport:    {Label: "导入检查对象名录", Roles: office, Needs: NeedRegion},

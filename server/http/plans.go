@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/planimport"
 )
 
@@ -39,8 +40,9 @@ func readUpload(c echo.Context, max int64) (name string, data []byte, err error)
 
 func (s *Server) importPlans(c echo.Context) error {
 	u := user(c)
-	if u.Role != schema.RoleAdmin && u.Dept != schema.OfficeDept {
-		return schema.Errorf(schema.EFORBIDDEN, "only the 联席办 imports the annual plan")
+	// The annual plan is the 联席办's own (authz.PlanImport).
+	if err := authz.Check(u, authz.PlanImport, authz.Scope{Dept: schema.OfficeDept}); err != nil {
+		return err
 	}
 	year, err := strconv.Atoi(c.FormValue("year"))
 	if err != nil || year < 2000 || year > 2100 {

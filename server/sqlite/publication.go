@@ -183,10 +183,18 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, status string, l
 	}
 	today := db.Now().In(report.China).Format(report.DateLayout)
 	out := &PublicationList{Status: status, Today: today, Items: []*Publication{}}
-	regionSQL, regionArgs := regionWhere(u, "t.region")
+	// What the list shows is the policy's (authz.ListFilter); this writes it as SQL.
+	f := authz.ListFilter(u, authz.PublicationList)
+	regionSQL, regionArgs := "", []any(nil)
 	deptSQL, deptArgs := "", []any(nil)
-	if u.Role != schema.RoleAdmin && u.Dept != schema.OfficeDept {
-		deptSQL, deptArgs = " AND %s = ?", []any{u.Dept}
+	if f.None {
+		regionSQL = " AND 1 = 0"
+	}
+	if !f.All && f.Region != "" {
+		regionSQL, regionArgs = " AND t.region = ?", []any{f.Region}
+	}
+	if !f.All && f.Dept != "" {
+		deptSQL, deptArgs = " AND %s = ?", []any{f.Dept}
 	}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		switch status {
