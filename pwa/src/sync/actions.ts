@@ -2,11 +2,11 @@
 // (./outbox.ts): on screen at once, sent when the network allows.
 import type { ItemValue, Lease, Notice } from '../db/types'
 import { NO_PROBLEM } from '../db/types'
-import { clientId } from '../db/meta'
+import { clientId, getMeta } from '../db/meta'
 import { isoDay } from '../format/date'
 import { uuidv7 } from '../ids/uuid'
 import { mutate } from './outbox'
-import { planNoticeNumber } from './numbering'
+import { META_DEVICE_NO, planNoticeNumber } from './numbering'
 import { calendar } from '../notice/holidays'
 
 export interface Position {
@@ -93,13 +93,15 @@ export interface NoticeInput {
 export async function issueNotice(input: NoticeInput): Promise<string> {
   const id = uuidv7()
   const cid = await clientId()
+  // The server's number for this phone (DESIGN §8.6); absent before the first pull.
+  const deviceNo = await getMeta<number>(META_DEVICE_NO)
   const year = Number(isoDay().slice(0, 4))
   await mutate(
     'notice.issue',
     async (rows) => {
       const leases = (await rows.where('leases', '[dept+year]', [input.dept, year])) as Lease[]
       const notices = (await rows.all('notices')) as Notice[]
-      const plan = planNoticeNumber({ leases, notices, dept: input.dept, year, short: input.short, clientId: cid })
+      const plan = planNoticeNumber({ leases, notices, dept: input.dept, year, short: input.short, clientId: cid, deviceNo })
       return {
         id,
         visit_id: input.visitId,

@@ -35,6 +35,7 @@ import { putDepartments, putRegions } from '../db/reference'
 import type { Department, Region } from '../db/types'
 import { nowISO } from '../format/date'
 import { toTarget } from './changes'
+import { META_DEVICE_NO, META_EPOCH, numberReport } from './numbering'
 import { uploadPending } from './blobs'
 import { appVersion, installed, online, platform } from './device'
 import { mutationContext, replayer } from './outbox'
@@ -54,6 +55,12 @@ interface PullResponse {
   last_seq: number
   changes: ChangeEntry[]
   missing_blobs: string[]
+  /** The change log's history the cursor counts in (DESIGN §8.5). */
+  epoch?: string
+  /** The page is the whole state: drop the pulled caches first (never the outbox). */
+  bootstrap?: boolean
+  /** This client's device number, for provisional notice numbers (DESIGN §8.6). */
+  device_no?: number
 }
 
 /** register tells the server about this install; once per app start and user unless force. */
@@ -171,16 +178,20 @@ export async function pull(): Promise<void> {
   for (let page = 0; page < 1000; page++) {
     const cursor = (await getMeta<number>(META.cursor)) ?? 0
     const pending = await countUnsent()
-    const res = await request<PullResponse>(`/sync/pull?client_id=${encodeURIComponent(id)}&cursor=${cursor}&pending=${pending}`, {
-      signal: timeout(),
-    })
+    const res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
     const changes = (res.changes ?? []).map(readableRejection)
-    const bootstrap = cursor === 0 || res.cursor < cursor
+    // The server says when a page is the whole state: our cursor was of
+    // another epoch (a restore from backup) or past its head.
+    const bootstrap = cursor === 0 || res.cursor < cursor || res.bootstrap === true
     const removed = await removedBy(changes, bootstrap, base.user_id)
     await applyPull(
       { cursor: res.cursor, last_seq: res.last_seq, changes, missing_blobs: res.missing_blobs, bootstrap },
       { toTarget, replay, at: nowISO() },
     )
+    // After the page: a crash in between leaves the old epoch beside the
+    // new cursor, and the next pull bootstraps again, which is safe.
+    if (res.epoch) await setMeta(META_EPOCH, res.epoch)
+    if (res.device_no && res.device_no > 0) await setMeta(META_DEVICE_NO, res.device_no)
     await updateRemovedVisits(removed.gone.filter((r) => !removed.back.includes(r.visit_id)), removed.back)
     // Photos the server still waits for: make sure they are queued again.
     for (const sha of res.missing_blobs ?? []) {
@@ -188,6 +199,22 @@ export async function pull(): Promise<void> {
     }
     if (!res.has_more) return
   }
+}
+
+/**
+ * pullPath is the pull's URL: the cursor with its epoch, and, once the phone
+ * has an epoch, the notice numbers it holds and issued, which the server
+ * fences when our epoch is not its own (DESIGN §8.5).
+ */
+export async function pullPath(id: string, cursor: number, pending: number): Promise<string> {
+  const epoch = (await getMeta<string>(META_EPOCH)) ?? ''
+  let path = `/sync/pull?client_id=${encodeURIComponent(id)}&cursor=${cursor}&pending=${pending}&epoch=${encodeURIComponent(epoch)}`
+  if (epoch) {
+    const r = numberReport(await db.leases.toArray(), await db.notices.toArray(), id)
+    if (r.held) path += `&held=${encodeURIComponent(r.held)}`
+    if (r.issued) path += `&issued=${encodeURIComponent(r.issued)}`
+  }
+  return path
 }
 
 /** readableRejection makes a pulled rejection's reason fit for a screen (Chinese, no ids). */
