@@ -80,22 +80,30 @@ func (o *office) chinaNow() time.Time { return o.s.DB.Now().In(report.China) }
 // a county office its county, a department's office the plans and tasks its
 // department initiates. Asking for more is forbidden, asking for nothing
 // gets the user's own scope.
+// What the user may see is the policy's (authz.ListFilter of MetricsRead).
 func scopeFilter(u *schema.User, region, dept string) (string, string, error) {
-	if u.Role == schema.RoleAdmin {
+	f := authz.ListFilter(u, authz.MetricsRead)
+	switch {
+	case f.All:
 		return region, dept, nil
+	case f.None:
+		if err := authz.Allow(u, authz.MetricsRead); err != nil {
+			return "", "", err
+		}
+		return "", "", schema.Errorf(schema.EFORBIDDEN, "不能查看指标")
 	}
-	if u.Region != schema.CityRegion {
+	if f.Region != "" {
 		if region == "" {
-			region = u.Region
-		} else if region != u.Region {
-			return "", "", schema.Errorf(schema.EFORBIDDEN, "region %s is outside your region %s", region, u.Region)
+			region = f.Region
+		} else if region != f.Region {
+			return "", "", schema.Errorf(schema.EFORBIDDEN, "超出你的管辖区域，不能查看该地区的指标")
 		}
 	}
-	if u.Dept != schema.OfficeDept {
+	if f.Dept != "" {
 		if dept == "" {
-			dept = u.Dept
-		} else if dept != u.Dept {
-			return "", "", schema.Errorf(schema.EFORBIDDEN, "a department's office sees its own department (%s) only", u.Dept)
+			dept = f.Dept
+		} else if dept != f.Dept {
+			return "", "", schema.Errorf(schema.EFORBIDDEN, "部门办公室只能查看本部门的指标")
 		}
 	}
 	return region, dept, nil
