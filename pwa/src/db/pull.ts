@@ -32,8 +32,9 @@ export interface PullPage {
   missing_blobs?: string[]
   /**
    * bootstrap is true when the page carries the whole current state (cursor
-   * 0, or a server whose log is behind our cursor): every synced row not in
-   * it is dropped first.
+   * 0, a server whose log is behind our cursor, or the server's own
+   * `bootstrap`: our cursor was of another epoch, DESIGN §8.5): every synced
+   * row not in it is dropped first; the outbox never is.
    */
   bootstrap?: boolean
 }
