@@ -30,17 +30,27 @@ interface Answer {
 
 let answer: Answer
 let pulls: URL[]
+/** unregistered: the server was restored from a backup older than this client's registration. */
+let unregistered = false
+let registrations = 0
 
 beforeEach(async () => {
   pulls = []
+  unregistered = false
+  registrations = 0
   vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
     const url = new URL(input, 'http://zsc.test')
     const json = (v: unknown) => new Response(JSON.stringify(v), { status: 200, headers: { 'Content-Type': 'application/json' } })
-    if (url.pathname === '/api/v1/sync/clients') return json({ client_id: CLIENT, last_seq: 0 })
+    if (url.pathname === '/api/v1/sync/clients') {
+      registrations++
+      unregistered = false
+      return json({ client_id: CLIENT, last_seq: 0 })
+    }
     // The server acknowledges nothing: the outbox stays unsynced throughout.
     if (url.pathname === '/api/v1/sync/push') return json({ last_seq: 0, results: [] })
     if (url.pathname === '/api/v1/sync/pull') {
       pulls.push(url)
+      if (unregistered) return new Response(JSON.stringify({ code: 'not_found', message: 'client not registered' }), { status: 404, headers: { 'Content-Type': 'application/json' } })
       return json({ ...answer, has_more: false, last_seq: 0, missing_blobs: [] })
     }
     if (url.pathname === '/api/v1/departments' || url.pathname === '/api/v1/regions') return json([])
@@ -74,7 +84,11 @@ describe('the epoch of the change log on the phone', () => {
     // Unsynced work, then a restore: the server's log has grown past our cursor in a new epoch.
     await setItem(VISIT_ID, 'i-1', { value: '不符合', note: '过期', photos: [] })
     answer = { cursor: 9, epoch: 'e-after', bootstrap: true, device_no: 7, changes: [visitChange(), leaseChange(30)] }
-    await syncNow()
+    // The restored server does not know this client: the pull registers it again.
+    unregistered = true
+    const before = registrations
+    expect((await syncNow()).kind).toBe('ok')
+    expect(registrations).toBe(before + 1)
     const last = pulls[pulls.length - 1]
     expect(last.searchParams.get('epoch')).toBe('e-before')
     expect(last.searchParams.get('held')).toBe(`scjg:${YEAR}:1-3`)

@@ -178,7 +178,16 @@ export async function pull(): Promise<void> {
   for (let page = 0; page < 1000; page++) {
     const cursor = (await getMeta<number>(META.cursor)) ?? 0
     const pending = await countUnsent()
-    const res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
+    let res: PullResponse
+    try {
+      res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
+    } catch (err) {
+      // Not registered: a server restored from a backup older than this
+      // client's registration. Register again, then pull (DESIGN §8.5).
+      if (!(err instanceof ApiError && err.status === 404) || page > 0) throw err
+      await register(true)
+      res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
+    }
     const changes = (res.changes ?? []).map(readableRejection)
     // The server says when a page is the whole state: our cursor was of
     // another epoch (a restore from backup) or past its head.
