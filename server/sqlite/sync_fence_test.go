@@ -41,7 +41,11 @@ func TestNoNoticeNumberIsReusedAfterARestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := sqlite.NewSyncStore(db)
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	e := zsync.NewEngine(store, func() time.Time { return env.now })
 	reg := func(user, id string) {
 		if _, err := e.Register(ctx, env.users[user], zsync.RegisterRequest{ClientID: id, Kind: zsync.KindMobile, Platform: "test"}); err != nil {
