@@ -106,13 +106,13 @@ func TestDrawPlan4(t *testing.T) {
 			for _, m := range v.Team {
 				per[m.Dept]++
 				var n int
-				ts.DB.Reader().QueryRow(`SELECT count(*) FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, m.UserID, v.Entity.ID).Scan(&n)
+				scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, m.UserID, v.Entity.ID), &n)
 				if n > 0 {
 					t.Fatalf("inspector %s is in conflict with %s", m.UserID, v.Entity.Name)
 				}
 				var cert string
 				var expert bool
-				ts.DB.Reader().QueryRow(`SELECT cert_no, expert FROM users WHERE id = ?`, m.UserID).Scan(&cert, &expert)
+				scanRow(t, ts.DB.Reader().QueryRow(`SELECT cert_no, expert FROM users WHERE id = ?`, m.UserID), &cert, &expert)
 				if cert == "" || expert {
 					t.Fatalf("inspector %s has no certificate or is an expert", m.UserID)
 				}
@@ -135,11 +135,13 @@ func TestDrawPlan4(t *testing.T) {
 	})
 	t.Run("verify fails once the stored snapshot is tampered with", func(t *testing.T) {
 		var hash string
-		ts.DB.Reader().QueryRow(`SELECT snapshot_hash FROM draws WHERE id = ?`, d.ID).Scan(&hash)
-		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT snapshot_hash FROM draws WHERE id = ?`, d.ID), &hash)
+		if err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 			_, err := tx.Exec(`UPDATE draws SET seed = ? WHERE id = ?`, strings.Repeat("00", 32), d.ID)
 			return err
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		var v struct {
 			Match  bool
 			Reason string
@@ -210,15 +212,11 @@ func TestLeadAdjustsPlan66(t *testing.T) {
 		}
 	}
 	// A certified, on-duty inspector of the same pool who is not on the team.
-	rows, _ := ts.DB.Reader().Query(`SELECT id FROM users WHERE role = 'inspector' AND dept = 'scjg' AND region = '621002' AND cert_no != '' AND expert = 0 AND on_duty = 1
-		AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?)`, v.ID, v.Entity.ID)
-	for rows.Next() && in == "" {
-		rows.Scan(&in)
-	}
-	rows.Close()
+	scanRow(t, ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND dept = 'scjg' AND region = '621002' AND cert_no != '' AND expert = 0 AND on_duty = 1
+		AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?) LIMIT 1`, v.ID, v.Entity.ID), &in)
 	t.Run("swapping in an inspector of another department breaks R5 and is refused", func(t *testing.T) {
 		var other string
-		ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND dept = 'wjw' AND cert_no != '' LIMIT 1`).Scan(&other)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND dept = 'wjw' AND cert_no != '' LIMIT 1`), &other)
 		var e APIError
 		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"swap": map[string]string{"dept": "scjg", "out_user_id": out, "in_user_id": other}}, &e)
 		if code != 400 || !strings.Contains(e.Message, "R5") {
@@ -258,10 +256,12 @@ func TestDrawFailsWhenAPoolIsTooSmall(t *testing.T) {
 	ts := MustOpenServer(t)
 	office := ts.Login(t, "office").AccessToken
 	// Take every 市消防救援支队 inspector of 西峰区 off duty but one.
-	ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+	if err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 		_, err := tx.Exec(`UPDATE users SET on_duty = 0 WHERE dept = 'xf' AND region = '621002' AND role = 'inspector'`)
 		return err
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var task taskJSON
 	ts.Do(t, "POST", "/api/v1/tasks", office, map[string]any{"plan_id": planID(t, ts, office, 4), "region": "621002"}, &task)
 	var e APIError
@@ -270,7 +270,7 @@ func TestDrawFailsWhenAPoolIsTooSmall(t *testing.T) {
 		t.Fatalf("status %d %+v", code, e)
 	}
 	var n int
-	ts.DB.Reader().QueryRow(`SELECT count(*) FROM visits WHERE task_id = ?`, task.ID).Scan(&n)
+	scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM visits WHERE task_id = ?`, task.ID), &n)
 	if n != 0 {
 		t.Fatalf("%d visits written by a failed draw", n)
 	}
@@ -281,7 +281,7 @@ func TestEntityImport(t *testing.T) {
 	office := ts.Login(t, "office").AccessToken
 	good := "uscc,name,region,address,tags,risk,status,lat,lng,flags\n"
 	var uscc string
-	ts.DB.Reader().QueryRow(`SELECT uscc FROM entities LIMIT 1`).Scan(&uscc)
+	scanRow(t, ts.DB.Reader().QueryRow(`SELECT uscc FROM entities LIMIT 1`), &uscc)
 	t.Run("a bad USCC is rejected with its row and nothing is written", func(t *testing.T) {
 		body := good + uscc + ",改名公司,621002,地址,宾馆旅店,A,存续,,,\n" + "91621002MA00000000,坏公司,621002,地址,宾馆旅店,B,存续,,,\n"
 		var e struct {
@@ -296,7 +296,7 @@ func TestEntityImport(t *testing.T) {
 			t.Fatalf("status %d %+v", code, e)
 		}
 		var name string
-		ts.DB.Reader().QueryRow(`SELECT name FROM entities WHERE uscc = ?`, uscc).Scan(&name)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT name FROM entities WHERE uscc = ?`, uscc), &name)
 		if name == "改名公司" {
 			t.Fatal("the good row was written although the import failed")
 		}
@@ -308,7 +308,7 @@ func TestEntityImport(t *testing.T) {
 			t.Fatalf("status %d %+v", code, res)
 		}
 		var n int
-		ts.DB.Reader().QueryRow(`SELECT count(*) FROM entity_history h JOIN entities e ON e.id = h.entity_id WHERE e.uscc = ?`, uscc).Scan(&n)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM entity_history h JOIN entities e ON e.id = h.entity_id WHERE e.uscc = ?`, uscc), &n)
 		if n != 1 {
 			t.Fatalf("%d history rows", n)
 		}
@@ -326,7 +326,7 @@ func TestRedraw(t *testing.T) {
 	// A visit of class A, the largest stratum, so an undrawn replacement
 	// exists whatever the random seed drew (a stratum drawn in full has none).
 	var aID string
-	ts.DB.Reader().QueryRow(`SELECT id FROM visits WHERE task_id = ? AND stratum = 'A' LIMIT 1`, task.ID).Scan(&aID)
+	scanRow(t, ts.DB.Reader().QueryRow(`SELECT id FROM visits WHERE task_id = ? AND stratum = 'A' LIMIT 1`, task.ID), &aID)
 	v := visits[0]
 	for _, x := range visits {
 		if x.ID == aID {
@@ -351,7 +351,7 @@ func TestRedraw(t *testing.T) {
 			t.Fatalf("status %d", code)
 		}
 		var dept string
-		ts.DB.Reader().QueryRow(`SELECT dept FROM users WHERE id = ?`, res.New).Scan(&dept)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT dept FROM users WHERE id = ?`, res.New), &dept)
 		if res.Old != out || res.New == out || dept != "wjw" {
 			t.Fatalf("%+v (dept %s)", res, dept)
 		}

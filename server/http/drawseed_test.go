@@ -28,7 +28,7 @@ func TestDrawSeedIsNeverChosen(t *testing.T) {
 			t.Fatalf("a seed in the query: status %d %+v", code, e)
 		}
 		var n int
-		ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID).Scan(&n)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID), &n)
 		if n != 0 {
 			t.Fatalf("%d draws written", n)
 		}
@@ -36,7 +36,7 @@ func TestDrawSeedIsNeverChosen(t *testing.T) {
 	task5, d := createAndDraw(t, ts, office, 5, "621002")
 	t.Run("a server-made seed is recorded as random, after the snapshot, and verifies clean", func(t *testing.T) {
 		var source, seed string
-		ts.DB.Reader().QueryRow(`SELECT seed_source, seed FROM draws WHERE id = ?`, d.ID).Scan(&source, &seed)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT seed_source, seed FROM draws WHERE id = ?`, d.ID), &source, &seed)
 		if source != "random" || len(seed) != 64 {
 			t.Fatalf("seed_source %q seed %q", source, seed)
 		}
@@ -165,10 +165,9 @@ func TestSwapKeepsR5(t *testing.T) {
 	}
 	free := func(v visitJSON, region string) string {
 		var id string
-		ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = 'wjw' AND region = ? AND cert_no != '' AND expert = 0 AND on_duty = 1
-			AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?) LIMIT 1`, region, v.ID, v.Entity.ID).Scan(&id)
-		if id == "" {
-			t.Fatalf("no free wjw inspector in %s", region)
+		if err := ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = 'wjw' AND region = ? AND cert_no != '' AND expert = 0 AND on_duty = 1
+			AND id NOT IN (SELECT user_id FROM visit_members WHERE visit_id = ?) AND id NOT IN (SELECT user_id FROM interest_conflicts WHERE entity_id = ?) LIMIT 1`, region, v.ID, v.Entity.ID).Scan(&id); err != nil {
+			t.Fatalf("no free wjw inspector in %s: %v", region, err)
 		}
 		return id
 	}
@@ -186,10 +185,12 @@ func TestSwapKeepsR5(t *testing.T) {
 	t.Run("an inspector in 回避 with the entity cannot be swapped in", func(t *testing.T) {
 		v := visits[1]
 		in := free(v, "621002")
-		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+		if err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 			_, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, '亲属')`, in, v.Entity.ID)
 			return err
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if code, e := swap(v, in); code != 400 || !strings.Contains(e.Message, "回避") {
 			t.Fatalf("status %d %+v", code, e)
 		}
@@ -197,15 +198,17 @@ func TestSwapKeepsR5(t *testing.T) {
 	t.Run("a 回避 list that cannot be read fails the swap instead of skipping the check", func(t *testing.T) {
 		v := visits[1]
 		in := free(v, "621002")
-		ts.DB.Write(context.Background(), func(tx *schemaTx) error {
+		if err := ts.DB.Write(context.Background(), func(tx *schemaTx) error {
 			_, err := tx.Exec(`ALTER TABLE interest_conflicts RENAME TO interest_conflicts_gone`)
 			return err
-		})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if code, e := swap(v, in); code != 500 {
 			t.Fatalf("status %d %+v", code, e)
 		}
 		var n int
-		ts.DB.Reader().QueryRow(`SELECT count(*) FROM visit_members WHERE visit_id = ? AND user_id = ? AND active = 1`, v.ID, in).Scan(&n)
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM visit_members WHERE visit_id = ? AND user_id = ? AND active = 1`, v.ID, in), &n)
 		if n != 0 {
 			t.Fatal("the swap went through without its 回避 check")
 		}
@@ -244,7 +247,7 @@ func TestDrawFailsOnAnUnreadableConflict(t *testing.T) {
 		t.Fatalf("status %d %+v", code, e)
 	}
 	var n int
-	ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID).Scan(&n)
+	scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM draws WHERE task_id = ?`, task.ID), &n)
 	if n != 0 {
 		t.Fatal("a draw was stored from a snapshot that lost a 回避 row")
 	}

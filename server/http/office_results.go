@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -310,6 +311,19 @@ func (o *office) push(c echo.Context, u *schema.User, muts []zsync.Mutation) ([]
 	if len(muts) == 0 {
 		return []officeFate{}, nil
 	}
+	// Each fate names its target; read them before anything is written, so
+	// a mutation this handler built wrongly fails the request, not its answer.
+	targets := make([]string, len(muts))
+	for i, m := range muts {
+		var target struct {
+			ItemID string `json:"item_id"`
+			Dept   string `json:"dept"`
+		}
+		if err := json.Unmarshal(m.Args, &target); err != nil {
+			return nil, fmt.Errorf("office entry: mutation %d (%s) args: %w", i, m.Name, err)
+		}
+		targets[i] = target.ItemID + target.Dept
+	}
 	ctx := c.Request().Context()
 	o.entry.Lock()
 	defer o.entry.Unlock()
@@ -331,13 +345,7 @@ func (o *office) push(c echo.Context, u *schema.User, muts []zsync.Mutation) ([]
 	}
 	fates := make([]officeFate, 0, len(resp.Results))
 	for i, r := range resp.Results {
-		f := officeFate{Name: muts[i].Name, Status: r.Status, Reason: r.Reason}
-		var target struct {
-			ItemID string `json:"item_id"`
-			Dept   string `json:"dept"`
-		}
-		json.Unmarshal(muts[i].Args, &target)
-		f.Target = target.ItemID + target.Dept
+		f := officeFate{Name: muts[i].Name, Target: targets[i], Status: r.Status, Reason: r.Reason}
 		if r.Replayed {
 			// Another request took this sequence number first: the lock makes
 			// this impossible within one server; say so rather than hide it.

@@ -75,7 +75,13 @@ func (s *Server) Listen(addr string) (string, error) {
 	}
 	s.ln = ln
 	s.hs = &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second}
-	go s.hs.Serve(ln)
+	go func() {
+		// Serve returns ErrServerClosed after Shutdown; anything else means
+		// the listener failed and the server no longer answers: say so.
+		if err := s.hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Log.Error("http server stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
 	return ln.Addr().String(), nil
 }
 

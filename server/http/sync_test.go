@@ -220,7 +220,7 @@ func (ss *syncServer) pull(tb testing.TB, p *phone) zsync.PullResponse {
 	for k, d := range p.view {
 		if strings.HasPrefix(k, "lease/") {
 			var l zsync.Lease
-			json.Unmarshal(d, &l)
+			mustUnmarshal(tb, d, &l)
 			p.leases = append(p.leases, l)
 		}
 	}
@@ -375,7 +375,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	for k, d := range p3.view {
 		if strings.HasPrefix(k, "rejection/") {
 			var r zsync.Rejection
-			json.Unmarshal(d, &r)
+			mustUnmarshal(t, d, &r)
 			reasons += r.Reason + "|"
 		}
 	}
@@ -442,7 +442,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	}
 	t.Run("the visit is complete", func(t *testing.T) {
 		var v struct{ Status string }
-		json.Unmarshal(st.Visit, &v)
+		mustUnmarshal(t, st.Visit, &v)
 		if v.Status != "complete" || len(st.Results) != 6 || len(st.Outcomes) != 3 || len(st.Checkins) != 3 || len(st.Signatures) != 5 || len(st.Finishes) != 3 {
 			t.Fatalf("state %s: %d results, %d outcomes, %d checkins, %d signatures", v.Status, len(st.Results), len(st.Outcomes), len(st.Checkins), len(st.Signatures))
 		}
@@ -532,8 +532,13 @@ func sameView(a, b map[string]json.RawMessage) error {
 			return fmt.Errorf("%s only in the incremental view", k)
 		}
 		var x, y any
-		json.Unmarshal(v, &x)
-		json.Unmarshal(w, &y)
+		if err := json.Unmarshal(v, &x); err != nil {
+			return fmt.Errorf("%s in the incremental view: %w", k, err)
+		}
+		if err := json.Unmarshal(w, &y); err != nil {
+			return fmt.Errorf("%s in the bootstrap view: %w", k, err)
+		}
+		// Re-encoding values json.Unmarshal just built cannot fail.
 		xb, _ := json.Marshal(x)
 		yb, _ := json.Marshal(y)
 		if !bytes.Equal(xb, yb) {
