@@ -138,7 +138,11 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
+		defer func() {
+			if err := os.RemoveAll(d); err != nil {
+				fmt.Fprintf(log, "bench: could not remove %s: %v\n", d, err)
+			}
+		}()
 		dir = d
 		c.db = filepath.Join(d, "bench.db")
 	}
@@ -162,13 +166,19 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 	if dir != "" {
 		work = filepath.Join(dir, "run.db")
 	}
-	removeDB(work)
+	if err := removeDB(work); err != nil {
+		return err
+	}
 	fmt.Fprintf(log, "copying %s to %s…\n", c.db, work)
 	if err := copyFile(c.db, work); err != nil {
 		return err
 	}
 	if !c.keep {
-		defer removeDB(work)
+		defer func() {
+			if err := removeDB(work); err != nil {
+				fmt.Fprintf(log, "bench: could not remove %s: %v\n", work, err)
+			}
+		}()
 	}
 	if st, err := os.Stat(work); err == nil {
 		f.dbBytes = st.Size()
@@ -235,7 +245,11 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer srv.Shutdown(context.Background())
+	defer func() {
+		if err := srv.Shutdown(context.Background()); err != nil {
+			fmt.Fprintf(log, "bench: server shutdown: %v\n", err)
+		}
+	}()
 	a := newAPI("http://"+addr, max(c.concurrency, 256))
 
 	for _, ph := range []struct {

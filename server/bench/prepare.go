@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -66,15 +68,18 @@ func prepare(ctx context.Context, path string, results, phones int, history bool
 			return nil
 		}
 		fmt.Fprintf(log, "%s was prepared with %v; rebuilding it with %v\n", path, have, want)
-		removeDB(path)
+		if err := removeDB(path); err != nil {
+			return err
+		}
 	}
 	tmp := path + ".tmp"
-	removeDB(tmp)
+	if err := removeDB(tmp); err != nil {
+		return err
+	}
 	start := time.Now()
 	fmt.Fprintf(log, "preparing %s: %d item results, %d phones (history: %v)…\n", path, results, phones, history)
 	if err := build(ctx, tmp, results, phones, history, log); err != nil {
-		removeDB(tmp)
-		return err
+		return errors.Join(err, removeDB(tmp))
 	}
 	db, err := sql.Open("sqlite", "file:"+tmp)
 	if err != nil {
@@ -94,7 +99,9 @@ func prepare(ctx context.Context, path string, results, phones int, history bool
 	if err != nil {
 		return err
 	}
-	removeSidecars(tmp)
+	if err := removeSidecars(tmp); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
@@ -116,20 +123,29 @@ func readMeta(path string) (map[string]string, error) {
 	m := map[string]string{}
 	for rows.Next() {
 		var k, v string
-		rows.Scan(&k, &v)
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
 		m[k] = v
 	}
 	return m, rows.Err()
 }
 
-func removeDB(path string) {
-	os.Remove(path)
-	removeSidecars(path)
+// removeDB deletes a database file and its sidecars; a file already gone
+// is fine, one that stays would be opened again with stale pages.
+func removeDB(path string) error {
+	return errors.Join(removeFile(path), removeSidecars(path))
 }
 
-func removeSidecars(path string) {
-	os.Remove(path + "-wal")
-	os.Remove(path + "-shm")
+func removeSidecars(path string) error {
+	return errors.Join(removeFile(path+"-wal"), removeFile(path+"-shm"))
+}
+
+func removeFile(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // batcher inserts rows with multi-row VALUES statements.
@@ -201,10 +217,16 @@ func build(ctx context.Context, path string, results, phones int, history bool, 
 		var names []string
 		for rows.Next() {
 			var name, q string
-			rows.Scan(&name, &q)
+			if err := rows.Scan(&name, &q); err != nil {
+				rows.Close()
+				return err
+			}
 			names, triggers = append(names, name), append(triggers, q)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, name := range names {
 			if _, err := tx.Exec(`DROP TRIGGER ` + name); err != nil {
 				return err

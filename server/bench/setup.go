@@ -54,7 +54,9 @@ func setupRun(ctx context.Context, db *sqlite.DB, concurrency, rowsPerUser, rawR
 		defer rows.Close()
 		for rows.Next() {
 			var id string
-			rows.Scan(&id)
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
 			partners = append(partners, id)
 		}
 		return rows.Err()
