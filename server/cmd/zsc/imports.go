@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -108,7 +109,7 @@ func importDirectory(ctx context.Context, kind string, args []string, stdout io.
 
 // gen writes a synthetic directory (entities.csv, inspectors.csv,
 // conflicts.csv) for the seed plan's targets, deterministic for a seed.
-func gen(ctx context.Context, args []string, stdout io.Writer) error {
+func gen(ctx context.Context, args []string, stdout io.Writer) (err error) {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	n := fs.Int("entities", 20000, "number of entities")
 	seed := fs.Uint64("seed", 2024, "generator seed")
@@ -121,7 +122,13 @@ func gen(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(db.Path)
+	// Runs after db.Close: a scratch database left in the temp folder is
+	// worth a word, even when the files were written.
+	defer func() {
+		if rmErr := os.Remove(db.Path); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("remove scratch database: %w", rmErr))
+		}
+	}()
 	defer db.Close()
 	if _, err := demo.ImportSeedPlan(ctx, db, cliUser); err != nil {
 		return err
