@@ -26,6 +26,11 @@ const (
 	// ESETTLESTALE: a conflict settlement made against a value that has
 	// moved since the lead saw it; the mutation is rejected with this code.
 	ESETTLESTALE = "settle_stale"
+	// EEPOCH: a push from a phone whose cursor is of another epoch (the
+	// server was restored from a backup since its last pull): it must pull
+	// first, so that its notice numbers are fenced before its notices are
+	// judged (409).
+	EEPOCH = "epoch_changed"
 	EINTERNAL    = "internal"
 )
 

@@ -79,6 +79,11 @@ type PushRequest struct {
 	Mutations     []Mutation `json:"mutations"`
 	// Pending is the outbox length the client reports (§5 step 8); optional.
 	Pending *int `json:"pending,omitempty"`
+	// Epoch is the epoch of the client's last pull; optional. A push of
+	// another epoch is refused whole (schema.EEPOCH) until the client has
+	// pulled: after a restore its notice numbers must be fenced first, or
+	// notices it issued on leases the restored server forgot are refused.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Result is the fate of one pushed mutation.

@@ -61,6 +61,16 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 		if err != nil {
 			return err
 		}
+		if req.Epoch != "" {
+			epoch, err := tx.Epoch()
+			if err != nil {
+				return err
+			}
+			if epoch != req.Epoch {
+				return &schema.Error{Code: schema.EEPOCH, Message: "服务器已从备份恢复，请先同步下载后再上传",
+					Details: map[string]string{"epoch": epoch}}
+			}
+		}
 		at := e.now()
 		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
 			return err
@@ -782,6 +792,13 @@ func (p *pusher) noticeIssue(m Mutation, v *Visit, a *NoticeIssueArgs, clientAt 
 			return reject("文书编号%s不是本机预留的编号", text), nil
 		case nn.State == "used":
 			return reject("文书编号%s已被其他通知书使用", text), nil
+		case nn.State == "voided" && nn.Reason == FenceIssuedReason:
+			// This phone reported the number as issued on paper before a
+			// restore (fence.go); this is that notice arriving: it keeps
+			// the number printed on it.
+			leased = true
+			num := *a.Number
+			n.Number, n.NumberText = &num, text
 		case nn.State == "voided":
 			n.Provisional = text
 			reason = fmt.Sprintf("本机预留编号%s已作废（%s），已换发新编号", text, voidReasonText(nn.Reason))
@@ -1028,7 +1045,7 @@ func (p *pusher) complete(m Mutation, v *Visit) (fate, error) {
 // current value and writes nothing to the result; "client" makes the
 // phone's value the current one as a new version, an audited change.
 func (p *pusher) settle(m Mutation, v *Visit, a *ConflictSettleArgs) (fate, error) {
-	if p.u.Role != schema.RoleLead && p.u.Role != schema.RoleAdmin {
+	if authz.Allow(p.u, authz.ConflictSettle) != nil { // the department: forDept below
 		return reject("%s只有检查组长才能处理冲突", scopePrefix), nil
 	}
 	c, err := p.tx.Conflict(a.ConflictID)

@@ -16,6 +16,7 @@ var statusOf = map[string]int{
 	schema.ECONFLICT:      http.StatusConflict,
 	schema.EGAP:           http.StatusConflict,
 	schema.ESEQREUSED:     http.StatusConflict,
+	schema.EEPOCH:         http.StatusConflict,
 	schema.EFORBIDDEN:     http.StatusForbidden,
 	schema.EUNAUTHORIZED:  http.StatusUnauthorized,
 	schema.ETOOLARGE:      http.StatusRequestEntityTooLarge,

@@ -2,10 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"zsc/schema"
 	"zsc/server/sqlite"
 	zsync "zsc/sync"
 )
@@ -116,4 +118,73 @@ func TestNoNoticeNumberIsReusedAfterARestore(t *testing.T) {
 			t.Fatal("a report of number 99999 was accepted")
 		}
 	})
+}
+
+// A phone that issued a notice offline on a number leased after the backup
+// pushes it after the restore. Judged at once, the restored server knows no
+// such lease and refuses the notice (不是本机预留的编号); so a push of
+// another epoch is refused whole until the phone has pulled, which fences
+// its numbers, and then the notice is applied under its number.
+func TestAPushAfterARestoreWaitsForThePullThatFencesItsNumbers(t *testing.T) {
+	env := mustSyncEnv(t)
+	ctx := context.Background()
+	phoneA := env.register(t, "insp1", "mobile")
+	one(t, env.push(t, "insp1", phoneA, env.mut(phoneA, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0))), "applied")
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := env.db.BackupTo(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	// After the backup: phone A is leased numbers and issues the first on paper, offline.
+	first := env.pull(t, "insp1", phoneA, 0)
+	var number int
+	if err := env.db.Reader().QueryRow(`SELECT min(number) FROM notice_numbers WHERE client_id = ? AND state = 'leased'`, phoneA).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+	issue := env.mut(phoneA, zsync.MutNoticeIssue, map[string]any{"id": newUUID(), "visit_id": "v1", "dept": "scjg",
+		"items": []string{"v1-scjg-1"}, "problems": "从业人员未取得健康证明上岗", "legal_basis": "《中华人民共和国食品安全法》第四十五条第一款",
+		"deadline": "2099-12-31", "days": 10, "year": 2024, "number": number, "provisional": ""})
+
+	db, err := sqlite.Open(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.Now = func() time.Time { return env.now }
+	if _, err := db.StampNewEpoch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store := sqlite.NewSyncStore(db)
+	defer func() {
+		if err := store.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	e := zsync.NewEngine(store, func() time.Time { return env.now })
+	push := func(epoch string) (*zsync.PushResponse, error) {
+		return e.Push(ctx, env.users["insp1"], &zsync.PushRequest{ClientID: phoneA, SchemaVersion: zsync.SchemaVersion, Epoch: epoch, Mutations: []zsync.Mutation{issue}})
+	}
+	if _, err := push(first.Epoch); schema.ErrorCode(err) != schema.EEPOCH {
+		t.Fatalf("a push of the old epoch: %v; want %s", err, schema.EEPOCH)
+	}
+	again, err := e.Pull(ctx, env.users["insp1"], zsync.PullRequest{ClientID: phoneA, Cursor: first.Cursor, Epoch: first.Epoch,
+		Held: fmt.Sprintf("scjg:2024:%d-%d", number, number+19), Issued: fmt.Sprintf("scjg:2024:%d", number)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := push(again.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Results) != 1 || r.Results[0].Status != zsync.StatusApplied {
+		t.Fatalf("the notice issued before the restore, pushed after the fence: %+v", r.Results)
+	}
+	var n int
+	if err := db.Reader().QueryRow(`SELECT count(*) FROM notices WHERE number = ? AND dept = 'scjg' AND year = 2024`, number).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		var got string
+		_ = db.Reader().QueryRow(`SELECT group_concat(number || ' ' || dept || ' ' || year || ' ' || ifnull(number_text,'') || ' ' || provisional, '; ') FROM notices`).Scan(&got)
+		t.Fatalf("%d notices hold number %d: %s", n, number, got)
+	}
 }

@@ -948,7 +948,9 @@ func (t *syncTx) PutNumber(n *zsync.NoticeNumber) error {
 }
 
 func (t *syncTx) UseNumber(dept string, year, number int, noticeID string) error {
-	return t.one(`UPDATE notice_numbers SET state = 'used', notice_id = ? WHERE dept = ? AND year = ? AND number = ? AND state = 'leased'`,
+	// The engine decides which numbers a notice may take (sync/push.go);
+	// this only refuses to take a used one twice.
+	return t.one(`UPDATE notice_numbers SET state = 'used', notice_id = ? WHERE dept = ? AND year = ? AND number = ? AND state != 'used'`,
 		noticeID, dept, year, number)
 }
 

@@ -15,6 +15,7 @@ export const ERROR_TEXT: Record<string, string> = {
   too_large: '文件过大',
   rate_limited: '操作过于频繁，请稍后再试',
   sequence_gap: '同步序号不连续，正在重新发送',
+  epoch_changed: '服务器已从备份恢复，本机先下载最新数据再上传',
   seq_reused: '同步序号已被本机此前的另一条记录使用，正在重新编号发送',
   settle_stale: '裁定未保存：该结果在你查看后已被修改，请重新查看后再裁定',
   internal: '服务器内部错误，请稍后再试',

@@ -128,6 +128,9 @@ export async function push(): Promise<PushCount> {
           client_id: id,
           schema_version: SCHEMA_VERSION,
           pending: await countUnsent(),
+          // The epoch of our last pull: after a restore the server refuses
+          // the push until we have pulled (and reported our notice numbers).
+          epoch: (await getMeta<string>(META_EPOCH)) || undefined,
           // Exactly what was stored: a sent mutation is never edited.
           mutations: batch.map((e) => ({ seq: e.seq, id: e.id, name: e.name, at: e.at, args: e.args })),
         },
@@ -141,6 +144,14 @@ export async function push(): Promise<PushCount> {
         const expected = Number(err.body.expected_seq ?? (err.body.details as Record<string, unknown> | undefined)?.expected_seq)
         await markSendFailed(seqs, '')
         if (Number.isFinite(expected) && expected > 0) await realignSequence(expected)
+        continue
+      }
+      if (err instanceof ApiError && err.status === 409 && err.code === 'epoch_changed' && gaps < 3) {
+        // The server was restored: pull first (it fences the numbers we
+        // hold and issued, and rebuilds our caches), then push again.
+        gaps++
+        await markSendFailed(seqs, '')
+        await pull()
         continue
       }
       if (err instanceof ApiError && err.status === 404 && gaps < 3) {
