@@ -1,0 +1,24 @@
+// The desk's sections (office, lead, admin at a desk): one list, read by the
+// frame (App.vue) for the side navigation at desktop widths and by the
+// phone's tab bar. Each screen of the desk adds its own line here.
+export interface DeskSection {
+  /** The route's path; the section is active for it and the paths under it. */
+  to: string
+  /** The Chinese name shown in the navigation. */
+  title: string
+  /** A Vant icon name. */
+  icon: string
+  /** The roles that see it. */
+  roles: string[]
+  /** The group it is listed under in the side navigation. */
+  group: '工作台' | '计划与名录' | '任务与抽取' | '检查与结果' | '系统'
+}
+
+export const deskSections: DeskSection[] = [
+  { to: '/office', title: '工作台', icon: 'chart-trending-o', roles: ['office', 'admin'], group: '工作台' },
+  { to: '/lead', title: '任务安排', icon: 'cluster-o', roles: ['lead', 'admin'], group: '任务与抽取' },
+  { to: '/lead/conflicts', title: '冲突处理', icon: 'warning-o', roles: ['lead', 'admin'], group: '检查与结果' },
+  { to: '/office/entry', title: '录入纸质结果', icon: 'edit', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
+  { to: '/office/referrals', title: '待移交立案', icon: 'records-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
+  { to: '/office/checklists', title: '检查表管理', icon: 'orders-o', roles: ['office', 'lead', 'admin'], group: '计划与名录' },
+]
