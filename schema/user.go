@@ -33,18 +33,6 @@ type User struct {
 	OnDuty   bool   `json:"on_duty"`
 }
 
-// CoversRegion reports whether the user's region includes region: a city
-// user covers its counties, a county user only itself.
-func (u *User) CoversRegion(region string) bool {
-	return u.Role == RoleAdmin || u.Region == region || u.Region == CityRegion
-}
-
-// CoversDept reports whether the user acts for dept: the 联席办 and admins
-// act across departments, everyone else only for their own.
-func (u *User) CoversDept(dept string) bool {
-	return u.Role == RoleAdmin || u.Dept == OfficeDept || u.Dept == dept
-}
-
 // Channels a result can arrive through; recorded by the server from the
 // client that sent it, never typed in (DESIGN §3).
 const (

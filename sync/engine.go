@@ -2,11 +2,13 @@ package sync
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
 	"zsc/schema"
+	"zsc/server/authz"
 )
 
 // Defaults of an Engine's settings.
@@ -123,9 +125,11 @@ func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterReque
 
 // Retire retires a client (a lost or replaced phone): its unused leased
 // numbers are voided and logged, and it is never leased numbers again. Its
-// owner or an office user covering the owner's region may retire it. A
+// owner or an office user overseeing the owner (region and department) may
+// retire it. A
 // retired client may still push, so that work found on a recovered phone is
-// not lost; a notice it issued with a voided number is renumbered.
+// not lost; a notice it issued with a voided number is renumbered. Who may
+// retire another's client is the policy's (authz.ClientRetire).
 func (e *Engine) Retire(ctx context.Context, u *schema.User, clientID string) (*Client, error) {
 	var out *Client
 	err := e.Store.Write(ctx, func(tx Tx) error {
@@ -142,9 +146,11 @@ func (e *Engine) Retire(ctx context.Context, u *schema.User, clientID string) (*
 			if err != nil {
 				return err
 			}
-			office := u.Role == schema.RoleAdmin || u.Role == schema.RoleOffice && owner != nil && u.CoversRegion(owner.Region)
-			if !office {
-				return schema.Errorf(schema.EFORBIDDEN, "only the client's user or the office may retire it")
+			if owner == nil {
+				return fmt.Errorf("client %s: its user %s is missing", clipID(c.ID), c.UserID)
+			}
+			if err := authz.Check(u, authz.ClientRetire, authz.Scope{Region: owner.Region, Dept: owner.Dept}); err != nil {
+				return err
 			}
 		}
 		if c.RetiredAt == nil {
@@ -297,8 +303,8 @@ func visible(tx ReadTx, u *schema.User, visitID string) (*Visit, error) {
 // refused, kept with their arguments, and the lead or office who sees the
 // visit decides what becomes of them.
 func (e *Engine) Refused(ctx context.Context, u *schema.User, visitID string) ([]RefusedMutation, error) {
-	if u.Role == schema.RoleInspector {
-		return nil, schema.Errorf(schema.EFORBIDDEN, "只有检查组长和联席办可以查看")
+	if err := authz.Allow(u, authz.ConflictList); err != nil {
+		return nil, err
 	}
 	var out []RefusedMutation
 	err := e.Store.Read(ctx, func(tx ReadTx) error {
@@ -354,14 +360,20 @@ func ownClient(tx ReadTx, u *schema.User, id string) (*Client, error) {
 }
 
 // mayUseKind is the channel rule (DESIGN §3, §8.8): the channel of a result
-// is the kind of the client it came through, and a desk role (office, admin)
-// works at the desk, so it may only hold web clients. The mobile application
-// rate counts what inspectors and leads record in the field; no one can
-// declare desk work mobile.
+// is the kind of the client it came through, so holding a mobile client is
+// the policy's field action (authz.FieldClient: inspectors and leads; a desk
+// role, admins included, holds web clients only). The mobile application
+// rate counts what is recorded in the field; no one can declare desk work
+// mobile.
 func mayUseKind(u *schema.User, kind string) error {
-	desk := u.Role == schema.RoleOffice || u.Role == schema.RoleAdmin
-	if desk && kind != KindWeb {
-		return schema.Errorf(schema.EFORBIDDEN, "办公室和管理员账号只能使用办公端（web）客户端，其录入不计入移动端应用率 (role %s may only use web clients)", u.Role)
+	if kind == KindWeb {
+		return nil
+	}
+	if err := authz.Allow(u, authz.FieldClient); err != nil {
+		if schema.ErrorCode(err) != schema.EFORBIDDEN {
+			return err
+		}
+		return schema.Errorf(schema.EFORBIDDEN, "%s；请使用办公端（web）客户端，其录入不计入移动端应用率", schema.ErrorMessage(err))
 	}
 	return nil
 }

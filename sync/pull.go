@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 )
 
 // PullRequest is what GET /api/v1/sync/pull carries in its query.
@@ -336,8 +337,10 @@ func (e *Engine) topUp(tx Tx, at string, u *schema.User, c *Client) error {
 // leaseWant is how many numbers topUp would lease to c now, holding held,
 // and for which year; pullDue asks it too, so that the two never disagree.
 func (e *Engine) leaseWant(u *schema.User, c *Client, held []NoticeNumber) (want, year int) {
-	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 || u.Dept == schema.OfficeDept ||
-		(u.Role != schema.RoleInspector && u.Role != schema.RoleLead) {
+	// Who holds numbers is the policy's (authz.NumberLease: inspectors and
+	// leads of a member department, never the 联席办 or an admin).
+	if c.Kind != KindMobile || c.RetiredAt != nil || e.LeaseSize <= 0 ||
+		!authz.Can(u, authz.NumberLease, authz.Scope{Dept: u.Dept}) {
 		return 0, 0
 	}
 	year = e.Now().In(e.Zone).Year()

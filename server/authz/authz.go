@@ -43,10 +43,14 @@ const (
 	VisitRedraw     Action = "visit.redraw"     // replace a person or entity of a visit
 	VisitRead       Action = "visit.read"       // read one visit's whole state, its photos, its refused mutations
 	SyncClient      Action = "sync.client"      // register or retire one's own install (the engine checks ownership)
+	FieldClient     Action = "client.field"     // hold a mobile client: work recorded through it counts as mobile (DESIGN §3)
+	ClientRetire    Action = "client.retire"    // retire another user's install (a lost phone)
+	NumberLease     Action = "number.lease"     // hold leased notice numbers of one's department on a phone (R11)
 	SyncPush        Action = "sync.push"        // push mutations (each checked by ResultsEnter and VisitRead)
 	SyncPull        Action = "sync.pull"        // pull one's scope of the change log
 	BlobWrite       Action = "blob.write"       // upload a photo (content-addressed)
-	ConflictList    Action = "conflict.list"    // list open sync conflicts to settle
+	ConflictList    Action = "conflict.list"    // list open sync conflicts to settle; read what removed members sent
+	ConflictSettle  Action = "conflict.settle"  // settle a conflict of one's department
 	ResultsEnter    Action = "results.enter"    // enter a department's results (谁检查、谁录入)
 	ResultsRead     Action = "results.read"     // read visits' results at the desk
 	Publish         Action = "publish"          // publish a department's results (谁检查、谁公开)
@@ -79,6 +83,9 @@ const (
 	DeptActsFor DeptRule = iota
 	// DeptOwn: one's own department only, the 联席办 included (谁检查、谁公开).
 	DeptOwn
+	// DeptMember: one's own department, which must be a member department:
+	// the 联席办 checks nothing in the field and issues no notices.
+	DeptMember
 )
 
 // TaskRule says how a task (Scope.Initiator, Scope.Depts) is judged.
@@ -104,8 +111,12 @@ type Rule struct {
 	Dept  DeptRule
 	Task  TaskRule
 	// Members: an active team member (Scope.Members) passes whatever the
-	// task rule says; for an inspector membership is the only way in.
+	// region and task rules say (the department rule still holds); for an
+	// inspector membership is the only way in.
 	Members bool
+	// Field: work in the field. Admins do not pass it: a desk account
+	// never holds a phone whose work counts as mobile (DESIGN §3).
+	Field bool
 }
 
 var (
@@ -113,6 +124,8 @@ var (
 	deskLead  = []string{schema.RoleOffice, schema.RoleLead}
 	everyone  = []string{schema.RoleOffice, schema.RoleLead, schema.RoleInspector}
 	fieldUser = []string{schema.RoleLead, schema.RoleInspector, schema.RoleOffice}
+	field     = []string{schema.RoleLead, schema.RoleInspector}
+	lead      = []string{schema.RoleLead}
 )
 
 // table is the policy. Read it as: role × action × scope.
@@ -122,7 +135,9 @@ var table = map[Action]Rule{
 
 	// The plan is the 联席办's: the caller names it as the department.
 	PlanImport: {Label: "导入年度抽查计划", Roles: office, Needs: NeedDept, Dept: DeptOwn},
-	PlanList:   {Label: "查看抽查计划", Roles: deskLead},
+	// A plan is judged like a task: the 联席办 sees every plan, a
+	// department the plans it initiates or takes part in.
+	PlanList: {Label: "查看抽查计划", Roles: deskLead, Needs: NeedTask, Task: TaskTakesPart},
 
 	EntityImport:    {Label: "导入检查对象名录", Roles: office, Needs: NeedRegion},
 	InspectorImport: {Label: "导入执法检查人员名录", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
@@ -139,11 +154,18 @@ var table = map[Action]Rule{
 	// engine knows a visit's participating departments only).
 	VisitRead: {Label: "查看检查", Roles: fieldUser, Needs: NeedRegion, Task: TaskTakesPart, Members: true},
 
-	SyncClient:   {Label: "登记或停用本机", Roles: everyone},
+	SyncClient:  {Label: "登记或停用本机", Roles: everyone},
+	FieldClient: {Label: "使用移动端（手机）客户端", Roles: field, Field: true},
+	// The office retires the phones of the users it oversees: the devices
+	// list (MetricsRead) shows the same region and department.
+	ClientRetire: {Label: "停用客户端", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
+	NumberLease:  {Label: "领取通知书编号", Roles: field, Needs: NeedDept, Dept: DeptMember, Field: true},
 	SyncPush:     {Label: "上传检查记录", Roles: everyone},
 	SyncPull:     {Label: "同步数据", Roles: everyone},
 	BlobWrite:    {Label: "上传照片", Roles: everyone},
 	ConflictList: {Label: "处理同步冲突", Roles: deskLead},
+	// Which department's conflict is the push's ResultsEnter check.
+	ConflictSettle: {Label: "处理冲突", Roles: lead},
 
 	ResultsEnter:    {Label: "录入检查结果", Roles: fieldUser, Needs: NeedDept, Dept: DeptActsFor},
 	ResultsRead:     {Label: "查看检查结果", Roles: deskLead},
@@ -153,10 +175,14 @@ var table = map[Action]Rule{
 	ChecklistImport: {Label: "导入检查表", Roles: deskLead, Needs: NeedDept, Dept: DeptActsFor},
 	ChecklistRead:   {Label: "查看检查表", Roles: everyone},
 
-	MetricsRead:  {Label: "查看指标和统计", Roles: office},
-	TrailRead:    {Label: "查看全程追溯", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
-	FollowupList: {Label: "查看复查", Roles: everyone},
-	ReferralList: {Label: "查看待移交立案", Roles: deskLead},
+	MetricsRead: {Label: "查看指标和统计", Roles: office},
+	TrailRead:   {Label: "查看全程追溯", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
+	// A notice is judged by its task's region and its own department: a
+	// department never sees another's notices, even on a joint visit it
+	// took part in; an inspector sees their department's notices on the
+	// visits whose team they are on.
+	FollowupList: {Label: "查看复查", Roles: everyone, Needs: NeedRegion | NeedDept, Dept: DeptActsFor, Members: true},
+	ReferralList: {Label: "查看待移交立案", Roles: deskLead, Needs: NeedRegion | NeedDept, Dept: DeptActsFor, Members: true},
 }
 
 // Scope is the resource an action touches, as far as the policy cares.
@@ -201,7 +227,7 @@ func Allow(u *schema.User, a Action) error {
 	if u == nil {
 		return schema.Errorf(schema.EUNAUTHORIZED, "请先登录")
 	}
-	if u.Role == schema.RoleAdmin || slices.Contains(r.Roles, u.Role) {
+	if u.Role == schema.RoleAdmin && !r.Field || slices.Contains(r.Roles, u.Role) {
 		return nil
 	}
 	return schema.Errorf(schema.EFORBIDDEN, "%s不能%s", roleName(u.Role), r.Label)
@@ -228,6 +254,23 @@ func Check(u *schema.User, a Action, s Scope) error {
 	if u.Role == schema.RoleAdmin {
 		return nil
 	}
+	if s.Dept != "" {
+		ok := u.Dept == s.Dept
+		switch r.Dept {
+		case DeptActsFor:
+			ok = ActsFor(u, s.Dept)
+		case DeptMember:
+			if s.Dept == schema.OfficeDept {
+				return schema.Errorf(schema.EFORBIDDEN, "联席办不能%s", r.Label)
+			}
+		}
+		if !ok {
+			if r.Dept == DeptOwn {
+				return schema.Errorf(schema.EFORBIDDEN, "只能%s本部门的（谁检查、谁公开），不能代其他部门", r.Label)
+			}
+			return schema.Errorf(schema.EFORBIDDEN, "只能%s本部门的，不能代其他部门", r.Label)
+		}
+	}
 	if r.Members {
 		if slices.Contains(s.Members, u.ID) {
 			return nil
@@ -236,20 +279,8 @@ func Check(u *schema.User, a Action, s Scope) error {
 			return schema.Errorf(schema.EFORBIDDEN, "你不是这户检查的检查组成员，不能%s", r.Label)
 		}
 	}
-	if s.Region != "" && !CoversRegion(u, s.Region) {
+	if s.Region != "" && !coversRegion(u, s.Region) {
 		return schema.Errorf(schema.EFORBIDDEN, "超出你的管辖区域，不能%s", r.Label)
-	}
-	if s.Dept != "" {
-		ok := u.Dept == s.Dept
-		if r.Dept == DeptActsFor {
-			ok = ActsFor(u, s.Dept)
-		}
-		if !ok {
-			if r.Dept == DeptOwn {
-				return schema.Errorf(schema.EFORBIDDEN, "只能%s本部门的（谁检查、谁公开），不能代其他部门", r.Label)
-			}
-			return schema.Errorf(schema.EFORBIDDEN, "只能%s本部门的，不能代其他部门", r.Label)
-		}
 	}
 	switch r.Task {
 	case TaskTakesPart:
@@ -268,9 +299,9 @@ func Check(u *schema.User, a Action, s Scope) error {
 // An internal error (a missing scope field) is a no.
 func Can(u *schema.User, a Action, s Scope) bool { return Check(u, a, s) == nil }
 
-// CoversRegion reports whether u's region includes region: a city user
+// coversRegion reports whether u's region includes region: a city user
 // covers its counties, a county user only itself, an admin everything.
-func CoversRegion(u *schema.User, region string) bool {
+func coversRegion(u *schema.User, region string) bool {
 	return u.Role == schema.RoleAdmin || u.Region == region || u.Region == schema.CityRegion
 }
 
@@ -297,6 +328,10 @@ type Filter struct {
 	Region  string // "" for every region (a city user), else this county only
 	Dept    string // "" for every department (the 联席办), else resources of this department
 	Members bool   // also the visits whose active team holds the user
+	// MemberDept, when set, narrows what membership shows to the
+	// resources of this department (a rule judging a department: a member
+	// of a joint visit sees only their department's notices).
+	MemberDept string
 }
 
 // ListFilter says what u sees of the resources of action a; a rule that
@@ -306,11 +341,17 @@ func ListFilter(u *schema.User, a Action) Filter {
 	if !ok || u == nil {
 		return Filter{None: true}
 	}
-	if u.Role == schema.RoleAdmin {
+	if u.Role == schema.RoleAdmin && !r.Field {
 		return Filter{All: true}
 	}
 	f := Filter{Members: r.Members}
-	if !slices.Contains(r.Roles, u.Role) || r.Members && u.Role == schema.RoleInspector {
+	if r.Members && r.Needs&NeedDept != 0 && !(r.Dept == DeptActsFor && u.Dept == schema.OfficeDept) {
+		f.MemberDept = u.Dept
+	}
+	if !slices.Contains(r.Roles, u.Role) {
+		return Filter{None: true}
+	}
+	if r.Members && u.Role == schema.RoleInspector {
 		f.None = true
 		return f
 	}

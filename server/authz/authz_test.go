@@ -18,6 +18,13 @@ var (
 	scjgTask     = authz.Scope{Region: "621002", Initiator: "scjg", Depts: []string{"scjg", "smz"}}
 	visitOfInsp  = authz.Scope{Region: "621002", Depts: []string{"scjg"}, Members: []string{"i"}}
 	visitOfOther = authz.Scope{Region: "621002", Depts: []string{"scjg"}, Members: []string{"x"}}
+	countyOffice = &schema.User{ID: "co", Role: schema.RoleOffice, Dept: schema.OfficeDept, Region: "621022"}
+	officeLead   = &schema.User{ID: "ol", Role: schema.RoleLead, Dept: schema.OfficeDept, Region: schema.CityRegion}
+	// Notices: 市场监管's on a visit of 西峰区 whose team holds inspector i,
+	// and 市场监管's in 环县 on a visit of another team.
+	noticeOfInsp   = authz.Scope{Region: "621002", Dept: "scjg", Members: []string{"i"}}
+	noticeOfCounty = authz.Scope{Region: "621022", Dept: "scjg", Members: []string{"x"}}
+	noticeOfWJW    = authz.Scope{Region: "621002", Dept: "swjw", Members: []string{"i"}}
 )
 
 func TestCheck(t *testing.T) {
@@ -46,6 +53,34 @@ func TestCheck(t *testing.T) {
 		{"an inspector never sees a visit of another team", inspector, authz.VisitRead, visitOfOther, false},
 		{"a lead sees the visits of their department", cityLead, authz.VisitRead, visitOfOther, true},
 		{"an admin does anything", admin, authz.Publish, authz.Scope{Region: "621002", Dept: "scjg"}, true},
+
+		{"a county lead cannot read another county's follow-ups", countyLead, authz.FollowupList, noticeOfInsp, false},
+		{"a county lead reads their county's follow-ups", countyLead, authz.FollowupList, noticeOfCounty, true},
+		{"a city lead reads their department's follow-ups of every county", cityLead, authz.FollowupList, noticeOfCounty, true},
+		{"a department's office never reads another department's notices", countyWJW, authz.FollowupList, authz.Scope{Region: "621021", Dept: "scjg"}, false},
+		{"an inspector reads their department's notice on their visit", inspector, authz.FollowupList, noticeOfInsp, true},
+		{"an inspector never reads a notice of a visit they are not on", inspector, authz.FollowupList, noticeOfCounty, false},
+		{"an inspector on a joint visit never reads another department's notice", inspector, authz.FollowupList, noticeOfWJW, false},
+		{"a county 联席办 cannot read another county's referrals", countyOffice, authz.ReferralList, noticeOfInsp, false},
+		{"an inspector has no referral list", inspector, authz.ReferralList, noticeOfInsp, false},
+
+		{"a lead sees a plan their department takes part in", countyLead, authz.PlanList, authz.Scope{Initiator: "lxb", Depts: []string{"scjg"}}, true},
+		{"a lead never sees a plan their department takes no part in", countyLead, authz.PlanList, authz.Scope{Initiator: "lxb", Depts: []string{"smz"}}, false},
+		{"a department's office never sees another department's plan", countyWJW, authz.PlanList, authz.Scope{Initiator: "scjg", Depts: []string{"scjg"}}, false},
+		{"the 联席办 sees every plan", cityOffice, authz.PlanList, authz.Scope{Initiator: "scjg", Depts: []string{"scjg"}}, true},
+
+		{"the city 联席办 retires any phone of the city", cityOffice, authz.ClientRetire, authz.Scope{Region: "621002", Dept: "scjg"}, true},
+		{"a county office cannot retire a phone of another county", countyOffice, authz.ClientRetire, authz.Scope{Region: "621002", Dept: "scjg"}, false},
+		{"a department's office cannot retire another department's phone", countyWJW, authz.ClientRetire, authz.Scope{Region: "621021", Dept: "scjg"}, false},
+		{"a lead cannot retire another's phone", cityLead, authz.ClientRetire, authz.Scope{Region: "621002", Dept: "scjg"}, false},
+
+		{"an inspector leases their department's numbers", inspector, authz.NumberLease, authz.Scope{Dept: "scjg"}, true},
+		{"a lead of the 联席办 leases no numbers: it issues no notices", officeLead, authz.NumberLease, authz.Scope{Dept: schema.OfficeDept}, false},
+		{"an admin leases no numbers", admin, authz.NumberLease, authz.Scope{Dept: schema.OfficeDept}, false},
+
+		{"a lead settles conflicts", cityLead, authz.ConflictSettle, authz.Scope{}, true},
+		{"an office user does not settle conflicts", cityOffice, authz.ConflictSettle, authz.Scope{}, false},
+		{"an inspector does not settle conflicts", inspector, authz.ConflictSettle, authz.Scope{}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := authz.Check(tc.u, tc.a, tc.s)
@@ -91,6 +126,45 @@ func TestListFilterAgreesWithCheck(t *testing.T) {
 				!f.None && (f.Region == "" || f.Region == v.Region) && (f.Dept == "" || slices.Contains(v.Depts, f.Dept))
 			if listed != authz.Can(u, authz.VisitRead, v) {
 				t.Errorf("%s and visit %+v: listed %v, check %v", u.ID, v, listed, !listed)
+			}
+		}
+	}
+}
+
+func TestOnlyFieldRolesHoldMobileClients(t *testing.T) {
+	// DESIGN §3: the channel is the client's kind, and a desk account,
+	// admins included, never holds a client whose work counts as mobile.
+	for _, u := range []*schema.User{inspector, cityLead, countyLead} {
+		if err := authz.Allow(u, authz.FieldClient); err != nil {
+			t.Errorf("%s (%s) refused a mobile client: %v", u.ID, u.Role, err)
+		}
+	}
+	for _, u := range []*schema.User{cityOffice, countyWJW, admin} {
+		if err := authz.Allow(u, authz.FieldClient); schema.ErrorCode(err) != schema.EFORBIDDEN {
+			t.Errorf("%s (%s) may hold a mobile client: %v", u.ID, u.Role, err)
+		}
+		if f := authz.ListFilter(u, authz.FieldClient); !f.None || f.All {
+			t.Errorf("%s (%s): list filter %+v, want none", u.ID, u.Role, f)
+		}
+	}
+}
+
+func TestListFilterOfNoticesAgreesWithCheck(t *testing.T) {
+	// The 复查 and 待移交立案 lists: what the store writes as SQL from the
+	// filter (a member, of MemberDept if set; or in Region and of Dept) must
+	// be what Check says of each notice.
+	notices := []authz.Scope{noticeOfInsp, noticeOfCounty, noticeOfWJW,
+		{Region: "621021", Dept: "swjw"}, {Region: "621022", Dept: "scjg", Members: []string{"cl"}}}
+	for _, a := range []authz.Action{authz.FollowupList, authz.ReferralList} {
+		for _, u := range []*schema.User{cityOffice, countyOffice, countyWJW, cityLead, countyLead, officeLead, inspector, admin} {
+			f := authz.ListFilter(u, a)
+			for _, n := range notices {
+				member := f.Members && slices.Contains(n.Members, u.ID) && (f.MemberDept == "" || f.MemberDept == n.Dept)
+				listed := f.All || member ||
+					!f.None && (f.Region == "" || f.Region == n.Region) && (f.Dept == "" || f.Dept == n.Dept)
+				if listed != authz.Can(u, a, n) {
+					t.Errorf("%s, %s and notice %+v: listed %v, check %v", a, u.ID, n, listed, !listed)
+				}
 			}
 		}
 	}

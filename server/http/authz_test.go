@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -24,6 +25,9 @@ type scopeCase struct {
 	path func(f *policyFixture) string // the request path, from the fixture's ids
 	body func(f *policyFixture) any    // nil: no body
 	want int
+	// sees, when set, checks what a list answered: a list inside one's
+	// scope answers 200 whoever asks, its rows are what the policy decides.
+	sees func(f *policyFixture, body []byte) error
 }
 
 // policyRoute is a route's row of the policy test: the action it declares
@@ -39,73 +43,177 @@ type policyRoute struct {
 // registered without a row here fails TestEveryRouteHasARowOfThePolicy, so a
 // new route cannot be forgotten.
 var policyTable = map[string]policyRoute{
-	"GET /healthz":                   {action: authz.Public},
-	"POST /api/v1/auth/login":        {action: authz.Public},
-	"POST /api/v1/auth/refresh":      {action: authz.Public},
-	"POST /api/v1/auth/logout":       {action: authz.Public},
-	"GET /api/v1/public/results":     {action: authz.Public},
-	"GET /api/v1/public/draws":       {action: authz.Public},
-	"GET /api/v1/me":                 {action: authz.SignedIn},
-	"GET /api/v1/departments":        {action: authz.SignedIn},
-	"GET /api/v1/regions":            {action: authz.SignedIn},
-	"POST /api/v1/plans/import":      {action: authz.PlanImport},
-	"GET /api/v1/plans":              {action: authz.PlanList},
+	"GET /healthz":               {action: authz.Public},
+	"POST /api/v1/auth/login":    {action: authz.Public},
+	"POST /api/v1/auth/refresh":  {action: authz.Public},
+	"POST /api/v1/auth/logout":   {action: authz.Public},
+	"GET /api/v1/public/results": {action: authz.Public},
+	"GET /api/v1/public/draws":   {action: authz.Public},
+	"GET /api/v1/me":             {action: authz.SignedIn},
+	"GET /api/v1/departments":    {action: authz.SignedIn},
+	"GET /api/v1/regions":        {action: authz.SignedIn},
+	"POST /api/v1/plans/import":  {action: authz.PlanImport},
+	"GET /api/v1/plans": {action: authz.PlanList, scope: []scopeCase{
+		{"a lead sees only the plans their department initiates or takes part in", "mzj-lead", func(*policyFixture) string { return "/api/v1/plans?year=2024" }, nil, 200, plansOf("mzj")},
+		{"a department's office sees only its department's plans", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/plans?year=2024" }, nil, 200, plansOf("wjw")},
+	}},
 	"POST /api/v1/entities/import":   {action: authz.EntityImport},
 	"POST /api/v1/inspectors/import": {action: authz.InspectorImport},
 	"POST /api/v1/conflicts/import":  {action: authz.ConflictImport},
 	"GET /api/v1/tasks":              {action: authz.TaskList},
 	"POST /api/v1/tasks":             {action: authz.TaskCreate},
 	"POST /api/v1/tasks/{id}/draw": {action: authz.DrawRun, scope: []scopeCase{
-		{"a county 卫健委 office cannot draw a task of the city 联席办", "wjw-office-621021", func(f *policyFixture) string { return "/api/v1/tasks/" + f.freshTask + "/draw" }, nil, 403},
+		{"a county 卫健委 office cannot draw a task of the city 联席办", "wjw-office-621021", func(f *policyFixture) string { return "/api/v1/tasks/" + f.freshTask + "/draw" }, nil, 403, nil},
 	}},
 	"GET /api/v1/draws/{id}/verify": {action: authz.DrawVerify, scope: []scopeCase{
-		{"the lead of a participating department verifies the draw", "lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 200},
-		{"a lead whose department takes no part cannot verify it", "mzj-lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 403},
-		{"a county lead cannot verify a draw of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 403},
+		{"the lead of a participating department verifies the draw", "lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 200, nil},
+		{"a lead whose department takes no part cannot verify it", "mzj-lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 403, nil},
+		{"a county lead cannot verify a draw of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/verify" }, nil, 403, nil},
 	}},
 	"GET /api/v1/draws/{id}/snapshot": {action: authz.DrawVerify, scope: []scopeCase{
-		{"the lead of a participating department reads the snapshot", "lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/snapshot" }, nil, 200},
-		{"a lead whose department takes no part cannot read the snapshot", "mzj-lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/snapshot" }, nil, 403},
+		{"the lead of a participating department reads the snapshot", "lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/snapshot" }, nil, 200, nil},
+		{"a lead whose department takes no part cannot read the snapshot", "mzj-lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 + "/snapshot" }, nil, 403, nil},
 	}},
 	"GET /api/v1/visits": {action: authz.VisitList, scope: []scopeCase{
-		{"a lead whose department takes no part cannot list the visits", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits?task=" + f.task66 }, nil, 403},
+		{"a lead whose department takes no part cannot list the visits", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits?task=" + f.task66 }, nil, 403, nil},
 	}},
 	"PATCH /api/v1/visits/{id}": {action: authz.VisitPatch, scope: []scopeCase{
-		{"a county lead cannot adjust a visit of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 }, func(*policyFixture) any { return map[string]string{"scheduled_on": "2024-06-20"} }, 403},
+		{"a county lead cannot adjust a visit of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 }, func(*policyFixture) any { return map[string]string{"scheduled_on": "2024-06-20"} }, 403, nil},
 	}},
 	"POST /api/v1/visits/{id}/redraw": {action: authz.VisitRedraw, scope: []scopeCase{
-		{"a lead whose department takes no part cannot re-draw", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(*policyFixture) any { return map[string]string{"reason": "回避", "dept": "scjg"} }, 403},
+		{"a lead whose department takes no part cannot re-draw", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(*policyFixture) any { return map[string]string{"reason": "回避", "dept": "scjg"} }, 403, nil},
 	}},
 	"GET /api/v1/visits/{id}/state": {action: authz.VisitRead, scope: []scopeCase{
-		{"an inspector off the team cannot read the visit", "insp3", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit8 + "/state" }, nil, 403},
+		{"an inspector off the team cannot read the visit", "insp3", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit8 + "/state" }, nil, 403, nil},
 	}},
-	"GET /api/v1/visits/{id}/refused":       {action: authz.ConflictList},
-	"POST /api/v1/checklists/import":        {action: authz.ChecklistImport},
-	"GET /api/v1/checklists":                {action: authz.ChecklistRead},
-	"GET /api/v1/checklists/{id}":           {action: authz.ChecklistRead},
-	"POST /api/v1/sync/clients":             {action: authz.SyncClient},
-	"POST /api/v1/sync/clients/{id}/retire": {action: authz.SyncClient},
-	"POST /api/v1/sync/push":                {action: authz.SyncPush},
-	"GET /api/v1/sync/pull":                 {action: authz.SyncPull},
-	"PUT /api/v1/blobs/{sha256}":            {action: authz.BlobWrite},
-	"HEAD /api/v1/blobs/{sha256}":           {action: authz.BlobWrite},
-	"GET /api/v1/blobs/{sha256}":            {action: authz.VisitRead},
-	"GET /api/v1/conflicts":                 {action: authz.ConflictList},
-	"GET /api/v1/metrics":                   {action: authz.MetricsRead},
-	"GET /api/v1/reports/progress":          {action: authz.MetricsRead},
-	"GET /api/v1/devices/stale":             {action: authz.MetricsRead},
-	"GET /api/v1/office/results":            {action: authz.ResultsRead},
-	"POST /api/v1/office/results":           {action: authz.ResultsEnter},
+	"GET /api/v1/visits/{id}/refused": {action: authz.ConflictList},
+	"POST /api/v1/checklists/import":  {action: authz.ChecklistImport},
+	"GET /api/v1/checklists": {action: authz.ChecklistRead, scope: []scopeCase{
+		{"an inspector cannot read another department's templates", "insp3", func(*policyFixture) string { return "/api/v1/checklists?dept=scjg" }, nil, 403, nil},
+	}},
+	"GET /api/v1/checklists/{id}": {action: authz.ChecklistRead},
+	"POST /api/v1/sync/clients":   {action: authz.SyncClient},
+	"POST /api/v1/sync/clients/{id}/retire": {action: authz.SyncClient, scope: []scopeCase{
+		{"a county office cannot retire a phone of another county", "scjg-office-621021", func(f *policyFixture) string { return "/api/v1/sync/clients/" + f.phone + "/retire" }, nil, 403, nil},
+		{"a department's office cannot retire another department's phone", "wjw-office-621002", func(f *policyFixture) string { return "/api/v1/sync/clients/" + f.phone + "/retire" }, nil, 403, nil},
+		{"the 联席办 retires a phone of its city", "office", func(f *policyFixture) string { return "/api/v1/sync/clients/" + f.phone + "/retire" }, nil, 200, nil},
+	}},
+	"POST /api/v1/sync/push":      {action: authz.SyncPush},
+	"GET /api/v1/sync/pull":       {action: authz.SyncPull},
+	"PUT /api/v1/blobs/{sha256}":  {action: authz.BlobWrite},
+	"HEAD /api/v1/blobs/{sha256}": {action: authz.BlobWrite},
+	"GET /api/v1/blobs/{sha256}":  {action: authz.VisitRead},
+	"GET /api/v1/conflicts":       {action: authz.ConflictList},
+	"GET /api/v1/metrics": {action: authz.MetricsRead, scope: []scopeCase{
+		{"a county office cannot read another county's metrics", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/metrics?year=2024&region=621002" }, nil, 403, nil},
+		{"a department's office cannot read another department's metrics", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/metrics?year=2024&department=scjg" }, nil, 403, nil},
+	}},
+	"GET /api/v1/reports/progress": {action: authz.MetricsRead, scope: []scopeCase{
+		{"a county office cannot read another county's 附件3", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/reports/progress?month=2024-06&region=621002" }, nil, 403, nil},
+	}},
+	"GET /api/v1/devices/stale": {action: authz.MetricsRead, scope: []scopeCase{
+		{"the 联席办 hears of a silent phone of its city", "office", func(*policyFixture) string { return "/api/v1/devices/stale" }, nil, 200, seesDevice(true)},
+		{"a county office does not hear of another county's phone", "scjg-office-621021", func(*policyFixture) string { return "/api/v1/devices/stale" }, nil, 200, seesDevice(false)},
+		{"a department's office does not hear of another department's phone", "wjw-office-621002", func(*policyFixture) string { return "/api/v1/devices/stale" }, nil, 200, seesDevice(false)},
+	}},
+	"GET /api/v1/office/results":  {action: authz.ResultsRead},
+	"POST /api/v1/office/results": {action: authz.ResultsEnter},
 	"POST /api/v1/publications": {action: authz.Publish, scope: []scopeCase{
 		{"the 联席办 cannot publish a department's results (谁检查、谁公开)", "office", func(f *policyFixture) string { return "/api/v1/publications" },
 			func(f *policyFixture) any {
 				return map[string]any{"visit_id": f.visit66, "dept": "scjg", "channels": []string{"部门网站"}}
-			}, 403},
+			}, 403, nil},
 	}},
 	"GET /api/v1/publications": {action: authz.PublicationList},
 	"GET /api/v1/trail":        {action: authz.TrailRead},
-	"GET /api/v1/followups":    {action: authz.FollowupList},
-	"GET /api/v1/referrals":    {action: authz.ReferralList},
+	"GET /api/v1/followups": {action: authz.FollowupList, scope: []scopeCase{
+		{"the lead of the notice's department sees it", "lead", followupsPath, nil, 200, seesNotice(true)},
+		{"an inspector on the visit's team sees their department's notice", "insp1", followupsPath, nil, 200, seesNotice(true)},
+		{"an inspector of the department off the visit's team does not see it", "insp2", followupsPath, nil, 200, seesNotice(false)},
+		{"an inspector of another department does not see it", "insp3", followupsPath, nil, 200, seesNotice(false)},
+		{"a county lead does not see another county's notices", "scjg-lead-621022", followupsPath, nil, 200, seesNotice(false)},
+		{"a lead of another department does not see it", "mzj-lead", followupsPath, nil, 200, seesNotice(false)},
+		{"a department's office of the county does not see another department's notice", "wjw-office-621002", followupsPath, nil, 200, seesNotice(false)},
+		{"the 联席办 sees every department's notices", "office", followupsPath, nil, 200, seesNotice(true)},
+	}},
+	"GET /api/v1/referrals": {action: authz.ReferralList},
+}
+
+func followupsPath(*policyFixture) string { return "/api/v1/followups?status=due" }
+
+// seesNotice checks whether the 复查 list holds the fixture's notice.
+func seesNotice(want bool) func(f *policyFixture, body []byte) error {
+	return func(f *policyFixture, body []byte) error {
+		var l struct {
+			Items []struct {
+				NoticeID string `json:"notice_id"`
+			}
+		}
+		if err := json.Unmarshal(body, &l); err != nil {
+			return err
+		}
+		got := false
+		for _, n := range l.Items {
+			got = got || n.NoticeID == f.notice
+		}
+		if got != want {
+			return fmt.Errorf("lists the notice: %v, want %v", got, want)
+		}
+		return nil
+	}
+}
+
+// seesDevice checks whether the stale devices list holds the fixture's phone.
+func seesDevice(want bool) func(f *policyFixture, body []byte) error {
+	return func(f *policyFixture, body []byte) error {
+		var l struct {
+			Devices []struct {
+				ClientID string `json:"client_id"`
+			}
+		}
+		if err := json.Unmarshal(body, &l); err != nil {
+			return err
+		}
+		got := false
+		for _, d := range l.Devices {
+			got = got || d.ClientID == f.silentPhone
+		}
+		if got != want {
+			return fmt.Errorf("lists the phone: %v, want %v", got, want)
+		}
+		return nil
+	}
+}
+
+// plansOf checks that a plan list is not empty and holds only plans dept
+// initiates or takes part in.
+func plansOf(dept string) func(f *policyFixture, body []byte) error {
+	return func(f *policyFixture, body []byte) error {
+		var l struct {
+			Count int
+			Plans []struct {
+				Seq         int
+				Initiator   string
+				Departments []struct{ Code string }
+			}
+		}
+		if err := json.Unmarshal(body, &l); err != nil {
+			return err
+		}
+		if l.Count == 0 || l.Count >= f.plans {
+			return fmt.Errorf("%d of %d plans listed", l.Count, f.plans)
+		}
+		for _, p := range l.Plans {
+			in := p.Initiator == dept
+			for _, d := range p.Departments {
+				in = in || d.Code == dept
+			}
+			if !in {
+				return fmt.Errorf("plan %d is not %s's", p.Seq, dept)
+			}
+		}
+		return nil
+	}
 }
 
 // routeKey is how a registered route is named in policyTable.
@@ -147,6 +255,11 @@ func TestEveryRouteHasARowOfThePolicy(t *testing.T) {
 // policyFixture holds the ids the scope cases name.
 type policyFixture struct {
 	task66, draw66, visit66, visit8, freshTask string
+	// notice is a live notice of 市场监管 on visit66, due for 复查; phone
+	// and silentPhone are insp1's mobile clients (市场监管, 西峰区), the
+	// second silent for a week; plans counts the plans of 2024.
+	notice, phone, silentPhone string
+	plans                      int
 }
 
 // policyUsers are the users out of the demo's scope that the cases need.
@@ -154,6 +267,8 @@ var policyUsers = []sqlite.NewUser{
 	{Username: "mzj-lead", Name: "民政组长", Role: schema.RoleLead, Dept: "mzj", Region: schema.CityRegion},
 	{Username: "scjg-lead-621022", Name: "环县组长", Role: schema.RoleLead, Dept: "scjg", Region: "621022"},
 	{Username: "wjw-office-621021", Name: "庆城县卫健委", Role: schema.RoleOffice, Dept: "wjw", Region: "621021"},
+	{Username: "wjw-office-621002", Name: "西峰区卫健委", Role: schema.RoleOffice, Dept: "wjw", Region: "621002"},
+	{Username: "scjg-office-621021", Name: "庆城县市场监管局", Role: schema.RoleOffice, Dept: "scjg", Region: "621021"},
 }
 
 func addPolicyUsers(t *testing.T, ts *TestServer) {
@@ -208,6 +323,46 @@ func loadPolicyFixture(t *testing.T, ts *TestServer, office string) *policyFixtu
 		t.Fatalf("new task: %d", code)
 	}
 	f.freshTask = task.ID
+	var plans struct{ Count int }
+	if code := ts.Do(t, "GET", "/api/v1/plans?year=2024", office, nil, &plans); code != 200 || plans.Count == 0 {
+		t.Fatalf("plans: %d", code)
+	}
+	f.plans = plans.Count
+	f.notice, f.phone, f.silentPhone = "0190a0b0-0000-7000-8000-00000000a001", "0190a0b0-0000-7000-8000-00000000c001", "0190a0b0-0000-7000-8000-00000000c002"
+	err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error {
+		var region string
+		if err := tx.QueryRow(`SELECT t.region FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, f.visit66).Scan(&region); err != nil {
+			return err
+		}
+		if region != "621002" {
+			return fmt.Errorf("visit of plan 66 is in %s, the cases expect 621002", region)
+		}
+		for _, c := range []struct{ id, seen string }{{f.phone, "2030-01-01T00:00:00.000Z"}, {f.silentPhone, "2024-01-01T00:00:00.000Z"}} {
+			if _, err := tx.Exec(`INSERT INTO clients (id, user_id, kind, registered_at, last_seen)
+				SELECT ?, id, 'mobile', '2024-01-01T00:00:00.000Z', ? FROM users WHERE username = 'insp1'`, c.id, c.seen); err != nil {
+				return err
+			}
+		}
+		// insp1 on visit66's team and insp2 (same department and county)
+		// off it, so that membership is what shows an inspector the notice.
+		if _, err := tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept, active)
+			SELECT ?, id, dept, 1 FROM users WHERE username = 'insp1'
+			ON CONFLICT DO UPDATE SET active = 1`, f.visit66); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = ? AND user_id = (SELECT id FROM users WHERE username = 'insp2')`, f.visit66); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`INSERT INTO notices (id, visit_id, dept, year, number, number_text, provisional, items, problems, legal_basis,
+			deadline, issued_at, user_id, client_id, channel, status, authority, inspectors, days)
+			SELECT ?, ?, 'scjg', 2024, 900, '庆市监责改〔2024〕900号', '', '[]', '1. 未公示许可证', '《中华人民共和国食品安全法》第三十五条第一款',
+				'2024-01-10', '2024-01-01T02:00:00.000Z', id, ?, 'mobile', 'issued', '庆阳市市场监督管理局', '[]', 10 FROM users WHERE username = 'insp1'`,
+			f.notice, f.visit66, f.phone)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -219,7 +374,7 @@ func TestEveryRouteByEveryRoleAndScope(t *testing.T) {
 	addPolicyUsers(t, ts)
 	tokens := map[string]string{}
 	users := map[string]*schema.User{}
-	for _, name := range []string{"insp1", "insp3", "lead", "office", "admin", "mzj-lead", "scjg-lead-621022", "wjw-office-621021"} {
+	for _, name := range []string{"insp1", "insp2", "insp3", "lead", "office", "admin", "mzj-lead", "scjg-lead-621022", "wjw-office-621021", "wjw-office-621002", "scjg-office-621021"} {
 		tokens[name] = ts.Login(t, name).AccessToken
 		u, err := ts.DB.UserByUsername(context.Background(), name)
 		if err != nil {
@@ -270,11 +425,21 @@ func TestEveryRouteByEveryRoleAndScope(t *testing.T) {
 				if sc.body != nil {
 					body = sc.body(f)
 				}
-				var e APIError
-				code := ts.Do(t, method, sc.path(f), tokens[sc.user], body, nil)
+				var raw json.RawMessage
+				var out any // decoded only when checked: not every answer is JSON (a snapshot is text)
+				if sc.sees != nil {
+					out = &raw
+				}
+				code := ts.Do(t, method, sc.path(f), tokens[sc.user], body, out)
 				if code != sc.want {
+					var e APIError
 					ts.Do(t, method, sc.path(f), tokens[sc.user], body, &e)
 					t.Fatalf("status %d, want %d (%s)", code, sc.want, e.Message)
+				}
+				if sc.sees != nil {
+					if err := sc.sees(f, raw); err != nil {
+						t.Fatal(err)
+					}
 				}
 			})
 		}

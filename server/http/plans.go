@@ -90,17 +90,16 @@ func (s *Server) listPlans(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Which plans u sees is the policy's (authz.PlanList): the 联席办
+	// every plan, a department those it initiates or takes part in.
 	u := user(c)
-	if u.Role == schema.RoleLead {
-		// A lead sees the plans their department initiates or takes part in.
-		kept := plans[:0]
-		for _, p := range plans {
-			if p.Initiator == u.Dept || p.HasDept(u.Dept) {
-				kept = append(kept, p)
-			}
+	kept := plans[:0]
+	for _, p := range plans {
+		if authz.Can(u, authz.PlanList, p.Scope()) {
+			kept = append(kept, p)
 		}
-		plans = kept
 	}
+	plans = kept
 	return c.JSON(http.StatusOK, map[string]any{"year": year, "count": len(plans), "plans": plans})
 }
 

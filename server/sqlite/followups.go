@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 )
 
@@ -94,25 +95,30 @@ const followupSelect = `SELECT n.id, n.number, n.number_text, n.provisional, n.v
 	LEFT JOIN users u ON u.id = f.user_id`
 
 // followupScope is the part of the WHERE clause that keeps a list to what u
-// may see, with its arguments: an inspector their own department's notices
-// on visits they are an active member of; a lead their department's notices
-// in their region; the 联席办 every department's in its region, a member
-// department's office only its own; an admin everything. A department never
-// sees another's notices, even on a joint visit it took part in.
-func followupScope(u *schema.User) (string, []any) {
-	regionSQL, regionArgs := regionWhere(u, "t.region")
-	switch u.Role {
-	case schema.RoleAdmin:
+// may see, with its arguments. The policy decides (authz.ListFilter of the
+// list's action: FollowupList, or ReferralList for referrals); this only
+// writes its answer as SQL: a notice is in a task's region and of its own
+// department, and membership counts through the visit's active team.
+func followupScope(u *schema.User, a authz.Action) (string, []any) {
+	f := authz.ListFilter(u, a)
+	if f.All {
 		return "", nil
-	case schema.RoleInspector:
-		return ` AND n.dept = ? AND EXISTS (SELECT 1 FROM visit_members m WHERE m.visit_id = n.visit_id AND m.user_id = ? AND m.active = 1)`,
-			[]any{u.Dept, u.ID}
-	case schema.RoleOffice:
-		if u.Dept == schema.OfficeDept {
-			return regionSQL, regionArgs
+	}
+	member, memberArgs := "0", []any(nil)
+	if f.Members {
+		member = `EXISTS (SELECT 1 FROM visit_members m WHERE m.visit_id = n.visit_id AND m.user_id = ? AND m.active = 1)`
+		memberArgs = []any{u.ID}
+		if f.MemberDept != "" {
+			member += ` AND n.dept = ?`
+			memberArgs = append(memberArgs, f.MemberDept)
 		}
 	}
-	return regionSQL + ` AND n.dept = ?`, append(slices.Clone(regionArgs), u.Dept)
+	scope, scopeArgs := "0", []any(nil)
+	if !f.None {
+		scope = `(? = '' OR t.region = ?) AND (? = '' OR n.dept = ?)`
+		scopeArgs = []any{f.Region, f.Region, f.Dept, f.Dept}
+	}
+	return ` AND (` + member + ` OR ` + scope + `)`, append(memberArgs, scopeArgs...)
 }
 
 // Followups lists, within u's scope, the notices of one status (see
@@ -145,7 +151,11 @@ func (db *DB) Followups(ctx context.Context, u *schema.User, q FollowupQuery, ca
 		where += ` AND n.id = ?`
 		args = append(args, q.NoticeID)
 	}
-	scopeSQL, scopeArgs := followupScope(u)
+	action := authz.FollowupList
+	if q.Status == "referral" {
+		action = authz.ReferralList
+	}
+	scopeSQL, scopeArgs := followupScope(u, action)
 	where += scopeSQL
 	args = append(args, scopeArgs...)
 	out := &FollowupList{Status: q.Status, Today: today, Items: []*FollowupNotice{}}

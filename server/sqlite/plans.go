@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/planimport"
 )
 
@@ -260,12 +261,12 @@ func loadPlanDepartments(tx *sql.Tx, where string, arg any, byID map[string]*Pla
 
 func itoa(n int) string { return fmtInt(int64(n)) }
 
-// HasDept reports whether dept is among the plan's responsible departments.
-func (p *Plan) HasDept(dept string) bool {
+// Scope is the plan as the policy judges it (authz.PlanList): like a task,
+// by its initiating and responsible departments.
+func (p *Plan) Scope() authz.Scope {
+	s := authz.Scope{Initiator: p.Initiator}
 	for _, d := range p.Departments {
-		if d.Code == dept {
-			return true
-		}
+		s.Depts = append(s.Depts, d.Code)
 	}
-	return false
+	return s
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/authz"
 	"zsc/server/report"
 )
 
@@ -286,13 +287,19 @@ func (db *DB) StaleDevices(ctx context.Context, u *schema.User) ([]StaleDevice, 
 	cut := FormatTime(db.Now().Add(-StaleAfter))
 	where := `c.retired_at IS NULL AND c.kind = 'mobile' AND (c.last_seen < ? OR c.pending > 0)`
 	args := []any{cut}
-	if u.Role != schema.RoleAdmin && u.Region != schema.CityRegion {
-		where += ` AND us.region = ?`
-		args = append(args, u.Region)
+	// Whose devices u oversees is the policy's (authz.ListFilter of
+	// MetricsRead, the rule of this list); this writes it as SQL.
+	f := authz.ListFilter(u, authz.MetricsRead)
+	if f.None {
+		where += ` AND 0`
 	}
-	if u.Role != schema.RoleAdmin && u.Dept != schema.OfficeDept {
+	if f.Region != "" {
+		where += ` AND us.region = ?`
+		args = append(args, f.Region)
+	}
+	if f.Dept != "" {
 		where += ` AND us.dept = ?`
-		args = append(args, u.Dept)
+		args = append(args, f.Dept)
 	}
 	out := []StaleDevice{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
@@ -358,14 +365,6 @@ var rebuildSQL = []string{
 		UNION ALL
 		SELECT task_id, visit_id, 'w', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE website GROUP BY task_id, visit_id)
 	 GROUP BY task_id, month`,
-}
-
-// regionWhere is the task filter of a user's region: the city covers its counties.
-func regionWhere(u *schema.User, col string) (string, []any) {
-	if u.Role == schema.RoleAdmin || u.Region == schema.CityRegion {
-		return "", nil
-	}
-	return " AND " + col + " = ?", []any{u.Region}
 }
 
 // joinChannels turns the three channel flags into their names.
