@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -69,6 +70,7 @@ func convergenceTemplate(t *testing.T) string {
 
 // A simulated phone: its outbox, its view of the server, its photos.
 type simPhone struct {
+	t      *testing.T // fails the run on a view record it cannot decode
 	user   *schema.User
 	client string
 	seq    int64
@@ -114,10 +116,15 @@ func newSim(t *testing.T, template string, seed int64) *sim {
 	}
 	for rows.Next() {
 		u := &schema.User{OnDuty: true}
-		rows.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region)
+		if err := rows.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region); err != nil {
+			t.Fatal(err)
+		}
 		env.users[u.ID] = u
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	store := sqlite.NewSyncStore(db)
 	t.Cleanup(func() { store.Close() })
 	env.e = zsync.NewEngine(store, func() time.Time { return env.now })
@@ -125,7 +132,7 @@ func newSim(t *testing.T, template string, seed int64) *sim {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	s := &sim{t: t, rng: rng, env: env, m: newModel(env.e.LeaseSize, env.e.LeaseTTL), steps: 30 + rng.IntN(40)}
 	for _, u := range []string{"insp1", "insp2", "insp3", "insp4", "lead"} {
-		p := &simPhone{user: env.users[u], client: env.register(t, u, "mobile"), view: map[string]json.RawMessage{},
+		p := &simPhone{t: t, user: env.users[u], client: env.register(t, u, "mobile"), view: map[string]json.RawMessage{},
 			used: map[string]bool{}, photos: map[string]bool{}, muts: map[string]string{}}
 		s.m.clients[p.client] = p.user
 		s.phones = append(s.phones, p)
@@ -330,7 +337,7 @@ func (s *sim) settle(p *simPhone) bool {
 	for k, d := range p.view {
 		if strings.HasPrefix(k, "conflict/") {
 			var c zsync.Conflict
-			json.Unmarshal(d, &c)
+			mustUnmarshal(s.t, d, &c)
 			if c.Status == "open" {
 				open = append(open, c)
 			}
@@ -401,7 +408,7 @@ func (p *simPhone) version(key string) int64 {
 		return 0
 	}
 	var v struct{ Version int64 }
-	json.Unmarshal(d, &v)
+	mustUnmarshal(p.t, d, &v)
 	return v.Version
 }
 
@@ -413,7 +420,7 @@ func (p *simPhone) lease() (zsync.Lease, bool) {
 			continue
 		}
 		var l zsync.Lease
-		json.Unmarshal(d, &l)
+		mustUnmarshal(p.t, d, &l)
 		if best == nil || l.Year < best.Year || l.Year == best.Year && l.Number < best.Number {
 			best = &l
 		}
@@ -429,7 +436,7 @@ func (p *simPhone) anyNotice(s *sim, dept string) (zsync.Notice, bool) {
 	for k, d := range p.view {
 		if strings.HasPrefix(k, "notice/") {
 			var n zsync.Notice
-			json.Unmarshal(d, &n)
+			mustUnmarshal(p.t, d, &n)
 			if n.Dept == dept {
 				ns = append(ns, n)
 			}
@@ -514,8 +521,11 @@ func (s *sim) send(p *simPhone, req zsync.PushRequest) (int64, bool) {
 // conflictMutation maps a server conflict id to the mutation that raised it.
 func (s *sim) conflictMutation(id string) string {
 	var m string
-	s.env.db.Reader().QueryRow(`SELECT mutation_id FROM conflicts WHERE id = ?`, id).Scan(&m)
-	return m
+	err := s.env.db.Reader().QueryRow(`SELECT mutation_id FROM conflicts WHERE id = ?`, id).Scan(&m)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		s.t.Fatalf("conflict %s: %v", id, err)
+	}
+	return m // "" for an unknown conflict: the model rejects its settlement
 }
 
 // pull pulls until has_more is false, as the PWA does.
@@ -633,19 +643,30 @@ func (s *sim) check() {
 }
 
 func sameJSON(a, b map[string]json.RawMessage) error {
-	norm := func(r json.RawMessage) string {
+	norm := func(r json.RawMessage) (string, error) {
 		var x any
-		json.Unmarshal(r, &x)
+		if err := json.Unmarshal(r, &x); err != nil {
+			return "", err
+		}
+		// Re-encoding a value json.Unmarshal just built cannot fail.
 		out, _ := json.Marshal(x)
-		return string(out)
+		return string(out), nil
 	}
 	for k, v := range a {
 		w, ok := b[k]
 		if !ok {
 			return fmt.Errorf("%s only in the incremental view", k)
 		}
-		if norm(v) != norm(w) {
-			return fmt.Errorf("%s differs:\n incremental %s\n bootstrap   %s", k, norm(v), norm(w))
+		nv, err := norm(v)
+		if err != nil {
+			return fmt.Errorf("%s in the incremental view: %w", k, err)
+		}
+		nw, err := norm(w)
+		if err != nil {
+			return fmt.Errorf("%s in the bootstrap: %w", k, err)
+		}
+		if nv != nw {
+			return fmt.Errorf("%s differs:\n incremental %s\n bootstrap   %s", k, nv, nw)
 		}
 	}
 	for k := range b {
@@ -681,14 +702,19 @@ func (s *sim) serverState(t *testing.T) string {
 			t.Fatal(err)
 		}
 		defer rows.Close()
-		cols, _ := rows.Columns()
+		cols, err := rows.Columns()
+		if err != nil {
+			t.Fatal(err)
+		}
 		for rows.Next() {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
-			rows.Scan(ptrs...)
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
 			for i, v := range vals {
 				if b, ok := v.([]byte); ok {
 					vals[i] = string(b)
@@ -698,6 +724,9 @@ func (s *sim) serverState(t *testing.T) string {
 				}
 			}
 			lines = append(lines, fmt.Sprintf(format, vals...))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
 		}
 	}
 	q("item %v %v %v %v v%v %v %v", `SELECT item_id, value, note, photos, version, user_id, client_id FROM item_results`)

@@ -448,7 +448,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 		c.status, c.settled = "settled", picked
 		if c.kind == "item_result" {
 			var want zsync.ResultValue
-			json.Unmarshal(picked, &want)
+			fromJSON(picked, &want)
 			want.Photos = nonNil(want.Photos)
 			cur := m.items[c.target]
 			if cur == nil || !reflect.DeepEqual(cur.v, want) {
@@ -457,7 +457,7 @@ func (m *model) apply(client string, mu zsync.Mutation, conflictMutation func(st
 			}
 		} else {
 			var want zsync.OutcomeValue
-			json.Unmarshal(picked, &want)
+			fromJSON(picked, &want)
 			cur := m.outcomes[k]
 			if cur == nil || !reflect.DeepEqual(cur.v, want) {
 				m.putOutcome(visit, c.target, &mOutcome{v: want, version: outcomeVersionAfter(cur), user: u.ID, client: client})
@@ -489,6 +489,14 @@ func mustJSON(v any) json.RawMessage {
 		panic(err)
 	}
 	return b
+}
+
+// fromJSON decodes what mustJSON encoded; like it, it panics, since the
+// model has no *testing.T (the panic fails the test).
+func fromJSON(b json.RawMessage, v any) {
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(err)
+	}
 }
 
 // deptReady: the department answered both its items, recorded its outcome,

@@ -183,7 +183,7 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 	t.Run("a different value based on an old version is a conflict", func(t *testing.T) {
 		one(t, env.push(t, "insp2", b, env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 1))), "conflict")
 		var value string
-		env.db.Reader().QueryRow(`SELECT value FROM item_results WHERE item_id = 'v1-scjg-1'`).Scan(&value)
+		scanRow(t, env.db.Reader().QueryRow(`SELECT value FROM item_results WHERE item_id = 'v1-scjg-1'`), &value)
 		if value != "符合" {
 			t.Fatalf("server value %s, want 符合 kept", value)
 		}
@@ -226,7 +226,7 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 		one(t, env.push(t, "lead", lead, env.mut(lead, zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": conflictID, "pick": "client", "base_version": 3})), "applied")
 		var value, user string
 		var version int
-		env.db.Reader().QueryRow(`SELECT value, user_id, version FROM item_results WHERE item_id = 'v1-scjg-1'`).Scan(&value, &user, &version)
+		scanRow(t, env.db.Reader().QueryRow(`SELECT value, user_id, version FROM item_results WHERE item_id = 'v1-scjg-1'`), &value, &user, &version)
 		if value != "不符合" || user != "lead" || version != 4 {
 			t.Fatalf("after settling: %s by %s v%d", value, user, version)
 		}
@@ -260,7 +260,7 @@ func TestVisitCompletesOnlyWhenEveryDepartmentIsDoneAndEveryPhotoHasArrived(t *t
 	}
 	visitStatus := func() string {
 		var s string
-		env.db.Reader().QueryRow(`SELECT status FROM visits WHERE id = 'v1'`).Scan(&s)
+		scanRow(t, env.db.Reader().QueryRow(`SELECT status FROM visits WHERE id = 'v1'`), &s)
 		return s
 	}
 	photo := sha("photo of item 1")
@@ -392,7 +392,7 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 	var authority, inspectors string
-	env.db.Reader().QueryRow(`SELECT authority, inspectors FROM notices WHERE id = ?`, first).Scan(&authority, &inspectors)
+	scanRow(t, env.db.Reader().QueryRow(`SELECT authority, inspectors FROM notices WHERE id = ?`, first), &authority, &inspectors)
 	if authority == "" || !strings.Contains(inspectors, "SC001") || !strings.Contains(inspectors, "SC002") {
 		t.Fatalf("the notice names %q and %s", authority, inspectors)
 	}
@@ -410,7 +410,7 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 	}
 	var number int
 	var voided, reason string
-	env.db.Reader().QueryRow(`SELECT number, ifnull(voided_at, ''), void_reason FROM notices WHERE id = ?`, first).Scan(&number, &voided, &reason)
+	scanRow(t, env.db.Reader().QueryRow(`SELECT number, ifnull(voided_at, ''), void_reason FROM notices WHERE id = ?`, first), &number, &voided, &reason)
 	if number == 0 || voided == "" || reason != "违法事实认定有误，重新开具" {
 		t.Fatalf("voided notice: number %d, voided %q, reason %q", number, voided, reason)
 	}
@@ -422,7 +422,7 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 		t.Fatalf("the re-issue: %+v", r)
 	}
 	var number2 int
-	env.db.Reader().QueryRow(`SELECT number FROM notices WHERE id = ?`, second).Scan(&number2)
+	scanRow(t, env.db.Reader().QueryRow(`SELECT number FROM notices WHERE id = ?`, second), &number2)
 	if number2 == number || number2 == 0 {
 		t.Fatalf("the re-issue took number %d, the void had %d", number2, number)
 	}
@@ -445,7 +445,9 @@ func numbersGapFree(tb testing.TB, env *syncEnv) {
 	for rows.Next() {
 		var dept string
 		var year, n, max, used int
-		rows.Scan(&dept, &year, &n, &max, &used)
+		if err := rows.Scan(&dept, &year, &n, &max, &used); err != nil {
+			tb.Fatal(err)
+		}
 		if n != max {
 			tb.Errorf("%s %d: %d numbers for 1..%d: a gap", dept, year, n, max)
 		}
@@ -455,6 +457,9 @@ func numbersGapFree(tb testing.TB, env *syncEnv) {
 		if k := env.count(tb, `SELECT count(*) FROM notices WHERE dept = ? AND year = ?`, dept, year); k != used {
 			tb.Errorf("%s %d: %d notices but %d used numbers", dept, year, k, used)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
 	}
 	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'used' AND NOT EXISTS (SELECT 1 FROM notices x WHERE x.id = n.notice_id AND x.number = n.number AND x.dept = n.dept AND x.year = n.year)`); n != 0 {
 		tb.Errorf("%d used numbers not on their notice", n)
@@ -489,7 +494,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 		for _, ch := range p.Changes {
 			if ch.Kind == zsync.ChangeLease && ch.Op == "put" {
 				var l zsync.Lease
-				json.Unmarshal(ch.Data, &l)
+				mustUnmarshal(t, ch.Data, &l)
 				out = append(out, l)
 			}
 		}
@@ -525,7 +530,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 		one(t, env.push(t, "insp1", a, notice(a, nil, "临-"+a[:8]+"-1")), "applied")
 		var num int
 		var text, prov string
-		env.db.Reader().QueryRow(`SELECT number, number_text, provisional FROM notices WHERE provisional != ''`).Scan(&num, &text, &prov)
+		scanRow(t, env.db.Reader().QueryRow(`SELECT number, number_text, provisional FROM notices WHERE provisional != ''`), &num, &text, &prov)
 		if num != 7 || text != "庆市监责改〔2024〕7号" || prov != "临-"+a[:8]+"-1" {
 			t.Fatalf("got %d %s %s", num, text, prov)
 		}
@@ -543,7 +548,7 @@ func TestNoticeNumbersAreLeasedUsedRenumberedAndVoidedWithoutGaps(t *testing.T) 
 		one(t, env.push(t, "insp2", b, notice(b, 4, "")), "applied")
 		var num int
 		var prov string
-		env.db.Reader().QueryRow(`SELECT number, provisional FROM notices WHERE client_id = ? `, b).Scan(&num, &prov)
+		scanRow(t, env.db.Reader().QueryRow(`SELECT number, provisional FROM notices WHERE client_id = ? `, b), &num, &prov)
 		if num != 8 || prov != "庆市监责改〔2024〕4号" {
 			t.Fatalf("got %d %q", num, prov)
 		}
@@ -582,7 +587,7 @@ func TestPullSeesOnlyTheCallersScope(t *testing.T) {
 		for _, ch := range p.Changes {
 			if ch.Kind == zsync.ChangeItemResult {
 				var r zsync.ItemResult
-				json.Unmarshal(ch.Data, &r)
+				mustUnmarshal(t, ch.Data, &r)
 				out = append(out, r.VisitID)
 			}
 		}

@@ -119,8 +119,13 @@ func TestTrailLooksUpByEntityThroughTheIndex(t *testing.T) {
 	for rows.Next() {
 		var id, parent, notused int
 		var detail string
-		rows.Scan(&id, &parent, &notused, &detail)
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
 		plan += detail + "\n"
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if !strings.Contains(plan, "audit_log_entity") {
 		t.Fatalf("plan does not use audit_log_entity:\n%s", plan)

@@ -145,6 +145,9 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 		v.Departments = append(v.Departments, d)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	rows, err = tx.Query(`SELECT m.user_id, u.name, m.dept, u.cert_no, m.active FROM visit_members m JOIN users u ON u.id = m.user_id
 		JOIN task_departments td ON td.task_id = ? AND td.dept = m.dept WHERE m.visit_id = ? ORDER BY td.ord, u.username`, v.TaskID, id)
 	if err != nil {
@@ -152,10 +155,16 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 	}
 	for rows.Next() {
 		var m Member
-		rows.Scan(&m.UserID, &m.Name, &m.Dept, &m.CertNo, &m.Active)
+		if err := rows.Scan(&m.UserID, &m.Name, &m.Dept, &m.CertNo, &m.Active); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		v.Team = append(v.Team, m)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	rows, err = tx.Query(`SELECT `+checklistCols+` FROM checklist_items c JOIN task_departments td ON td.task_id = ? AND td.dept = c.dept
 		WHERE c.visit_id = ? ORDER BY td.ord, c.ord`, v.TaskID, id)
 	if err != nil {
@@ -194,10 +203,16 @@ func (db *DB) Visits(ctx context.Context, u *schema.User, taskID string) ([]*Vis
 		var ids []string
 		for rows.Next() {
 			var id string
-			rows.Scan(&id)
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
 			ids = append(ids, id)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			v, err := LoadVisit(tx, id)
 			if err != nil {
