@@ -22,6 +22,7 @@ pwa: pwa/node_modules/.package-lock.json
 
 vet:
 	$(GO) vet ./...
+	$(GO) tool errcheck -exclude .errcheck-excludes ./...
 	@test -z "$$(gofmt -l schema sync server testdata)" || (gofmt -l schema sync server testdata; exit 1)
 
 test: pwa vet test-go test-pwa test-e2e
