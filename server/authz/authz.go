@@ -61,6 +61,8 @@ const (
 	TrailRead       Action = "trail.read"       // walk the audit chain of a task
 	FollowupList    Action = "followup.list"    // notices due for 复查
 	ReferralList    Action = "referral.list"    // 待移交立案
+	UserRead        Action = "user.read"        // list users, their devices and what they did (the trail of a user)
+	UserManage      Action = "user.manage"      // create, disable, reset the password of, move a user
 )
 
 // Need names the scope fields a rule must be given: a caller that forgets one
@@ -183,6 +185,15 @@ var table = map[Action]Rule{
 	// visits whose team they are on.
 	FollowupList: {Label: "查看复查", Roles: everyone, Needs: NeedRegion | NeedDept, Dept: DeptActsFor, Members: true},
 	ReferralList: {Label: "查看待移交立案", Roles: deskLead, Needs: NeedRegion | NeedDept, Dept: DeptActsFor, Members: true},
+
+	// Users are judged by their region and department, like the phones
+	// they hold (ClientRetire): the city 联席办 manages every user, a
+	// county 联席办 its county's, a department's office its department's
+	// in its region. An account moved to another department or region is
+	// checked before and after. Granting or touching the admin role is
+	// GrantRole's.
+	UserRead:   {Label: "查看用户", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
+	UserManage: {Label: "管理用户", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
 }
 
 // Scope is the resource an action touches, as far as the policy cares.
@@ -291,6 +302,19 @@ func Check(u *schema.User, a Action, s Scope) error {
 		if !ActsFor(u, s.Initiator) {
 			return schema.Errorf(schema.EFORBIDDEN, "只有发起部门或联席办可以%s", r.Label)
 		}
+	}
+	return nil
+}
+
+// GrantRole answers whether u may give an account role, or manage an
+// account that has it: only an admin makes or touches an admin, so the
+// office cannot raise anyone (itself included) above itself.
+func GrantRole(u *schema.User, role string) error {
+	if err := Allow(u, UserManage); err != nil {
+		return err
+	}
+	if role == schema.RoleAdmin && u.Role != schema.RoleAdmin {
+		return schema.Errorf(schema.EFORBIDDEN, "只有管理员可以设置或管理管理员账号")
 	}
 	return nil
 }
