@@ -29,7 +29,7 @@ func (c *collector) add(row int, column, format string, args ...any) {
 		return
 	}
 	if len(c.list) == maxErrors {
-		c.list = append(c.list, RowError{Row: row, Message: fmt.Sprintf("too many problems; stopped after %d", maxErrors)})
+		c.list = append(c.list, RowError{Row: row, Message: fmt.Sprintf("问题过多，只列出前 %d 处", maxErrors)})
 		c.full = true
 		return
 	}

@@ -10,6 +10,7 @@ package planimport
 
 import (
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,19 @@ type Plan struct {
 	End          time.Time    `json:"end,omitzero"`   // last day (inclusive), same zone; "11月前结束" ends on 10-31
 	Note         string       `json:"note"`           // 备注
 	Row          int          `json:"row"`            // the row of the plan's first line
+}
+
+// Levels are the 抽查层级 a plan may name: a task of the plan runs at 市级 or 县区级 (server/sqlite CreateTask), and
+// "市县级" (plan 29 of the 2024 table) stands for both.
+var Levels = []string{"市级", "县区级", "市县级"}
+
+// quoteJoin lists names as “甲”、“乙” for a message.
+func quoteJoin(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "“" + n + "”"
+	}
+	return strings.Join(q, "、")
 }
 
 // Header names of 附件1; columns are found by these, so a reordered or extended table still reads.
@@ -161,12 +175,12 @@ func findHeader(recs []tablefile.Record) (table, int, error) {
 		}
 	}
 	if bestCount < 3 {
-		return nil, 0, fileError("no header row found: a plan table needs the columns %s", strings.Join(requiredColumns, ", "))
+		return nil, 0, fileError("找不到表头：抽查计划表须有以下各列：%s", strings.Join(requiredColumns, "、"))
 	}
 	var errs Errors
 	for _, c := range requiredColumns {
 		if _, ok := bestNames[c]; !ok {
-			errs = append(errs, RowError{Row: bestRow, Column: c, Message: "the header has no column " + c})
+			errs = append(errs, RowError{Row: bestRow, Column: c, Message: "表头缺少“" + c + "”列"})
 		}
 	}
 	return nil, 0, errs
@@ -208,11 +222,11 @@ func parseRecords(recs []tablefile.Record, res Resolver) ([]Plan, error) {
 	}
 	for _, ps := range p.plans {
 		if len(ps.Departments) == 0 && !ps.triedDept {
-			p.errs.add(ps.Row, colDepartment, "the plan %q has no 责任部门", ps.Name)
+			p.errs.add(ps.Row, colDepartment, "计划“%s”没有责任部门", ps.Name)
 		}
 	}
 	if len(p.plans) == 0 && len(p.errs.list) == 0 {
-		p.errs.add(recs[at].Row, "", "the table has a header but no plans")
+		p.errs.add(recs[at].Row, "", "表格只有表头，没有计划")
 	}
 	if err := p.errs.err(); err != nil {
 		return nil, err
@@ -242,15 +256,15 @@ func (p *parser) row(rec tablefile.Record) {
 	case seq != "" || name != "" || target != "":
 		p.startPlan(rec, seq)
 	case p.cur == nil:
-		p.errs.add(rec.Row, colSeq, "the row has no 序号 and no plan above it to belong to")
+		p.errs.add(rec.Row, colSeq, "此行没有序号，上方也没有可归属的计划")
 	default:
 		for _, c := range planColumns {
 			if v := p.t.cell(rec, c); v != "" {
-				p.errs.add(rec.Row, c, "%q on a row without 序号 or 计划名称: a plan's own cells belong on its first row", v)
+				p.errs.add(rec.Row, c, "“%s”写在了没有序号和计划名称的行：计划本身的内容（%s）应写在该计划的第一行", v, c)
 			}
 		}
 		if p.t.cell(rec, colDepartment) == "" {
-			p.errs.add(rec.Row, colDepartment, "the row has no 序号, 计划名称 or 责任部门, so it cannot be placed")
+			p.errs.add(rec.Row, colDepartment, "此行没有序号、计划名称或责任部门，无法归入任何计划")
 			return
 		}
 		p.addDepartment(rec)
@@ -269,17 +283,17 @@ func (p *parser) startPlan(rec tablefile.Record, seqText string) {
 	if seqText != "" {
 		seq, err := strconv.Atoi(toHalfWidth(seqText))
 		if err != nil || seq <= 0 {
-			p.errs.add(row, colSeq, "bad 序号 %q: want a positive whole number", seqText)
+			p.errs.add(row, colSeq, "序号“%s”有误：应为正整数", seqText)
 			p.group, p.sub, p.domain = 0, 0, ps.Domain
 		} else if first, used := p.seqRow[seq]; used && seq != p.group {
-			p.errs.add(row, colSeq, "序号 %d is already used by the plans from row %d; plans under one 序号 must be adjacent", seq, first)
+			p.errs.add(row, colSeq, "序号 %d 已被第 %d 行起的计划使用：同一序号下的计划须写在相邻行", seq, first)
 			p.group, p.sub, p.domain = 0, 0, ps.Domain
 		} else if seq != p.group {
 			p.seqRow[seq] = row
 			p.group, p.sub, p.domain = seq, 0, ps.Domain
 		}
 	} else if p.cur == nil {
-		p.errs.add(row, colSeq, "a plan without 序号 must follow a numbered plan, but none is above it")
+		p.errs.add(row, colSeq, "没有序号的计划须紧跟在有序号的计划之后，但上方没有有序号的计划")
 	}
 	p.sub++
 	ps.Seq, ps.Sub = p.group, p.sub
@@ -288,11 +302,11 @@ func (p *parser) startPlan(rec tablefile.Record, seqText string) {
 	}
 
 	if ps.Name == "" {
-		p.errs.add(row, colName, "the plan has no 计划名称")
+		p.errs.add(row, colName, "缺少计划名称")
 	} else if p.group > 0 {
 		key := strconv.Itoa(p.group) + "\x00" + ps.Name
 		if first, dup := p.names[key]; dup {
-			p.errs.add(row, colName, "duplicate plan: 序号 %d 计划名称 %q is already on row %d", p.group, ps.Name, first)
+			p.errs.add(row, colName, "计划重复：序号 %d 的“%s”已在第 %d 行", p.group, ps.Name, first)
 		} else {
 			p.names[key] = row
 		}
@@ -300,7 +314,7 @@ func (p *parser) startPlan(rec tablefile.Record, seqText string) {
 
 	ps.Ratio.Text = p.t.cell(rec, colRatio)
 	if ps.Ratio.Text == "" {
-		p.errs.add(row, colRatio, "the plan has no 抽查比例")
+		p.errs.add(row, colRatio, "缺少抽查比例")
 	} else if r, err := ParseRatio(ps.Ratio.Text); err != nil {
 		p.errs.add(row, colRatio, "%v", err)
 	} else {
@@ -312,18 +326,23 @@ func (p *parser) startPlan(rec tablefile.Record, seqText string) {
 		ps.Delegated = true
 	case "否", "":
 	default:
-		p.errs.add(row, colDelegated, "bad 是否下发 %q: want 是 or 否", v)
+		p.errs.add(row, colDelegated, "是否下发“%s”有误：应为“是”或“否”", v)
 	}
 	ps.Levels = splitAny(p.t.cell(rec, colLevels), "、,，/；; \u3000")
+	for _, l := range ps.Levels {
+		if !slices.Contains(Levels, l) {
+			p.errs.add(row, colLevels, "抽查层级“%s”有误：应为%s（可用顿号分隔多个）", l, quoteJoin(Levels))
+		}
+	}
 
 	ps.InitiatorRaw = p.t.cell(rec, colInitiator)
 	switch code, placeholder, ok := p.res.Resolve(ps.InitiatorRaw); {
 	case ps.InitiatorRaw == "":
-		p.errs.add(row, colInitiator, "the plan has no 发起部门")
+		p.errs.add(row, colInitiator, "缺少发起部门")
 	case placeholder:
-		p.errs.add(row, colInitiator, "发起部门 %q is a placeholder; the initiating department must be named", ps.InitiatorRaw)
+		p.errs.add(row, colInitiator, "发起部门不能是“%s”：须写明发起计划的部门", ps.InitiatorRaw)
 	case !ok:
-		p.errs.add(row, colInitiator, "unknown department %q", ps.InitiatorRaw)
+		p.errs.add(row, colInitiator, "未知部门“%s”：不在成员单位名单中", ps.InitiatorRaw)
 	default:
 		ps.Initiator = code
 	}
@@ -338,7 +357,7 @@ func (p *parser) startPlan(rec tablefile.Record, seqText string) {
 	if p.t.cell(rec, colDepartment) != "" {
 		p.addDepartment(rec)
 	} else if items, class := p.t.cell(rec, colItems), p.t.cell(rec, colClass); items != "" || class != "" {
-		p.errs.add(row, colDepartment, "抽查事项 or 事项分类 without a 责任部门")
+		p.errs.add(row, colDepartment, "有抽查事项或事项分类，但没有责任部门")
 		ps.triedDept = true
 	}
 }
@@ -353,7 +372,7 @@ func (p *parser) addDepartment(rec tablefile.Record) {
 
 	code, placeholder, known := p.res.Resolve(raw)
 	if !known {
-		p.errs.add(row, colDepartment, "unknown department %q", raw)
+		p.errs.add(row, colDepartment, "未知部门“%s”：不在成员单位名单中", raw)
 		ok = false
 	}
 
@@ -361,16 +380,16 @@ func (p *parser) addDepartment(rec tablefile.Record) {
 	switch class {
 	case ClassGeneral, ClassKey:
 	case "":
-		p.errs.add(row, colClass, "事项分类 is empty; want %s or %s", ClassGeneral, ClassKey)
+		p.errs.add(row, colClass, "事项分类为空：应为“%s”或“%s”", ClassGeneral, ClassKey)
 		ok = false
 	default:
-		p.errs.add(row, colClass, "bad 事项分类 %q: want %s or %s", p.t.cell(rec, colClass), ClassGeneral, ClassKey)
+		p.errs.add(row, colClass, "事项分类“%s”有误：应为“%s”或“%s”", p.t.cell(rec, colClass), ClassGeneral, ClassKey)
 		ok = false
 	}
 
 	names := splitAny(p.t.cell(rec, colItems), "；;")
 	if len(names) == 0 {
-		p.errs.add(row, colItems, "抽查事项 is empty for 责任部门 %q", raw)
+		p.errs.add(row, colItems, "责任部门“%s”的抽查事项为空", raw)
 		ok = false
 	}
 	if !ok {

@@ -141,10 +141,10 @@ func TestParseRejectsBrokenTables(t *testing.T) {
 		{"a plan without initiating department is rejected", tsvTable(strings.Replace(okPlan, "市级\t市市场监管局", "市级\t", 1)), 2, "发起部门", nil},
 		{"a 序号 in words is rejected", tsvTable(strings.Replace(okPlan, "1", "一", 1)), 2, "序号", []string{"一"}},
 		{"a negative 序号 is rejected", tsvTable(strings.Replace(okPlan, "1", "-1", 1)), 2, "序号", []string{"-1"}},
-		{"the same 序号 and 计划名称 twice is rejected", tsvTable(okPlan, okPlan), 3, "计划名称", []string{"计划甲", "row 2"}},
+		{"the same 序号 and 计划名称 twice is rejected", tsvTable(okPlan, okPlan), 3, "计划名称", []string{"计划甲", "第 2 行"}},
 		{"a 序号 reused after another plan is rejected",
 			tsvTable(okPlan, strings.Replace(strings.Replace(okPlan, "1", "2", 1), "计划甲", "计划乙", 1), strings.Replace(okPlan, "计划甲", "计划丙", 1)),
-			4, "序号", []string{"row 2"}},
+			4, "序号", []string{"第 2 行"}},
 		{"an item class other than 一般检查 or 重点检查 is rejected", tsvTable(okPlan, strings.Replace(okCont, "重点检查", "普通检查", 1)), 3, "事项分类", []string{"普通检查"}},
 		{"an empty item class on a continuation row is rejected", tsvTable(okPlan, strings.Replace(okCont, "重点检查", "", 1)), 3, "事项分类", nil},
 		{"an empty item class on a plan row is rejected", tsvTable(strings.Replace(okPlan, "一般检查", "", 1)), 2, "事项分类", nil},
@@ -160,7 +160,8 @@ func TestParseRejectsBrokenTables(t *testing.T) {
 			"序号\t计划名称\t是否下发\t发起部门\t责任部门\t抽查事项\t事项分类\n1\t计划甲\t是\t市市场监管局\t市市场监管局\t事项\t一般检查\n", 1, "抽查比例", nil},
 		{"a missing 事项分类 column below a title row is named",
 			"标题\n序号\t计划名称\t抽查比例\t发起部门\t责任部门\t抽查事项\n", 2, "事项分类", nil},
-		{"a header without plans is rejected", tsvTable(), 1, "", []string{"no plans"}},
+		{"a header without plans is rejected", tsvTable(), 1, "", []string{"没有计划"}},
+		{"an unknown 抽查层级 is rejected", tsvTable(strings.Replace(okPlan, "市级", "乡镇级", 1)), 2, "抽查层级", []string{"乡镇级", "县区级"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plans, err := Parse(strings.NewReader(tc.text), "plan.tsv", res)
@@ -286,7 +287,7 @@ func TestParseRejectsNonTables(t *testing.T) {
 		{"a table of more rows than any plan table is rejected", "plan.tsv", []byte(long), "表格超过 20000 行，不像是抽查计划表"},
 		{"a legacy .xls is rejected with a hint", "plan.xls", []byte("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), ".xlsx"},
 		{"a one-column file without a name is rejected", "", []byte("序号\n1\n"), "无法识别文件格式"},
-		{"prose without a header is rejected", "plan.tsv", []byte("庆阳市市场监管局\n关于印发抽查计划的通知\n"), "no header row"},
+		{"prose without a header is rejected", "plan.tsv", []byte("庆阳市市场监管局\n关于印发抽查计划的通知\n"), "找不到表头"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plans, err := Parse(bytes.NewReader(tc.data), tc.filename, res)

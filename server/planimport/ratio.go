@@ -35,15 +35,15 @@ var (
 // and spaces are tolerated because the table is typed by hand in Chinese input methods.
 func ParseRatio(s string) (Ratio, error) {
 	bad := func(why string) (Ratio, error) {
-		return Ratio{}, fmt.Errorf("bad 抽查比例 %q: %s; want a percentage such as \"10%%\", \"20%%以上\" or \"10%%（生产企业100%%抽查）\"", s, why)
+		return Ratio{}, fmt.Errorf("抽查比例“%s”有误：%s；应为百分比，如“10%%”“20%%以上”或“10%%（生产企业100%%抽查）”", s, why)
 	}
 	norm := removeSpace(toHalfWidth(s))
 	if norm == "" {
-		return bad("empty")
+		return bad("为空")
 	}
 	m := ratioRE.FindStringSubmatch(norm)
 	if m == nil {
-		return bad("cannot read it")
+		return bad("无法识别")
 	}
 	p, err := percent(m[2])
 	if err != nil {
@@ -54,16 +54,16 @@ func ParseRatio(s string) (Ratio, error) {
 		for _, part := range splitAny(m[4], ";,、") {
 			om := overrideRE.FindStringSubmatch(part)
 			if om == nil || om[1] == "" || strings.ContainsAny(om[1], "0123456789%") {
-				return bad(fmt.Sprintf("cannot read the rule %q in parentheses", part))
+				return bad(fmt.Sprintf("无法识别括号中的规则“%s”", part))
 			}
 			op, err := percent(om[2])
 			if err != nil {
-				return bad(fmt.Sprintf("rule %q: %v", part, err))
+				return bad(fmt.Sprintf("规则“%s”：%v", part, err))
 			}
 			r.Overrides = append(r.Overrides, Override{Population: om[1], Percent: op})
 		}
 		if len(r.Overrides) == 0 {
-			return bad("empty parentheses")
+			return bad("括号内为空")
 		}
 	}
 	return r, nil
@@ -73,10 +73,10 @@ func ParseRatio(s string) (Ratio, error) {
 func percent(s string) (float64, error) {
 	p, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read the number %q", s)
+		return 0, fmt.Errorf("无法识别数字“%s”", s)
 	}
 	if p <= 0 || p > 100 {
-		return 0, fmt.Errorf("%s%% is outside 0–100%%", s)
+		return 0, fmt.Errorf("%s%% 超出 0–100%% 的范围", s)
 	}
 	return p, nil
 }

@@ -1,7 +1,6 @@
 package planimport
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,7 +64,7 @@ func TestParseRatio(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ParseRatio(%q) = %s, want an error", tc.in, dump(r))
 			}
-			if !strings.Contains(err.Error(), "抽查比例") || !strings.Contains(err.Error(), strconv.Quote(tc.in)) {
+			if !strings.Contains(err.Error(), "抽查比例") || !strings.Contains(err.Error(), "“"+tc.in+"”") {
 				t.Errorf("error %q should name the column and quote the cell", err)
 			}
 		})
