@@ -82,6 +82,9 @@ var policyTable = map[string]policyRoute{
 	}},
 	"POST /api/v1/visits/{id}/redraw": {action: authz.VisitRedraw, scope: []scopeCase{
 		{"a lead whose department takes no part cannot re-draw", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(*policyFixture) any { return map[string]string{"reason": "回避", "dept": "scjg"} }, 403, nil},
+		{"a lead cannot re-draw another department's inspector", "lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(f *policyFixture) any {
+			return map[string]string{"kind": "inspector", "dept": "wjw", "inspector_id": f.wjwMember, "reason": "回避"}
+		}, 403, nil},
 	}},
 	"GET /api/v1/visits/{id}/state": {action: authz.VisitRead, scope: []scopeCase{
 		{"an inspector off the team cannot read the visit", "insp3", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit8 + "/state" }, nil, 403, nil},
@@ -260,6 +263,7 @@ type policyFixture struct {
 	// second silent for a week; plans counts the plans of 2024.
 	notice, phone, silentPhone string
 	plans                      int
+	wjwMember                  string // a 卫健委 inspector on visit66's team
 }
 
 // policyUsers are the users out of the demo's scope that the cases need.
@@ -333,6 +337,9 @@ func loadPolicyFixture(t *testing.T, ts *TestServer, office string) *policyFixtu
 		var region string
 		if err := tx.QueryRow(`SELECT t.region FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, f.visit66).Scan(&region); err != nil {
 			return err
+		}
+		if err := tx.QueryRow(`SELECT user_id FROM visit_members WHERE visit_id = ? AND dept = 'wjw' AND active = 1 LIMIT 1`, f.visit66).Scan(&f.wjwMember); err != nil {
+			return fmt.Errorf("a 卫健委 member of visit66: %w", err)
 		}
 		if region != "621002" {
 			return fmt.Errorf("visit of plan 66 is in %s, the cases expect 621002", region)
