@@ -30,8 +30,8 @@ const (
 	// server was restored from a backup since its last pull): it must pull
 	// first, so that its notice numbers are fenced before its notices are
 	// judged (409).
-	EEPOCH = "epoch_changed"
-	EINTERNAL    = "internal"
+	EEPOCH    = "epoch_changed"
+	EINTERNAL = "internal"
 )
 
 // Error is the one error type the domain returns; Message is safe to show to
