@@ -38,6 +38,7 @@ const (
 	TaskCreate      Action = "task.create"      // create a task of a plan for a region
 	DrawRun         Action = "draw.run"         // run a task's draw
 	DrawVerify      Action = "draw.verify"      // re-run a draw and compare; read its snapshot
+	DrawRead        Action = "draw.read"        // read a task's population before its draw, and a draw's record and teams after it
 	VisitList       Action = "visit.list"       // read a task's visits (lead, office)
 	VisitPatch      Action = "visit.patch"      // adjust a visit's team or date
 	VisitRedraw     Action = "visit.redraw"     // replace a person or entity of a visit
@@ -149,6 +150,7 @@ var table = map[Action]Rule{
 	TaskCreate:  {Label: "创建抽查任务", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
 	DrawRun:     {Label: "运行双随机抽取", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
 	DrawVerify:  {Label: "核验抽取结果", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
+	DrawRead:    {Label: "查看抽取记录", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	VisitList:   {Label: "查看检查户", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	VisitPatch:  {Label: "调整检查组或日期", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	VisitRedraw: {Label: "重新抽取", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},

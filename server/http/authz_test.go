@@ -62,6 +62,17 @@ var policyTable = map[string]policyRoute{
 	"POST /api/v1/conflicts/import":  {action: authz.ConflictImport},
 	"GET /api/v1/tasks":              {action: authz.TaskList},
 	"POST /api/v1/tasks":             {action: authz.TaskCreate},
+	"POST /api/v1/tasks/batch":       {action: authz.TaskCreate}, // scope: tasks_desk_test.go
+	"GET /api/v1/tasks/{id}/population": {action: authz.DrawRead, scope: []scopeCase{
+		{"the lead of a participating department sees the population", "lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 200, nil},
+		{"a lead whose department takes no part cannot see the population", "mzj-lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},
+		{"a county lead cannot see another county's population", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},
+	}},
+	"GET /api/v1/draws/{id}": {action: authz.DrawRead, scope: []scopeCase{
+		{"the lead of a participating department reads the draw record", "lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 }, nil, 200, nil},
+		{"a lead whose department takes no part cannot read the draw record", "mzj-lead", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 }, nil, 403, nil},
+		{"a county office cannot read another county's draw record", "wjw-office-621021", func(f *policyFixture) string { return "/api/v1/draws/" + f.draw66 }, nil, 403, nil},
+	}},
 	"POST /api/v1/tasks/{id}/draw": {action: authz.DrawRun, scope: []scopeCase{
 		{"a county 卫健委 office cannot draw a task of the city 联席办", "wjw-office-621021", func(f *policyFixture) string { return "/api/v1/tasks/" + f.freshTask + "/draw" }, nil, 403, nil},
 	}},

@@ -24,6 +24,9 @@ func (s *Server) drawRoutes(authed *echo.Group) {
 	route(authed, http.MethodPost, "/conflicts/import", authz.ConflictImport, s.importConflicts)
 	route(authed, http.MethodGet, "/tasks", authz.TaskList, s.listTasks)
 	route(authed, http.MethodPost, "/tasks", authz.TaskCreate, s.createTask)
+	route(authed, http.MethodPost, "/tasks/batch", authz.TaskCreate, s.createTasks)
+	route(authed, http.MethodGet, "/tasks/:id/population", authz.DrawRead, s.taskPopulation)
+	route(authed, http.MethodGet, "/draws/:id", authz.DrawRead, s.drawDetail, inScope(authz.DrawRead, s.DB.DrawScope))
 	route(authed, http.MethodPost, "/tasks/:id/draw", authz.DrawRun, s.runDraw)
 	route(authed, http.MethodGet, "/draws/:id/verify", authz.DrawVerify, s.verifyDraw, inScope(authz.DrawVerify, s.DB.DrawScope))
 	route(authed, http.MethodGet, "/draws/:id/snapshot", authz.DrawVerify, s.drawSnapshot, inScope(authz.DrawVerify, s.DB.DrawScope))
@@ -122,13 +125,47 @@ func (s *Server) createTask(c echo.Context) error {
 		return err
 	}
 	if req.PlanID == "" || req.Region == "" {
-		return schema.Errorf(schema.EINVALID, "plan_id and region are required")
+		return schema.Errorf(schema.EINVALID, "请选择计划和地区 (plan_id, region)")
 	}
 	t, err := s.DB.CreateTask(c.Request().Context(), user(c), req)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, t)
+}
+
+// createTasks answers POST /tasks/batch: a plan's tasks in every region of
+// a level the caller covers, in one transaction.
+func (s *Server) createTasks(c echo.Context) error {
+	var req sqlite.NewTasks
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	out, err := s.DB.CreateTasks(c.Request().Context(), user(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// taskPopulation answers GET /tasks/{id}/population: what a draw of the
+// task would draw from, per risk class, and how many; it writes nothing.
+func (s *Server) taskPopulation(c echo.Context) error {
+	p, err := s.DB.DrawPreview(c.Request().Context(), user(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
+}
+
+// drawDetail answers GET /draws/{id}: the draw's record, visits, teams and
+// re-draws (the 抽取记录).
+func (s *Server) drawDetail(c echo.Context) error {
+	d, err := s.DB.DrawDetail(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, d)
 }
 
 // runDraw answers POST /tasks/{id}/draw. The request names no seed: the

@@ -35,6 +35,7 @@ type Task struct {
 	Departments []string `json:"departments"`
 	DrawID      string   `json:"draw_id,omitempty"`
 	Visits      int      `json:"visits"`
+	Done        int      `json:"done"` // visits complete
 	CreatedAt   string   `json:"created_at"`
 }
 
@@ -58,56 +59,172 @@ func (db *DB) CreateTask(ctx context.Context, by *schema.User, req NewTask) (*Ta
 		if err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); err != nil {
-			return err
-		} else if n == 0 {
-			return schema.Errorf(schema.EINVALID, "unknown region %q", req.Region)
-		}
-		if err := authz.Check(by, authz.TaskCreate, authz.Scope{Region: req.Region, Initiator: p.Initiator}); err != nil {
-			return err
-		}
-		if req.Batch == 0 {
-			req.Batch = 1
-		}
-		if req.Level == "" {
-			req.Level = "县区级"
-			if by.Region == schema.CityRegion {
-				req.Level = "市级"
-			}
-		}
-		var levels []string
-		if err := json.Unmarshal(p.Levels, &levels); err != nil {
-			return fmt.Errorf("plan %d: stored levels: %w", p.Seq, err)
-		}
-		if slices.Contains(levels, "市县级") { // plan 29 of the seed writes both levels as one
-			levels = append(levels, "市级", "县区级")
-		}
-		if !slices.Contains(levels, req.Level) {
-			return schema.Errorf(schema.EINVALID, "plan %d runs at %s, not %s", p.Seq, strings.Join(levels, "、"), req.Level)
-		}
-		depts, err := settleDepartments(tx, p, req.Settle)
+		t, err = db.createTask(tx, by, p, req)
+		return err
+	})
+	return t, err
+}
+
+// NewTasks asks for a plan's tasks in every region of a level at once:
+// 市级 is the city, 县区级 every county the caller covers.
+type NewTasks struct {
+	PlanID string   `json:"plan_id"`
+	Batch  int      `json:"batch"`
+	Level  string   `json:"level"`
+	Settle []string `json:"settle"`
+}
+
+// TaskBatch is what CreateTasks made, and the regions it left alone
+// because the plan already has that batch there.
+type TaskBatch struct {
+	Created []*Task         `json:"created"`
+	Skipped []SkippedRegion `json:"skipped"`
+}
+
+// SkippedRegion is a region CreateTasks did not create a task in, and why.
+type SkippedRegion struct {
+	Region string `json:"region"`
+	Reason string `json:"reason"`
+	TaskID string `json:"task_id"`
+}
+
+// CreateTasks creates a plan's tasks in every region of the level the caller
+// covers, in one transaction: each is checked as CreateTask checks one, and
+// any refusal writes none of them. A region where the plan already has the
+// batch is skipped and named, so that the office may run it again after
+// adding a region, and nothing is created twice. A batch in which nothing
+// is left to create is refused.
+func (db *DB) CreateTasks(ctx context.Context, by *schema.User, req NewTasks) (*TaskBatch, error) {
+	if req.PlanID == "" || req.Level == "" {
+		return nil, schema.Errorf(schema.EINVALID, "请选择计划和层级（市级或县区级） (plan_id, level)")
+	}
+	if req.Level != "市级" && req.Level != "县区级" {
+		return nil, schema.Errorf(schema.EINVALID, "层级只能是市级或县区级，不能是“%s” (level)", req.Level)
+	}
+	if req.Batch == 0 {
+		req.Batch = 1
+	}
+	out := &TaskBatch{Created: []*Task{}, Skipped: []SkippedRegion{}}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		p, err := db.PlanByID(ctx, tx, req.PlanID)
 		if err != nil {
 			return err
 		}
-		t = &Task{ID: newID(), PlanID: p.ID, PlanSeq: p.Seq, PlanName: p.Name, Region: req.Region, Batch: req.Batch, Level: req.Level,
-			Tag: p.Tag, Initiator: p.Initiator, Departments: depts, CreatedAt: db.NowText()}
-		if _, err := tx.Exec(`INSERT INTO tasks (id, plan_id, region, batch, level, tag, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.PlanID, t.Region, t.Batch, t.Level, t.Tag, by.ID, t.CreatedAt); err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
-				return schema.Errorf(schema.ECONFLICT, "plan %d already has batch %d in region %s", p.Seq, req.Batch, req.Region)
-			}
+		kind := "county"
+		if req.Level == "市级" {
+			kind = "city"
+		}
+		rows, err := tx.Query(`SELECT code FROM regions WHERE level = ? ORDER BY code`, kind)
+		if err != nil {
 			return err
 		}
-		for i, d := range depts {
-			if _, err := tx.Exec(`INSERT INTO task_departments (task_id, ord, dept) VALUES (?, ?, ?)`, t.ID, i+1, d); err != nil {
+		var regions []string
+		for rows.Next() {
+			var code string
+			if err := rows.Scan(&code); err != nil {
+				rows.Close()
 				return err
 			}
+			regions = append(regions, code)
 		}
-		return Audit(tx, t.CreatedAt, AuditEntry{UserID: by.ID, Channel: schema.ChannelWeb, Action: "task.create", Kind: "task", EntityID: t.ID,
-			ParentKind: "plan", ParentID: p.ID, After: t})
+		if err := closeRows(rows); err != nil {
+			return err
+		}
+		// The regions are those the policy lets the caller create a task in;
+		// when it lets them into none, its refusal is the answer.
+		var mine []string
+		var refusal error
+		for _, r := range regions {
+			if err := authz.Check(by, authz.TaskCreate, authz.Scope{Region: r, Initiator: p.Initiator}); err != nil {
+				if refusal == nil {
+					refusal = err
+				}
+				continue
+			}
+			mine = append(mine, r)
+		}
+		if len(mine) == 0 {
+			if refusal == nil {
+				refusal = schema.Errorf(schema.EINVALID, "没有%s的地区", req.Level)
+			}
+			return refusal
+		}
+		for _, r := range mine {
+			var existing string
+			err := tx.QueryRow(`SELECT id FROM tasks WHERE plan_id = ? AND region = ? AND batch = ?`, p.ID, r, req.Batch).Scan(&existing)
+			if err == nil {
+				out.Skipped = append(out.Skipped, SkippedRegion{Region: r, TaskID: existing, Reason: fmt.Sprintf("第%d批已有任务", req.Batch)})
+				continue
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			t, err := db.createTask(tx, by, p, NewTask{PlanID: p.ID, Region: r, Batch: req.Batch, Level: req.Level, Settle: req.Settle})
+			if err != nil {
+				return err
+			}
+			out.Created = append(out.Created, t)
+		}
+		if len(out.Created) == 0 {
+			return schema.Errorf(schema.ECONFLICT, "计划第%d项在%s的每个地区都已有第%d批任务", p.Seq, req.Level, req.Batch)
+		}
+		return nil
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// createTask is CreateTask inside the caller's transaction, for one region.
+func (db *DB) createTask(tx *sql.Tx, by *schema.User, p *Plan, req NewTask) (*Task, error) {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM regions WHERE code = ?`, req.Region).Scan(&n); err != nil {
+		return nil, err
+	} else if n == 0 {
+		return nil, schema.Errorf(schema.EINVALID, "地区代码 %s 不存在 (unknown region)", req.Region)
+	}
+	if err := authz.Check(by, authz.TaskCreate, authz.Scope{Region: req.Region, Initiator: p.Initiator}); err != nil {
+		return nil, err
+	}
+	if req.Batch == 0 {
+		req.Batch = 1
+	}
+	if req.Level == "" {
+		req.Level = "县区级"
+		if by.Region == schema.CityRegion {
+			req.Level = "市级"
+		}
+	}
+	var levels []string
+	if err := json.Unmarshal(p.Levels, &levels); err != nil {
+		return nil, fmt.Errorf("plan %d: stored levels: %w", p.Seq, err)
+	}
+	if slices.Contains(levels, "市县级") { // plan 29 of the seed writes both levels as one
+		levels = append(levels, "市级", "县区级")
+	}
+	if !slices.Contains(levels, req.Level) {
+		return nil, schema.Errorf(schema.EINVALID, "计划第%d项的层级是%s，不能按%s创建任务", p.Seq, strings.Join(levels, "、"), req.Level)
+	}
+	depts, err := settleDepartments(tx, p, req.Settle)
+	if err != nil {
+		return nil, err
+	}
+	t := &Task{ID: newID(), PlanID: p.ID, PlanSeq: p.Seq, PlanName: p.Name, Region: req.Region, Batch: req.Batch, Level: req.Level,
+		Tag: p.Tag, Initiator: p.Initiator, Departments: depts, CreatedAt: db.NowText()}
+	if _, err := tx.Exec(`INSERT INTO tasks (id, plan_id, region, batch, level, tag, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.PlanID, t.Region, t.Batch, t.Level, t.Tag, by.ID, t.CreatedAt); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE") {
+			return nil, schema.Errorf(schema.ECONFLICT, "计划第%d项在%s已有第%d批任务", p.Seq, regionName(tx, req.Region), req.Batch)
+		}
+		return nil, err
+	}
+	for i, d := range depts {
+		if _, err := tx.Exec(`INSERT INTO task_departments (task_id, ord, dept) VALUES (?, ?, ?)`, t.ID, i+1, d); err != nil {
+			return nil, err
+		}
+	}
+	return t, Audit(tx, t.CreatedAt, AuditEntry{UserID: by.ID, Channel: schema.ChannelWeb, Action: "task.create", Kind: "task", EntityID: t.ID,
+		ParentKind: "plan", ParentID: p.ID, After: t})
 }
 
 func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
@@ -123,17 +240,26 @@ func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
 		}
 	}
 	if hasPlaceholder && len(settle) == 0 {
-		return nil, schema.Errorf(schema.EINVALID, "plan %d has a placeholder department (待定/相关成员单位): name the departments that take its place in \"settle\"", p.Seq)
+		// The office may have settled the plan's placeholders once for all
+		// its tasks (SettlePlaceholder); a task naming others overrides it.
+		for _, d := range p.Departments {
+			for _, sd := range d.Settled {
+				settle = append(settle, sd.Code)
+			}
+		}
+	}
+	if hasPlaceholder && len(settle) == 0 {
+		return nil, schema.Errorf(schema.EINVALID, "计划第%d项有待定的部门（待定/相关成员单位）：请选定由哪些部门参加 (settle)", p.Seq)
 	}
 	if !hasPlaceholder && len(settle) > 0 {
-		return nil, schema.Errorf(schema.EINVALID, "plan %d has no placeholder department to settle", p.Seq)
+		return nil, schema.Errorf(schema.EINVALID, "计划第%d项没有待定的部门，不需要选定参加部门 (settle)", p.Seq)
 	}
 	for _, code := range settle {
 		var n int
 		if err := tx.QueryRow(`SELECT count(*) FROM departments WHERE code = ? AND kind = 'member'`, code).Scan(&n); err != nil {
 			return nil, err
 		} else if n == 0 {
-			return nil, schema.Errorf(schema.EINVALID, "settle: unknown department %q", code)
+			return nil, schema.Errorf(schema.EINVALID, "选定的参加部门 %s 不存在 (settle: unknown department)", code)
 		}
 		if !slices.Contains(depts, code) {
 			depts = append(depts, code)
@@ -146,9 +272,10 @@ func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
 func (db *DB) TaskByID(ctx context.Context, tx *sql.Tx, id string) (*Task, error) {
 	var t Task
 	err := tx.QueryRow(`SELECT t.id, t.plan_id, p.seq, p.name, t.region, t.batch, t.level, t.tag, p.initiator, t.created_at, ifnull(d.id, ''),
-			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status != 'replaced')
+			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status != 'replaced'),
+			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status = 'complete')
 		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN draws d ON d.task_id = t.id WHERE t.id = ?`, id).
-		Scan(&t.ID, &t.PlanID, &t.PlanSeq, &t.PlanName, &t.Region, &t.Batch, &t.Level, &t.Tag, &t.Initiator, &t.CreatedAt, &t.DrawID, &t.Visits)
+		Scan(&t.ID, &t.PlanID, &t.PlanSeq, &t.PlanName, &t.Region, &t.Batch, &t.Level, &t.Tag, &t.Initiator, &t.CreatedAt, &t.DrawID, &t.Visits, &t.Done)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, schema.Errorf(schema.ENOTFOUND, "task %s not found", id)
 	} else if err != nil {
@@ -382,7 +509,7 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 			return err
 		}
 		if t.DrawID != "" {
-			return schema.Errorf(schema.ECONFLICT, "task %s was drawn already (draw %s); use a re-draw with a reason", taskID, t.DrawID)
+			return schema.Errorf(schema.ECONFLICT, "该任务已经抽取过，不能再次抽取；个别检查户或人员需要更换时，请写明理由后重新抽取该户 (task %s, draw %s)", taskID, t.DrawID)
 		}
 		p, err := db.PlanByID(ctx, tx, t.PlanID)
 		if err != nil {
@@ -399,7 +526,7 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 			return err
 		}
 		if len(snap.Entities) == 0 {
-			return schema.Errorf(schema.EINVALID, "no existing entity tagged %q in region %s: import the directory first", t.Tag, t.Region)
+			return schema.Errorf(schema.EINVALID, "%s没有标记为“%s”的存续检查对象，请先导入检查对象名录 (no entity tagged %q in region %s)", regionName(tx, t.Region), t.Tag, t.Tag, t.Region)
 		}
 		encoded := snap.Encode()
 		sum := sha256.Sum256(encoded)
