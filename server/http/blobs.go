@@ -151,9 +151,14 @@ func (s *Server) putBlob(c echo.Context) error {
 	if m == nil {
 		return schema.Errorf(schema.EINVALID, "Content-Range must read bytes <start>-<end>/<total>")
 	}
-	start, _ := strconv.ParseInt(m[1], 10, 64)
-	end, _ := strconv.ParseInt(m[2], 10, 64)
-	total, _ := strconv.ParseInt(m[3], 10, 64)
+	var start, end, total int64
+	for i, p := range []*int64{&start, &end, &total} {
+		n, err := strconv.ParseInt(m[i+1], 10, 64)
+		if err != nil {
+			return schema.Errorf(schema.EINVALID, "Content-Range %s: %s is not a byte offset", rng, m[i+1])
+		}
+		*p = n
+	}
 	if total > max {
 		return tooLarge
 	}

@@ -119,7 +119,7 @@ func (o *office) metrics(c echo.Context) error {
 		if !report.ValidMonth(month) {
 			return schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", month)
 		}
-		year, _ = strconv.Atoi(month[:4])
+		year, _ = strconv.Atoi(month[:4]) // ValidMonth checked the four digits
 	}
 	if y := c.QueryParam("year"); y != "" {
 		n, err := strconv.Atoi(y)
@@ -231,8 +231,11 @@ func (o *office) publications(c echo.Context) error {
 	if status == "" {
 		status = "due"
 	}
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	l, err := o.s.DB.Publications(c.Request().Context(), user(c), status, limit, o.cal)
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return err
+	}
+	l, err := o.s.DB.Publications(c.Request().Context(), user(c), status, int(min(limit, 10000)), o.cal)
 	if err != nil {
 		return err
 	}
