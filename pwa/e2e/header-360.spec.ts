@@ -3,7 +3,7 @@
 // the sync-status indicator do not overlap, the title keeps room to be read,
 // and nothing leaves the screen; also with the longest indicator
 // (离线 · 待同步 N 条). On a 1280 px desktop the tab bar keeps to the app's
-// column instead of stretching across.
+// column instead of stretching across; desk roles get the side navigation.
 import type { Page } from '@playwright/test'
 import { answer, expect, openPhone, signIn, test, type Phone } from './fixtures'
 
@@ -62,6 +62,8 @@ async function visitAll(p: Phone, paths: string[]): Promise<void> {
 }
 
 test('no screen a phone user reaches has the title and the sync status overlapping, at 360 and 390 px', async ({ api, browser, server, shot }) => {
+  // About forty page loads at two widths: a minute alone, more on a loaded CI machine.
+  test.slow()
   const me = await api.userId('insp1')
   const visits = [...(await api.planVisits(66)), ...(await api.planVisits(7))]
   const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))!
@@ -122,17 +124,39 @@ test('no screen a phone user reaches has the title and the sync status overlappi
   }
 })
 
-test('on a 1280 px desktop the tab bar keeps to the app column, centred', async ({ browser, server }) => {
+test('on a 1280 px desktop the tab bar keeps to the app column, centred; desk roles get the side navigation', async ({ browser, server }) => {
+  // An inspector at a desktop keeps the phone's frame.
+  const insp = await phoneOf(browser, server.url, 'insp1')
+  await insp.page.setViewportSize({ width: 1280, height: 800 })
+  await insp.page.goto('/tasks')
+  const bar = insp.page.getByTestId('tabbar')
+  await expect(bar).toBeVisible()
+  const box = (await bar.boundingBox())!
+  expect(box.width, 'inspector: the tab bar is not stretched').toBeLessThanOrEqual(720)
+  expect(Math.abs(box.x + box.width / 2 - 640), 'inspector: the tab bar is centred').toBeLessThanOrEqual(1)
+  await expect(insp.page.getByTestId('desk-nav')).toHaveCount(0)
+  await checkHeader(insp.page, 'inspector desktop')
+  await insp.context.close()
+
+  // The office and the lead at 1280 px: the side navigation, no tab bar, the screen beside it.
   for (const user of ['office', 'lead']) {
     const p = await phoneOf(browser, server.url, user)
     await p.page.setViewportSize({ width: 1280, height: 800 })
-    await p.page.goto(user === 'office' ? '/office' : '/tasks')
-    const bar = p.page.getByTestId('tabbar')
-    await expect(bar).toBeVisible()
-    const box = (await bar.boundingBox())!
-    expect(box.width, `${user}: the tab bar is not stretched`).toBeLessThanOrEqual(720)
-    expect(Math.abs(box.x + box.width / 2 - 640), `${user}: the tab bar is centred`).toBeLessThanOrEqual(1)
+    await p.page.goto(user === 'office' ? '/office' : '/lead')
+    const nav = p.page.getByTestId('desk-nav')
+    await expect(nav).toBeVisible()
+    await expect(p.page.getByTestId('tabbar')).toHaveCount(0)
+    await expect(nav.locator('[aria-current="page"]')).toHaveText(user === 'office' ? '工作台' : '任务安排')
+    const n = (await nav.boundingBox())!
+    const h = (await p.page.getByTestId('app-header').boundingBox())!
+    expect(h.x, `${user}: the screen is beside the navigation`).toBeGreaterThanOrEqual(n.x + n.width - 1)
+    expect(h.width, `${user}: the desk screen uses the width`).toBeGreaterThan(1000)
     await checkHeader(p.page, `${user} desktop`)
+    // Below 1024 px (a tablet) the tab bar comes back, kept to the column.
+    await p.page.setViewportSize({ width: 1000, height: 800 })
+    await expect(p.page.getByTestId('desk-nav')).toHaveCount(0)
+    await expect(p.page.getByTestId('tabbar')).toBeVisible()
+    expect((await p.page.getByTestId('tabbar').boundingBox())!.width).toBeLessThanOrEqual(720)
     await p.context.close()
   }
 })

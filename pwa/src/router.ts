@@ -9,6 +9,8 @@ declare module 'vue-router' {
     public?: boolean
     tab?: string
     roles?: string[]
+    /** A phone screen listed in the desk's navigation: at a desk it keeps the 720 px column. */
+    column?: boolean
   }
 }
 
@@ -24,7 +26,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('./views/LoginView.vue'), meta: { title: '登录', public: true } },
   { path: '/public', component: () => import('./views/PublicResults.vue'), meta: { title: '抽查结果公示查询', public: true } },
   { path: '/public/draws', component: () => import('./views/PublicDraws.vue'), meta: { title: '抽取记录公示', public: true } },
-  { path: '/tasks', component: () => import('./views/TasksView.vue'), meta: { title: '我的任务', tab: 'tasks' } },
+  { path: '/tasks', component: () => import('./views/TasksView.vue'), meta: { title: '我的任务', tab: 'tasks', column: true } },
   { path: '/visits/:id', component: () => import('./views/ChecklistView.vue'), meta: { title: '检查单' } },
   { path: '/visits/:id/notice', component: () => import('./views/NoticeFormView.vue'), meta: { title: '责令改正通知书' } },
   // 检查记录表 of one department, A4 print; desk roles without a local copy read the server's visit state.
@@ -34,7 +36,7 @@ const routes: RouteRecordRaw[] = [
   // The notice and its 存根 as they print on A4.
   { path: '/notices/:id/print', component: () => import('./views/NoticePrintView.vue'), meta: { title: '打印责令改正通知书' } },
   // 复查: notices whose deadline passed or is near (phones: their own copy; desks: the server's).
-  { path: '/followups', component: () => import('./views/FollowupsDueView.vue'), meta: { title: '复查', tab: 'me' } },
+  { path: '/followups', component: () => import('./views/FollowupsDueView.vue'), meta: { title: '复查', tab: 'me', column: true } },
   { path: '/me', component: () => import('./views/MeView.vue'), meta: { title: '我的', tab: 'me' } },
   {
     path: '/lead',
@@ -67,6 +69,12 @@ const routes: RouteRecordRaw[] = [
     path: '/office/referrals',
     component: () => import('./views/office/ReferralsView.vue'),
     meta: { title: '待移交立案', tab: 'office', roles: ['office', 'lead', 'admin'] },
+  },
+  {
+    // 年度计划: import the plan table with a preview; plans by year; settle placeholders.
+    path: '/office/plans',
+    component: () => import('./views/office/PlansView.vue'),
+    meta: { title: '年度计划', tab: 'office', roles: ['office', 'admin'] },
   },
   {
     // 检查表管理: import and read the checklist templates (?t= opens one version).

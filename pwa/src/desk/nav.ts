@@ -18,7 +18,10 @@ export const deskSections: DeskSection[] = [
   { to: '/office', title: '工作台', icon: 'chart-trending-o', roles: ['office', 'admin'], group: '工作台' },
   { to: '/lead', title: '任务安排', icon: 'cluster-o', roles: ['lead', 'admin'], group: '任务与抽取' },
   { to: '/lead/conflicts', title: '冲突处理', icon: 'warning-o', roles: ['lead', 'admin'], group: '检查与结果' },
+  { to: '/tasks', title: '我的检查', icon: 'todo-list-o', roles: ['lead', 'admin'], group: '检查与结果' },
+  { to: '/followups', title: '复查', icon: 'underway-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/entry', title: '录入纸质结果', icon: 'edit', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/referrals', title: '待移交立案', icon: 'records-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
+  { to: '/office/plans', title: '年度计划', icon: 'calendar-o', roles: ['office', 'admin'], group: '计划与名录' },
   { to: '/office/checklists', title: '检查表管理', icon: 'orders-o', roles: ['office', 'lead', 'admin'], group: '计划与名录' },
 ]
