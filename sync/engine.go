@@ -131,6 +131,12 @@ func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterReque
 // not lost; a notice it issued with a voided number is renumbered. Who may
 // retire another's client is the policy's (authz.ClientRetire).
 func (e *Engine) Retire(ctx context.Context, u *schema.User, clientID string) (*Client, error) {
+	return e.RetireFor(ctx, u, clientID, "")
+}
+
+// RetireFor is Retire with the reason the desk gives (a lost phone, a
+// replaced one), kept on the audit row.
+func (e *Engine) RetireFor(ctx context.Context, u *schema.User, clientID, reason string) (*Client, error) {
 	var out *Client
 	err := e.Store.Write(ctx, func(tx Tx) error {
 		at := e.now()
@@ -159,7 +165,7 @@ func (e *Engine) Retire(ctx context.Context, u *schema.User, clientID string) (*
 			}
 			c.RetiredAt = &at
 			if err := tx.Audit(AuditEntry{At: at, UserID: u.ID, ClientID: c.ID, Channel: c.Channel(), Action: "client.retire",
-				Kind: "client", EntityID: c.ID, After: c}); err != nil {
+				Kind: "client", EntityID: c.ID, After: c, Reason: reason}); err != nil {
 				return err
 			}
 			leases, err := tx.Leases(c.ID)

@@ -113,3 +113,17 @@ func OneTimePassword() (string, error) {
 	}
 	return string(b), nil
 }
+
+// CheckSelfChange refuses what nobody does to their own account at the desk:
+// disable it, or change its role, department or region; someone who
+// oversees them must (so nobody locks themselves out or widens their own
+// scope).
+func CheckSelfChange(before, after Fields, disabling bool) error {
+	if disabling {
+		return schema.Errorf(schema.EFORBIDDEN, "不能停用自己的账号")
+	}
+	if before.Role != after.Role || before.Dept != after.Dept || before.Region != after.Region {
+		return schema.Errorf(schema.EFORBIDDEN, "不能修改自己的角色、部门或区域，请由上级管理员修改")
+	}
+	return nil
+}

@@ -65,3 +65,20 @@ func TestOneTimePassword(t *testing.T) {
 		seen[p] = true
 	}
 }
+
+func TestCheckSelfChange(t *testing.T) {
+	me := account.Fields{Username: "office", Name: "王五", Role: "office", Dept: "lxb", Region: "621000"}
+	if err := account.CheckSelfChange(me, me, true); err == nil {
+		t.Error("disabled oneself")
+	}
+	up := me
+	up.Role = "admin"
+	if err := account.CheckSelfChange(me, up, false); err == nil {
+		t.Error("changed one's own role")
+	}
+	renamed := me
+	renamed.Name = "王小五"
+	if err := account.CheckSelfChange(me, renamed, false); err != nil {
+		t.Errorf("renaming oneself: %v", err)
+	}
+}

@@ -51,6 +51,9 @@ type Tokens struct {
 	ExpiresIn    int          `json:"expires_in"`
 	TokenType    string       `json:"token_type"`
 	User         *schema.User `json:"user"`
+	// MustChangePassword: the account signed in with a one-time password
+	// and may do nothing but change it (POST /me/password).
+	MustChangePassword bool `json:"must_change_password"`
 }
 
 // HashPassword hashes a password with bcrypt.
@@ -73,10 +76,11 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 	if wait := s.Limiter.Blocked(username, addr); wait > 0 {
 		return nil, &schema.Error{Code: schema.ERATELIMITED, Message: "登录失败次数过多，请稍后再试 (too many failed logins; try again later)", Details: map[string]int{"retry_after": int(wait.Seconds()) + 1}}
 	}
-	u, hash, err := s.userByName(ctx, username)
+	u, acc, err := s.userByName(ctx, username)
 	if err != nil {
 		return nil, err
 	}
+	hash := acc.hash
 	if u == nil {
 		// The answer is known (no such user); the comparison only spends the time a real one would.
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
@@ -88,7 +92,12 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 		return nil, errBadLogin
 	}
 	s.Limiter.Succeed(username)
-	return s.issue(ctx, u, uuid.NewString())
+	if acc.disabled {
+		// Said only after the right password, so that it reveals nothing
+		// to someone guessing usernames.
+		return nil, schema.Errorf(schema.EUNAUTHORIZED, "账号已停用，请联系管理员")
+	}
+	return s.issue(ctx, u, acc.mustChange, uuid.NewString())
 }
 
 // RefreshGrace is how long after a rotation the old refresh token may be
@@ -121,7 +130,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	if !revoked.Valid && expires < sqlite.FormatTime(now) {
 		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token expired; sign in again")
 	}
-	u, err := s.UserByID(ctx, userID)
+	u, acc, err := s.accountByID(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +154,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 			return nil, err
 		}
 		if rotated {
-			return s.tokens(u, successor, now)
+			return s.tokens(u, acc.mustChange, successor, now)
 		}
 	}
 	ok, err := s.retried(ctx, family, successor, now)
@@ -153,7 +162,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		return nil, err
 	}
 	if ok {
-		return s.tokens(u, successor, now)
+		return s.tokens(u, acc.mustChange, successor, now)
 	}
 	err = s.DB.Write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, sqlite.FormatTime(now), family)
@@ -208,10 +217,13 @@ type claims struct {
 	Role     string `json:"rol"`
 	Dept     string `json:"dep"`
 	Region   string `json:"reg"`
+	// MustChange: signed in with a one-time password; every route but
+	// the password change refuses the token (server/http authenticate).
+	MustChange bool `json:"pwc,omitempty"`
 }
 
 // issue starts a session (a login): a new random refresh token in family.
-func (s *Service) issue(ctx context.Context, u *schema.User, family string) (*Tokens, error) {
+func (s *Service) issue(ctx context.Context, u *schema.User, mustChange bool, family string) (*Tokens, error) {
 	now := s.DB.Now()
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -222,7 +234,7 @@ func (s *Service) issue(ctx context.Context, u *schema.User, family string) (*To
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(u, refresh, now)
+	return s.tokens(u, mustChange, refresh, now)
 }
 
 // storeRefresh stores a refresh token (its hash only) of family.
@@ -233,7 +245,7 @@ func (s *Service) storeRefresh(tx *sql.Tx, userID, family, refresh string, now t
 }
 
 // tokens signs a fresh access token for u and pairs it with refresh.
-func (s *Service) tokens(u *schema.User, refresh string, now time.Time) (*Tokens, error) {
+func (s *Service) tokens(u *schema.User, mustChange bool, refresh string, now time.Time) (*Tokens, error) {
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   u.ID,
@@ -241,29 +253,36 @@ func (s *Service) tokens(u *schema.User, refresh string, now time.Time) (*Tokens
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.AccessTTL)),
 			Issuer:    "zsc",
 		},
-		Username: u.Username, Name: u.Name, Role: u.Role, Dept: u.Dept, Region: u.Region,
+		Username: u.Username, Name: u.Name, Role: u.Role, Dept: u.Dept, Region: u.Region, MustChange: mustChange,
 	}
 	access, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.Secret)
 	if err != nil {
 		return nil, err
 	}
-	return &Tokens{AccessToken: access, RefreshToken: refresh, ExpiresIn: int(s.AccessTTL.Seconds()), TokenType: "Bearer", User: u}, nil
+	return &Tokens{AccessToken: access, RefreshToken: refresh, ExpiresIn: int(s.AccessTTL.Seconds()), TokenType: "Bearer", User: u, MustChangePassword: mustChange}, nil
 }
 
 // Verify checks an access token and returns the user it names. Only HS256
 // with our key is accepted: "none", RS256 or another key fail.
 func (s *Service) Verify(token string) (*schema.User, error) {
+	u, _, err := s.VerifySession(token)
+	return u, err
+}
+
+// VerifySession is Verify that also says whether the session was opened
+// with a one-time password that must be changed first.
+func (s *Service) VerifySession(token string) (*schema.User, bool, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) { return s.Secret, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("zsc"), jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(s.DB.Now))
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return nil, schema.Errorf(schema.EUNAUTHORIZED, "access token expired")
+			return nil, false, schema.Errorf(schema.EUNAUTHORIZED, "access token expired")
 		}
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "invalid access token")
+		return nil, false, schema.Errorf(schema.EUNAUTHORIZED, "invalid access token")
 	}
-	return &schema.User{ID: c.Subject, Username: c.Username, Name: c.Name, Role: c.Role, Dept: c.Dept, Region: c.Region, OnDuty: true}, nil
+	return &schema.User{ID: c.Subject, Username: c.Username, Name: c.Name, Role: c.Role, Dept: c.Dept, Region: c.Region, OnDuty: true}, c.MustChange, nil
 }
 
 func hashToken(t string) string {
@@ -271,27 +290,49 @@ func hashToken(t string) string {
 	return hex.EncodeToString(h[:])
 }
 
-const userCols = `id, username, name, role, dept, region, cert_no, expert, on_duty, password_hash`
+const userCols = `id, username, name, role, dept, region, cert_no, expert, on_duty, password_hash, must_change_password, disabled`
 
-func scanUser(row interface{ Scan(...any) error }) (*schema.User, string, error) {
-	var u schema.User
-	var hash string
-	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region, &u.CertNo, &u.Expert, &u.OnDuty, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", nil
-	}
-	return &u, hash, err
+// acct is what signing in needs of an account besides the user.
+type acct struct {
+	hash                 string
+	mustChange, disabled bool
 }
 
-func (s *Service) userByName(ctx context.Context, username string) (*schema.User, string, error) {
-	return scanUser(s.DB.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ? AND disabled = 0`, username))
+func scanUser(row interface{ Scan(...any) error }) (*schema.User, acct, error) {
+	var u schema.User
+	var a acct
+	err := row.Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region, &u.CertNo, &u.Expert, &u.OnDuty, &a.hash, &a.mustChange, &a.disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, a, nil
+	}
+	return &u, a, err
+}
+
+// userByName loads an account, disabled or not: Login says "disabled" only
+// after the right password.
+func (s *Service) userByName(ctx context.Context, username string) (*schema.User, acct, error) {
+	return scanUser(s.DB.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username))
 }
 
 // UserByID loads an enabled user.
 func (s *Service) UserByID(ctx context.Context, id string) (*schema.User, error) {
-	u, _, err := scanUser(s.DB.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? AND disabled = 0`, id))
-	if err == nil && u == nil {
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "user disabled or unknown")
-	}
+	u, _, err := s.accountByID(ctx, id)
 	return u, err
+}
+
+// MustChangePassword reports whether an enabled user's password is a
+// one-time password still to be changed.
+func (s *Service) MustChangePassword(ctx context.Context, id string) (bool, error) {
+	_, a, err := s.accountByID(ctx, id)
+	return a.mustChange, err
+}
+
+// accountByID loads an enabled account: a disabled one is refused (a
+// refresh of someone who left fails).
+func (s *Service) accountByID(ctx context.Context, id string) (*schema.User, acct, error) {
+	u, a, err := scanUser(s.DB.Reader().QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ? AND disabled = 0`, id))
+	if err == nil && u == nil {
+		return nil, a, schema.Errorf(schema.EUNAUTHORIZED, "账号已停用或不存在，请重新登录")
+	}
+	return u, a, err
 }

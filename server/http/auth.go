@@ -23,9 +23,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || tok == "" {
 			return schema.Errorf(schema.EUNAUTHORIZED, "missing bearer token")
 		}
-		u, err := s.Auth.Verify(tok)
+		u, mustChange, err := s.Auth.VerifySession(tok)
 		if err != nil {
 			return err
+		}
+		if mustChange && !mustChangeAllowed[c.Request().Method+" "+c.Path()] {
+			// A one-time password opens nothing but its own change.
+			return &schema.Error{Code: schema.EFORBIDDEN, Message: "请先修改初始密码", Details: map[string]bool{"must_change_password": true}}
 		}
 		c.Set(callerKey, u)
 		return next(c)
@@ -135,11 +139,19 @@ func (s *Server) logout(c echo.Context) error {
 }
 
 func (s *Server) me(c echo.Context) error {
-	u, err := s.Auth.UserByID(c.Request().Context(), user(c).ID)
+	ctx := c.Request().Context()
+	u, err := s.Auth.UserByID(ctx, user(c).ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, u)
+	must, err := s.Auth.MustChangePassword(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		*schema.User
+		MustChangePassword bool `json:"must_change_password"`
+	}{u, must})
 }
 
 // newSecret returns 32 random bytes as hex, e.g. an unusable initial password.

@@ -151,6 +151,16 @@ var policyTable = map[string]policyRoute{
 		{"the 联席办 sees every department's notices", "office", followupsPath, nil, 200, seesNotice(true)},
 	}},
 	"GET /api/v1/referrals": {action: authz.ReferralList},
+	// 用户与设备: the scope cases are in users_test.go, which makes its own users.
+	"POST /api/v1/me/password":                        {action: authz.SignedIn},
+	"GET /api/v1/users":                               {action: authz.UserRead},
+	"POST /api/v1/users":                              {action: authz.UserManage},
+	"PATCH /api/v1/users/{id}":                        {action: authz.UserManage},
+	"POST /api/v1/users/{id}/disable":                 {action: authz.UserManage},
+	"POST /api/v1/users/{id}/enable":                  {action: authz.UserManage},
+	"POST /api/v1/users/{id}/password":                {action: authz.UserManage},
+	"GET /api/v1/users/{id}/devices":                  {action: authz.UserRead},
+	"POST /api/v1/users/{id}/devices/{client}/retire": {action: authz.ClientRetire},
 }
 
 func followupsPath(*policyFixture) string { return "/api/v1/followups?status=due" }

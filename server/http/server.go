@@ -113,6 +113,7 @@ func (s *Server) routes() {
 	s.syncRoutes(authed)
 	s.officeRoutes(api, authed)
 	s.followupRoutes(authed)
+	s.userRoutes(authed)
 	s.servePWA()
 }
 

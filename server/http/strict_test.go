@@ -17,10 +17,13 @@ var (
 		"POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout",
 		"POST /api/v1/tasks", "POST /api/v1/tasks/batch", "POST /api/v1/tasks/{id}/draw", "PATCH /api/v1/visits/{id}", "POST /api/v1/visits/{id}/redraw",
 		"POST /api/v1/office/results", "POST /api/v1/publications", "POST /api/v1/sync/clients", "POST /api/v1/sync/push",
+		"POST /api/v1/me/password", "POST /api/v1/users", "PATCH /api/v1/users/{id}", "POST /api/v1/users/{id}/disable",
+		"POST /api/v1/users/{id}/enable", "POST /api/v1/users/{id}/devices/{client}/retire",
 	}
 	bodyless = []string{
 		"POST /api/v1/plans/import", "POST /api/v1/entities/import", "POST /api/v1/inspectors/import", "POST /api/v1/conflicts/import",
 		"POST /api/v1/checklists/import", "PUT /api/v1/blobs/{sha256}", "POST /api/v1/sync/clients/{id}/retire",
+		"POST /api/v1/users/{id}/password",
 	}
 )
 
