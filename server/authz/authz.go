@@ -35,6 +35,7 @@ const (
 	InspectorImport Action = "inspector.import" // write inspector accounts of a department and region
 	ConflictImport  Action = "conflict.import"  // record 回避 of an inspector with an entity
 	TaskList        Action = "task.list"        // read a task
+	DirectoryRead   Action = "directory.read"   // search the entity and inspector directories and 回避 (名录库)
 	TaskCreate      Action = "task.create"      // create a task of a plan for a region
 	DrawRun         Action = "draw.run"         // run a task's draw
 	DrawVerify      Action = "draw.verify"      // re-run a draw and compare; read its snapshot
@@ -149,6 +150,9 @@ var table = map[Action]Rule{
 	TaskList:    {Label: "查看抽查任务", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	TaskCreate:  {Label: "创建抽查任务", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
 	DrawRun:     {Label: "运行双随机抽取", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
+	// The desk's 名录库: a county office sees its county, a department's
+	// office its own department's inspectors (entities have no department).
+	DirectoryRead: {Label: "查看名录库", Roles: office, Needs: NeedRegion, Dept: DeptActsFor},
 	DrawVerify:  {Label: "核验抽取结果", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	DrawRead:    {Label: "查看抽取记录", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	VisitList:   {Label: "查看检查户", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},

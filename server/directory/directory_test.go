@@ -124,25 +124,25 @@ func TestParseEntitiesReportsEveryBadRow(t *testing.T) {
 		want   string
 	}{
 		{good + ",庆阳市陇华商贸有限公司,621002,西峰区北街街道长庆路1号,全市宾馆旅店,A,存续,35.7,107.6,", "", ""},
-		{bad + ",甲,621002,,t,A,存续,,,", "uscc", "position 18: check character should be " + good[17:]},
-		{",乙,621002,,t,A,存续,,,", "uscc", "required"},
-		{"91621002MA71A0B2,丙,621002,,t,A,存续,,,", "uscc", "length is 16 characters"},
-		{"91621002MA71I0B2X5,丁,621002,,t,A,存续,,,", "uscc", "position 13: bad character 'I'"},
-		{good + ",重复,621002,,t,A,存续,,,", "uscc", "repeated: first on row 2"},
-		{other + ",,621026,,t,A,存续,,,", "name", "required"},
-		{wrongRegion + ",戊,621002,,t,B,存续,,,", "region", "621002 differs from the USCC's region code 621021"},
-		{city + ",己,621000,,t,B,存续,,,", "region", "unknown region code 621000"},
-		{code(t, "91621022MA71A0B2X") + ",庚,,,t,B,存续,,,", "region", "required"},
-		{code(t, "91621023MA71A0B2X") + ",辛,621023,,t,E,存续,,,", "risk", `"E" is not a risk class`},
-		{code(t, "91621024MA71A0B2X") + ",壬,621024,,t,,存续,,,", "risk", "required"},
-		{code(t, "91621025MA71A0B2X") + ",癸,621025,,t,A,营业,,,", "status", `"营业" is not a status`},
-		{code(t, "91621026MA71A0B2X") + ",子,621026,,t,A,存续,abc,107.6,", "lat", `"abc" is not a decimal`},
-		{code(t, "91621027MA71A0B2X") + ",丑,621027,,t,A,存续,35.7,,", "lng", "empty while lat is given"},
-		{code(t, "91621002MA71A0B3X") + ",寅,621002,,t,A,存续,,107.6,", "lat", "empty while lng is given"},
-		{code(t, "91621002MA71A0B4X") + ",卯,621002,,t,A,存续,95,107.6,", "lat", "outside China"},
-		{code(t, "91621002MA71A0B5X") + ",辰,621002,,t,A,存续,NaN,107.6,", "lat", "outside China"},
-		{code(t, "91621002MA71A0B6X") + ",巳,621002,,t,A,存续,107.6,35.7,", "lat", "look swapped"},
-		{code(t, "91621002MA71A0B7X") + ",午,621002,,t,A,存续", "", "the row has 7 cells, the header has 10"},
+		{bad + ",甲,621002,,t,A,存续,,,", "uscc", "校验位（第 18 位）应为 " + good[17:]},
+		{",乙,621002,,t,A,存续,,,", "uscc", "不能为空"},
+		{"91621002MA71A0B2,丙,621002,,t,A,存续,,,", "uscc", "长度为 16 位"},
+		{"91621002MA71I0B2X5,丁,621002,,t,A,存续,,,", "uscc", "第 13 位“I”不对"},
+		{good + ",重复,621002,,t,A,存续,,,", "uscc", "重复：第 2 行已有"},
+		{other + ",,621026,,t,A,存续,,,", "name", "不能为空"},
+		{wrongRegion + ",戊,621002,,t,B,存续,,,", "region", "621002 与统一社会信用代码"},
+		{city + ",己,621000,,t,B,存续,,,", "region", "未知的区县代码 621000"},
+		{code(t, "91621022MA71A0B2X") + ",庚,,,t,B,存续,,,", "region", "不能为空"},
+		{code(t, "91621023MA71A0B2X") + ",辛,621023,,t,E,存续,,,", "risk", "“E”不是信用风险分类"},
+		{code(t, "91621024MA71A0B2X") + ",壬,621024,,t,,存续,,,", "risk", "不能为空"},
+		{code(t, "91621025MA71A0B2X") + ",癸,621025,,t,A,营业,,,", "status", "“营业”不是登记状态"},
+		{code(t, "91621026MA71A0B2X") + ",子,621026,,t,A,存续,abc,107.6,", "lat", "“abc”不是十进制度数"},
+		{code(t, "91621027MA71A0B2X") + ",丑,621027,,t,A,存续,35.7,,", "lng", "填了纬度却没有经度"},
+		{code(t, "91621002MA71A0B3X") + ",寅,621002,,t,A,存续,,107.6,", "lat", "填了经度却没有纬度"},
+		{code(t, "91621002MA71A0B4X") + ",卯,621002,,t,A,存续,95,107.6,", "lat", "超出中国范围"},
+		{code(t, "91621002MA71A0B5X") + ",辰,621002,,t,A,存续,NaN,107.6,", "lat", "超出中国范围"},
+		{code(t, "91621002MA71A0B6X") + ",巳,621002,,t,A,存续,107.6,35.7,", "lat", "似乎填反了"},
+		{code(t, "91621002MA71A0B7X") + ",午,621002,,t,A,存续", "", "这一行有 7 个单元格，表头有 10 个"},
 	}
 	var in strings.Builder
 	in.WriteString(entityHeader)
@@ -206,10 +206,10 @@ func TestParseEntitiesHeader(t *testing.T) {
 	for _, tc := range []struct {
 		name, header, column, want string
 	}{
-		{"names a missing required column", "uscc,name,region,address,tags,status\n", "risk", "missing column"},
-		{"names an unknown column", entityHeader[:len(entityHeader)-1] + ",flag\n", "flag", "unknown column"},
-		{"names a repeated column", "uscc,name,region,tags,risk,status,uscc\n", "uscc", "appears twice"},
-		{"rejects an empty file", "", "", "empty file"},
+		{"names a missing required column", "uscc,name,region,address,tags,status\n", "risk", "缺少这一列"},
+		{"names an unknown column", entityHeader[:len(entityHeader)-1] + ",flag\n", "flag", "未知的列"},
+		{"names a repeated column", "uscc,name,region,tags,risk,status,uscc\n", "uscc", "这一列出现了两次"},
+		{"rejects an empty file", "", "", "文件是空的"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := directory.ParseEntities(strings.NewReader(tc.header), countyRegion)
@@ -294,7 +294,7 @@ func TestParseEntitiesLimits(t *testing.T) {
 		_, err := directory.ParseEntities(strings.NewReader(in), nil)
 		var errs directory.Errors
 		errors.As(err, &errs)
-		if len(errs) != directory.MaxErrors+1 || !strings.Contains(errs[len(errs)-1].Message, "500 more") {
+		if len(errs) != directory.MaxErrors+1 || !strings.Contains(errs[len(errs)-1].Message, "另有 500 处") {
 			t.Fatalf("%d errors, last %v", len(errs), errs[len(errs)-1])
 		}
 	})
@@ -330,17 +330,17 @@ func TestParseInspectors(t *testing.T) {
 		var errs directory.Errors
 		errors.As(err, &errs)
 		want := []directory.RowError{
-			{Row: 3, Column: "username", Message: "a is repeated: first on row 2"},
-			{Row: 4, Column: "username", Message: "required"},
-			{Row: 4, Column: "dept", Message: "unknown department fgw"},
-			{Row: 4, Column: "region", Message: "unknown region code 629999"},
-			{Row: 4, Column: "cert_no", Message: `"6262 1" is not a 执法证号`},
-			{Row: 4, Column: "expert", Message: `"maybe" is not 1/0, 是/否 or true/false`},
-			{Row: 4, Column: "on_duty", Message: `"2" is not 1/0, 是/否 or true/false`},
-			{Row: 5, Column: "username", Message: `"b c" has a space`},
-			{Row: 5, Column: "name", Message: "required"},
-			{Row: 5, Column: "dept", Message: "required"},
-			{Row: 5, Column: "region", Message: "required"},
+			{Row: 3, Column: "username", Message: "a 重复：第 2 行已有"},
+			{Row: 4, Column: "username", Message: "不能为空"},
+			{Row: 4, Column: "dept", Message: "未知的部门代码 fgw"},
+			{Row: 4, Column: "region", Message: "未知的区划代码 629999"},
+			{Row: 4, Column: "cert_no", Message: "“6262 1”不是执法证号（不能含空格，最长 40 个字符）"},
+			{Row: 4, Column: "expert", Message: "“maybe”应为 1/0、是/否 或 true/false"},
+			{Row: 4, Column: "on_duty", Message: "“2”应为 1/0、是/否 或 true/false"},
+			{Row: 5, Column: "username", Message: "“b c”含有空格"},
+			{Row: 5, Column: "name", Message: "不能为空"},
+			{Row: 5, Column: "dept", Message: "不能为空"},
+			{Row: 5, Column: "region", Message: "不能为空"},
 		}
 		if !reflect.DeepEqual([]directory.RowError(errs), want) {
 			t.Fatalf("got\n%v\nwant\n%v", errs, directory.Errors(want))
@@ -348,7 +348,7 @@ func TestParseInspectors(t *testing.T) {
 	})
 	t.Run("names a missing column", func(t *testing.T) {
 		_, err := directory.ParseInspectors(strings.NewReader("username,name,dept,region\n"), nil, nil)
-		if err == nil || !strings.Contains(err.Error(), "cert_no: missing column") {
+		if err == nil || !strings.Contains(err.Error(), "cert_no: 缺少这一列") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -363,7 +363,7 @@ func TestParseConflicts(t *testing.T) {
 	_, err := directory.ParseConflicts(strings.NewReader(in))
 	var errs directory.Errors
 	errors.As(err, &errs)
-	if len(errs) != 4 || errs[0].Row != 3 || !strings.Contains(errs[0].Message, "first on row 2") ||
+	if len(errs) != 4 || errs[0].Row != 3 || !strings.Contains(errs[0].Message, "第 2 行已有") ||
 		errs[1].Column != "inspector" || errs[2].Column != "uscc" || errs[3].Column != "reason" {
 		t.Fatalf("got %v", errs)
 	}

@@ -29,7 +29,7 @@ const MaxSize = 200 << 20
 var maxSize int64 = MaxSize
 
 // ErrTooLarge is returned, alone, for input longer than MaxSize.
-var ErrTooLarge = &schema.Error{Code: schema.ETOOLARGE, Message: fmt.Sprintf("directory file larger than %d MB", MaxSize>>20)}
+var ErrTooLarge = &schema.Error{Code: schema.ETOOLARGE, Message: fmt.Sprintf("名录文件超过 %d MB，请分区县导入", MaxSize>>20)}
 
 // collector gathers row errors in the order they are found, up to MaxErrors.
 type collector struct {
@@ -52,7 +52,7 @@ func (c *collector) err() error {
 	}
 	sort.SliceStable(c.list, func(i, j int) bool { return c.list[i].Row < c.list[j].Row })
 	if c.dropped > 0 {
-		c.list = append(c.list, RowError{Message: fmt.Sprintf("and %d more problems not listed (stopped after %d)", c.dropped, MaxErrors)})
+		c.list = append(c.list, RowError{Message: fmt.Sprintf("另有 %d 处问题未列出（只列出前 %d 处）", c.dropped, MaxErrors)})
 	}
 	return c.list
 }

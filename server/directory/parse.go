@@ -2,10 +2,12 @@ package directory
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"zsc/schema"
 )
@@ -62,14 +64,28 @@ var statusAliases = map[string]string{
 // alias), lat and lng both empty or both decimal degrees within China.
 // Input over MaxSize fails with ErrTooLarge.
 func ParseEntities(r io.Reader, validRegion func(string) bool) ([]Entity, error) {
+	return parseEntities(newCSVSource(r), validRegion)
+}
+
+// ParseEntitiesFile is ParseEntities of an uploaded file, which may also be
+// an XLSX workbook or a TSV file (by its content and the name's extension).
+func ParseEntitiesFile(data []byte, filename string, validRegion func(string) bool) ([]Entity, error) {
+	src, err := open(data, filename)
+	if err != nil {
+		return nil, err
+	}
+	return parseEntities(src, validRegion)
+}
+
+func parseEntities(src source, validRegion func(string) bool) ([]Entity, error) {
 	var c collector
 	var out collect[Entity]
 	seen := make(map[string]int)
-	err := readTable(r, entitySpec, &c, func(rw row) {
+	err := readSource(src, entitySpec, &c, func(rw row) {
 		e, ok := parseEntity(rw, validRegion, &c)
 		if e.USCC != "" {
 			if first, dup := seen[e.USCC]; dup {
-				c.add(rw.line, "uscc", "%s is repeated: first on row %d", e.USCC, first)
+				c.add(rw.line, "uscc", "%s 重复：第 %d 行已有", e.USCC, first)
 				ok = false
 			} else {
 				seen[e.USCC] = rw.line
@@ -101,25 +117,25 @@ func parseEntity(rw row, validRegion func(string) bool, c *collector) (e Entity,
 	codeRegion := ""
 	switch err := schema.ValidUSCC(code); {
 	case code == "":
-		bad("uscc", "required")
+		bad("uscc", "不能为空")
 	case err != nil:
-		bad("uscc", "%s: %s", code, usccReason(err))
+		bad("uscc", "%s：%s", code, usccReason(code, err))
 	default:
 		e.USCC = code
 		codeRegion = schema.USCCRegion(code)
 	}
 
 	if e.Name = rw.get(eName); e.Name == "" {
-		bad("name", "required")
+		bad("name", "不能为空")
 	}
 
 	switch e.Region = rw.get(eRegion); {
 	case e.Region == "":
-		bad("region", "required")
+		bad("region", "不能为空")
 	case validRegion != nil && !validRegion(e.Region):
-		bad("region", "unknown region code %s", e.Region)
+		bad("region", "未知的区县代码 %s", e.Region)
 	case codeRegion != "" && e.Region != codeRegion:
-		bad("region", "%s differs from the USCC's region code %s (digits 3–8 of %s)", e.Region, codeRegion, code)
+		bad("region", "%s 与统一社会信用代码 %s 第 3–8 位的区划代码 %s 不一致", e.Region, code, codeRegion)
 	}
 
 	e.Address = rw.get(eAddress)
@@ -129,40 +145,40 @@ func parseEntity(rw row, validRegion func(string) bool, c *collector) (e Entity,
 	case RiskA, RiskB, RiskC, RiskD:
 		e.Risk = [...]string{RiskA, RiskB, RiskC, RiskD}[risk[0]-'A'] // a constant, not a piece of the line
 	case "":
-		bad("risk", "required: A, B, C or D")
+		bad("risk", "不能为空：应为 A、B、C 或 D")
 	default:
-		bad("risk", "%q is not a risk class: A, B, C or D", rw.get(eRisk))
+		bad("risk", "“%s”不是信用风险分类：应为 A、B、C 或 D", rw.get(eRisk))
 	}
 
 	status := rw.get(eStatus)
 	if s, known := statusAliases[status]; known {
 		e.Status = s
 	} else if status == "" {
-		bad("status", "required: 存续, 注销, 吊销 or 迁出")
+		bad("status", "不能为空：应为 存续、注销、吊销 或 迁出")
 	} else {
-		bad("status", "%q is not a status: 存续, 注销, 吊销 or 迁出", status)
+		bad("status", "“%s”不是登记状态：应为 存续、注销、吊销 或 迁出", status)
 	}
 
 	lat, lng := rw.get(eLat), rw.get(eLng)
 	switch {
 	case lat == "" && lng == "":
 	case lat == "":
-		bad("lat", "empty while lng is given: give both or neither")
+		bad("lat", "填了经度却没有纬度：两者同时填写或同时留空")
 	case lng == "":
-		bad("lng", "empty while lat is given: give both or neither")
+		bad("lng", "填了纬度却没有经度：两者同时填写或同时留空")
 	default:
 		la, errLa := parseCoord(lat, minLat, maxLat)
 		ln, errLn := parseCoord(lng, minLng, maxLng)
 		if errLa != "" {
-			bad("lat", "%q %s", lat, errLa)
+			bad("lat", "“%s”%s", lat, errLa)
 		}
 		if errLn != "" {
-			bad("lng", "%q %s", lng, errLn)
+			bad("lng", "“%s”%s", lng, errLn)
 		}
 		if errLa != "" && errLn != "" {
 			if _, e1 := parseCoord(lat, minLng, maxLng); e1 == "" {
 				if _, e2 := parseCoord(lng, minLat, maxLat); e2 == "" {
-					bad("lat", "lat and lng look swapped")
+					bad("lat", "纬度和经度似乎填反了")
 				}
 			}
 		}
@@ -177,17 +193,34 @@ func parseEntity(rw row, validRegion func(string) bool, c *collector) (e Entity,
 	return e, ok
 }
 
-// usccReason returns the fault of a USCC without the "uscc: " prefix, since
-// the column already says it.
-func usccReason(err error) string {
+// usccReason says in Chinese what is wrong with a USCC (schema's errors are
+// English, for logs and tests).
+func usccReason(code string, err error) string {
 	var ue *schema.USCCError
-	if errors.As(err, &ue) {
-		if ue.Pos > 0 {
-			return "position " + strconv.Itoa(ue.Pos) + ": " + ue.Msg
-		}
-		return ue.Msg
+	if !errors.As(err, &ue) {
+		return "不是有效的统一社会信用代码"
 	}
-	return err.Error()
+	switch {
+	case utf8.RuneCountInString(code) != schema.USCCLen:
+		return fmt.Sprintf("长度为 %d 位，应为 18 位", utf8.RuneCountInString(code))
+	case ue.Pos == schema.USCCLen && strings.HasPrefix(ue.Msg, "check character"):
+		want, err := schema.USCCCheckChar(code[:schema.USCCLen-1])
+		if err == nil {
+			return fmt.Sprintf("校验位（第 18 位）应为 %c，而不是 %c", want, code[schema.USCCLen-1])
+		}
+	case ue.Pos > 0:
+		r := []rune(code)[ue.Pos-1]
+		switch {
+		case ue.Pos >= 3 && ue.Pos <= 8:
+			return fmt.Sprintf("第 %d 位“%c”不对：第 3–8 位是区划代码，只能是数字", ue.Pos, r)
+		case r >= 'a' && r <= 'z':
+			return fmt.Sprintf("第 %d 位“%c”应为大写字母", ue.Pos, r)
+		case r == 'I' || r == 'O' || r == 'Z' || r == 'S' || r == 'V':
+			return fmt.Sprintf("第 %d 位“%c”不对：统一社会信用代码不用 I、O、Z、S、V", ue.Pos, r)
+		}
+		return fmt.Sprintf("第 %d 位“%c”不是统一社会信用代码使用的字符", ue.Pos, r)
+	}
+	return "不是有效的统一社会信用代码"
 }
 
 // parseCoord parses decimal degrees within [lo, hi]; the string is the
@@ -195,10 +228,10 @@ func usccReason(err error) string {
 func parseCoord(s string, lo, hi float64) (float64, string) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0, "is not a decimal number of degrees"
+		return 0, "不是十进制度数"
 	}
 	if !(v >= lo && v <= hi) { // also false for NaN
-		return 0, "is outside China (" + strconv.FormatFloat(lo, 'f', -1, 64) + " to " + strconv.FormatFloat(hi, 'f', -1, 64) + ")"
+		return 0, "超出中国范围（" + strconv.FormatFloat(lo, 'f', -1, 64) + " 至 " + strconv.FormatFloat(hi, 'f', -1, 64) + "）"
 	}
 	return v, ""
 }
@@ -232,10 +265,23 @@ var inspectorSpec = []column{
 // toward the two of R5); an empty expert reads as 0 and an empty on_duty
 // as 1. Usernames must not repeat. Every problem is reported, as Errors.
 func ParseInspectors(r io.Reader, validDept, validRegion func(string) bool) ([]Inspector, error) {
+	return parseInspectors(newCSVSource(r), validDept, validRegion)
+}
+
+// ParseInspectorsFile is ParseInspectors of an uploaded file (CSV, TSV or XLSX).
+func ParseInspectorsFile(data []byte, filename string, validDept, validRegion func(string) bool) ([]Inspector, error) {
+	src, err := open(data, filename)
+	if err != nil {
+		return nil, err
+	}
+	return parseInspectors(src, validDept, validRegion)
+}
+
+func parseInspectors(src source, validDept, validRegion func(string) bool) ([]Inspector, error) {
 	var c collector
 	var out collect[Inspector]
 	seen := make(map[string]int)
-	err := readTable(r, inspectorSpec, &c, func(rw row) {
+	err := readSource(src, inspectorSpec, &c, func(rw row) {
 		ok := true
 		bad := func(col, format string, args ...any) {
 			c.add(rw.line, col, format, args...)
@@ -252,33 +298,33 @@ func ParseInspectors(r io.Reader, validDept, validRegion func(string) bool) ([]I
 		}
 		switch {
 		case in.Username == "":
-			bad("username", "required")
+			bad("username", "不能为空")
 		case strings.IndexFunc(in.Username, unicode.IsSpace) >= 0:
-			bad("username", "%q has a space", in.Username)
+			bad("username", "“%s”含有空格", in.Username)
 		default:
 			if first, dup := seen[in.Username]; dup {
-				bad("username", "%s is repeated: first on row %d", in.Username, first)
+				bad("username", "%s 重复：第 %d 行已有", in.Username, first)
 			} else {
 				seen[in.Username] = rw.line
 			}
 		}
 		if in.Name == "" {
-			bad("name", "required")
+			bad("name", "不能为空")
 		}
 		switch {
 		case in.Dept == "":
-			bad("dept", "required")
+			bad("dept", "不能为空")
 		case validDept != nil && !validDept(in.Dept):
-			bad("dept", "unknown department %s", in.Dept)
+			bad("dept", "未知的部门代码 %s", in.Dept)
 		}
 		switch {
 		case in.Region == "":
-			bad("region", "required")
+			bad("region", "不能为空")
 		case validRegion != nil && !validRegion(in.Region):
-			bad("region", "unknown region code %s", in.Region)
+			bad("region", "未知的区划代码 %s", in.Region)
 		}
 		if strings.IndexFunc(in.CertNo, unicode.IsSpace) >= 0 || len(in.CertNo) > 40 {
-			bad("cert_no", "%q is not a 执法证号", in.CertNo)
+			bad("cert_no", "“%s”不是执法证号（不能含空格，最长 40 个字符）", in.CertNo)
 		}
 		var msg string
 		if in.Expert, msg = parseBool(rw.get(iExpert), false); msg != "" {
@@ -310,7 +356,7 @@ func parseBool(s string, def bool) (bool, string) {
 	case "0", "否", "false", "no", "n":
 		return false, ""
 	}
-	return false, strconv.Quote(s) + " is not 1/0, 是/否 or true/false"
+	return false, "“" + s + "”应为 1/0、是/否 或 true/false"
 }
 
 var conflictSpec = []column{
@@ -324,11 +370,24 @@ var conflictSpec = []column{
 // error. Whether the inspector and the entity exist is for the store to
 // check. Every problem is reported, as Errors.
 func ParseConflicts(r io.Reader) ([]Conflict, error) {
+	return parseConflicts(newCSVSource(r))
+}
+
+// ParseConflictsFile is ParseConflicts of an uploaded file (CSV, TSV or XLSX).
+func ParseConflictsFile(data []byte, filename string) ([]Conflict, error) {
+	src, err := open(data, filename)
+	if err != nil {
+		return nil, err
+	}
+	return parseConflicts(src)
+}
+
+func parseConflicts(src source) ([]Conflict, error) {
 	var c collector
 	var out collect[Conflict]
 	type pair struct{ inspector, uscc string }
 	seen := make(map[pair]int)
-	err := readTable(r, conflictSpec, &c, func(rw row) {
+	err := readSource(src, conflictSpec, &c, func(rw row) {
 		ok := true
 		bad := func(col, format string, args ...any) {
 			c.add(rw.line, col, format, args...)
@@ -336,21 +395,21 @@ func ParseConflicts(r io.Reader) ([]Conflict, error) {
 		}
 		cf := Conflict{Inspector: rw.get(0), USCC: rw.get(1), Reason: rw.get(2), Row: rw.line}
 		if cf.Inspector == "" {
-			bad("inspector", "required")
+			bad("inspector", "不能为空")
 		}
 		switch err := schema.ValidUSCC(cf.USCC); {
 		case cf.USCC == "":
-			bad("uscc", "required")
+			bad("uscc", "不能为空")
 		case err != nil:
-			bad("uscc", "%s: %s", cf.USCC, usccReason(err))
+			bad("uscc", "%s：%s", cf.USCC, usccReason(cf.USCC, err))
 		}
 		if cf.Reason == "" {
-			bad("reason", "required, for example 亲属关系, 曾任职 or 利害关系")
+			bad("reason", "不能为空，例如 亲属关系、曾任职、利害关系")
 		}
 		if ok {
 			k := pair{cf.Inspector, cf.USCC}
 			if first, dup := seen[k]; dup {
-				bad("", "%s and %s are repeated: first on row %d", cf.Inspector, cf.USCC, first)
+				bad("", "%s 与 %s 的回避重复：第 %d 行已有", cf.Inspector, cf.USCC, first)
 			} else {
 				seen[k] = rw.line
 			}

@@ -61,9 +61,18 @@ var policyTable = map[string]policyRoute{
 	"POST /api/v1/inspectors/import": {action: authz.InspectorImport},
 	"POST /api/v1/conflicts/import":  {action: authz.ConflictImport},
 	"GET /api/v1/tasks":              {action: authz.TaskList},
+	"GET /api/v1/recusals":           {action: authz.DirectoryRead},
 	"POST /api/v1/tasks":             {action: authz.TaskCreate},
 	"POST /api/v1/tasks/batch":       {action: authz.TaskCreate}, // scope: tasks_desk_test.go
 	"GET /api/v1/tasks/{id}/population": {action: authz.DrawRead, scope: []scopeCase{
+	"GET /api/v1/entities": {action: authz.DirectoryRead, scope: []scopeCase{
+		{"a county office sees only its county's entities", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/entities?size=100" }, nil, 200, seesDirectory("621021", "")},
+		{"a county office asking for another county sees none", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/entities?region=621002" }, nil, 200, seesDirectory("621021", "")},
+	}},
+	"GET /api/v1/inspectors": {action: authz.DirectoryRead, scope: []scopeCase{
+		{"a county 卫健委 office sees only its county's 卫健委 inspectors", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/inspectors?size=100" }, nil, 200, seesDirectory("621021", "wjw")},
+		{"a lead cannot search the directories", "lead", func(*policyFixture) string { return "/api/v1/inspectors" }, nil, 403, nil},
+	}},
 		{"the lead of a participating department sees the population", "lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 200, nil},
 		{"a lead whose department takes no part cannot see the population", "mzj-lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},
 		{"a county lead cannot see another county's population", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -48,11 +47,15 @@ func (s *Server) importEntities(c echo.Context) error {
 	u := user(c)
 	// Whether each row is within the caller's scope is the store's to say,
 	// row by row, against the policy (authz.EntityImport).
-	es, err := directory.ParseEntities(bytes.NewReader(data), func(r string) bool { return valid(r) && r != schema.CityRegion })
+	es, err := directory.ParseEntitiesFile(data, name, func(r string) bool { return valid(r) && r != schema.CityRegion })
 	if err != nil {
 		return tableError(name, err)
 	}
-	res, err := s.DB.ImportEntities(ctx, es, u, schema.ChannelWeb)
+	dry, err := dryRun(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.EntityImport(ctx, es, u, schema.ChannelWeb, dry)
 	if err != nil {
 		return err
 	}
@@ -75,16 +78,22 @@ func (s *Server) importInspectors(c echo.Context) error {
 	}
 	u := user(c)
 	// Scope is checked by the store, row by row (authz.InspectorImport).
-	ins, err := directory.ParseInspectors(bytes.NewReader(data), depts, regions)
+	ins, err := directory.ParseInspectorsFile(data, name, depts, regions)
 	if err != nil {
 		return tableError(name, err)
 	}
-	// New inspector accounts get an unusable random password until an admin sets one.
-	hash, err := auth.HashPassword(newSecret())
+	dry, err := dryRun(c)
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.ImportInspectors(ctx, ins, hash, u, schema.ChannelWeb)
+	hash := ""
+	if !dry {
+		// New inspector accounts get an unusable random password until an admin sets one.
+		if hash, err = auth.HashPassword(newSecret()); err != nil {
+			return err
+		}
+	}
+	res, err := s.DB.InspectorImport(ctx, ins, hash, u, schema.ChannelWeb, dry)
 	if err != nil {
 		return err
 	}
@@ -96,11 +105,15 @@ func (s *Server) importConflicts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := directory.ParseConflicts(bytes.NewReader(data))
+	cs, err := directory.ParseConflictsFile(data, name)
 	if err != nil {
 		return tableError(name, err)
 	}
-	res, err := s.DB.ImportConflicts(c.Request().Context(), cs, user(c), schema.ChannelWeb)
+	dry, err := dryRun(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.DB.ConflictImport(c.Request().Context(), cs, user(c), schema.ChannelWeb, dry)
 	if err != nil {
 		return err
 	}

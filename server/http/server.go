@@ -110,6 +110,7 @@ func (s *Server) routes() {
 
 	s.drawRoutes(authed)
 	s.checklistRoutes(authed)
+	s.directoryRoutes(authed)
 	s.syncRoutes(authed)
 	s.officeRoutes(api, authed)
 	s.followupRoutes(authed)

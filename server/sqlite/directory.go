@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"zsc/schema"
@@ -136,6 +137,108 @@ func floatOrNil(f *float64) any {
 	return *f
 }
 
+// DirectoryPreview is what a directory import does, or in a dry run would do:
+// the counts, and the first rows of each kind for a person to read before
+// confirming (添加、变更、文件中没有). The dry run and the import are one code
+// path, so that what the preview shows is what the import writes.
+type DirectoryPreview struct {
+	DirectoryResult
+	DryRun bool `json:"dry_run"`
+	// Absent counts the records of the regions (entities), pools (inspectors)
+	// or inspectors (回避) the file covers that it does not list: an import
+	// never removes them, but a person should see them (a county's file
+	// missing half its entities is the wrong file). Counted in a dry run only.
+	Absent     int             `json:"absent"`
+	Added      []PreviewRow    `json:"added"`
+	Changed    []PreviewChange `json:"changed"`
+	AbsentRows []PreviewRow    `json:"absent_rows"`
+}
+
+// PreviewRows is how many rows of each kind a preview lists.
+const PreviewRows = 50
+
+// PreviewRow is one record of a preview: an entity (key USCC), an inspector
+// (key username) or a 回避 pair (key username × USCC).
+type PreviewRow struct {
+	Row    int    `json:"row,omitempty"` // the file's row; 0 for an absent record
+	Key    string `json:"key"`
+	Name   string `json:"name"`
+	Region string `json:"region,omitempty"` // region name
+	Dept   string `json:"dept,omitempty"`   // department name
+	Detail string `json:"detail,omitempty"` // risk class and status, 执法证号, the reason
+}
+
+// PreviewChange is one changed record with each changed field (its column
+// name in the file) before and after, as text.
+type PreviewChange struct {
+	Row    int           `json:"row"`
+	Key    string        `json:"key"`
+	Name   string        `json:"name"`
+	Fields []FieldChange `json:"fields"`
+}
+
+// FieldChange is one field of a PreviewChange.
+type FieldChange struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+func (p *DirectoryPreview) added(r PreviewRow) {
+	if len(p.Added) < PreviewRows {
+		p.Added = append(p.Added, r)
+	}
+}
+
+func (p *DirectoryPreview) changed(row int, name string, fc fieldChanges, order []string) {
+	if len(p.Changed) >= PreviewRows {
+		return
+	}
+	pc := PreviewChange{Row: row, Key: fc.Key, Name: name}
+	for _, f := range order {
+		if v, ok := fc.Fields[f]; ok {
+			pc.Fields = append(pc.Fields, FieldChange{Field: f, Before: text(v[0]), After: text(v[1])})
+		}
+	}
+	p.Changed = append(p.Changed, pc)
+}
+
+func (p *DirectoryPreview) absent(r PreviewRow) {
+	p.Absent++
+	if len(p.AbsentRows) < PreviewRows {
+		p.AbsentRows = append(p.AbsentRows, r)
+	}
+}
+
+// text shows a field's value in a preview: nothing for nil, 是/否 for a flag.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case bool:
+		if x {
+			return "是"
+		}
+		return "否"
+	}
+	return fmt.Sprint(v)
+}
+
+// directoryRun runs fn in one write transaction, or in a dry run in a
+// read-only one (fn then writes nothing: it is told so).
+func (db *DB) directoryRun(ctx context.Context, dry bool, fn func(tx *sql.Tx) error) error {
+	if dry {
+		return db.Read(ctx, fn)
+	}
+	return db.Write(ctx, fn)
+}
+
+func newPreview(dry bool) *DirectoryPreview {
+	return &DirectoryPreview{DryRun: dry, Added: []PreviewRow{}, Changed: []PreviewChange{}, AbsentRows: []PreviewRow{}}
+}
+
+var entityFieldOrder = []string{"name", "region", "address", "tags", "risk", "status", "lat", "lng", "flags"}
+
 // ImportEntities writes the entity directory in one transaction. Entities are
 // matched by USCC: a new one is created, a changed one is updated and its
 // previous version kept in entity_history, so a past draw's snapshot stays
@@ -145,10 +248,27 @@ func floatOrNil(f *float64) any {
 // change its risk class. Rows outside are refused with their row and nothing
 // is written; the audit row lists the USCCs added and each change.
 func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *schema.User, channel string) (*DirectoryResult, error) {
+	p, err := db.importEntities(ctx, es, by, channel, false)
+	if err != nil {
+		return nil, err
+	}
+	return &p.DirectoryResult, nil
+}
+
+// EntityImport is ImportEntities answering with a preview; with dry set it
+// is a dry run: the same checks and the same diff in a read-only transaction,
+// nothing written, plus the entities of the file's regions the file leaves out.
+func (db *DB) EntityImport(ctx context.Context, es []directory.Entity, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
+	return db.importEntities(ctx, es, by, channel, dry)
+}
+
+func (db *DB) importEntities(ctx context.Context, es []directory.Entity, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
 	diff := &directoryDiff{}
-	res := &diff.DirectoryResult
+	p := newPreview(dry)
 	now := db.NowText()
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err := db.directoryRun(ctx, dry, func(tx *sql.Tx) error {
+		*diff, *p = directoryDiff{}, *newPreview(dry) // a retried write starts afresh
+		res := &p.DirectoryResult
 		_, regions, err := names(tx)
 		if err != nil {
 			return err
@@ -158,16 +278,17 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 			return err
 		}
 		defer sel.Close()
-		ins, err := tx.Prepare(`INSERT INTO entities (id, uscc, name, region, address, risk, status, lat, lng, flags, tags, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
+		var ins, tag *sql.Stmt
+		if !dry {
+			if ins, err = tx.Prepare(`INSERT INTO entities (id, uscc, name, region, address, risk, status, lat, lng, flags, tags, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+				return err
+			}
+			defer ins.Close()
+			if tag, err = tx.Prepare(`INSERT OR IGNORE INTO entity_tags (tag, region, entity_id) VALUES (?, ?, ?)`); err != nil {
+				return err
+			}
+			defer tag.Close()
 		}
-		defer ins.Close()
-		tag, err := tx.Prepare(`INSERT OR IGNORE INTO entity_tags (tag, region, entity_id) VALUES (?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer tag.Close()
 		var refused scopeErrors
 		for i, e := range es {
 			row := entityRow{Name: e.Name, Region: e.Region, Address: e.Address, Risk: e.Risk, Status: e.Status, Lat: e.Lat, Lng: e.Lng,
@@ -183,11 +304,15 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 				if len(refused.list) > 0 {
 					continue // refused already: only look for more refusals
 				}
+				res.Created++
+				p.added(PreviewRow{Row: rowOf(e.Row, i), Key: e.USCC, Name: e.Name, Region: nameOf(regions, e.Region), Detail: e.Risk + " 类 · " + e.Status})
+				if dry {
+					continue
+				}
 				row.ID = newID()
 				if _, err := ins.Exec(row.ID, e.USCC, row.Name, row.Region, row.Address, row.Risk, row.Status, row.Lat, row.Lng, row.Flags, row.Tags, now); err != nil {
 					return err
 				}
-				res.Created++
 				diff.Added = append(diff.Added, e.USCC)
 			case err != nil:
 				return err
@@ -205,6 +330,11 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 					res.Unchanged++
 					continue
 				}
+				res.Updated++
+				p.changed(rowOf(e.Row, i), e.Name, change, entityFieldOrder)
+				if dry {
+					continue
+				}
 				before, err := json.Marshal(old)
 				if err != nil {
 					return err
@@ -219,7 +349,6 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 				if _, err := tx.Exec(`DELETE FROM entity_tags WHERE entity_id = ?`, old.ID); err != nil {
 					return err
 				}
-				res.Updated++
 				diff.Changed = append(diff.Changed, change)
 			}
 			for _, t := range e.Tags {
@@ -231,13 +360,51 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 		if err := refused.err(); err != nil {
 			return err
 		}
+		if dry {
+			return absentEntities(tx, es, regions, p)
+		}
+		diff.DirectoryResult = *res
 		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "entities.import", Kind: "directory", EntityID: "entities", After: diff})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return p, nil
 }
+
+// absentEntities adds to p the entities of the file's regions that the file
+// does not list.
+func absentEntities(tx *sql.Tx, es []directory.Entity, regions map[string]string, p *DirectoryPreview) error {
+	listed := make(map[string]struct{}, len(es))
+	var inFile []string
+	seen := map[string]bool{}
+	for _, e := range es {
+		listed[e.USCC] = struct{}{}
+		if !seen[e.Region] {
+			seen[e.Region] = true
+			inFile = append(inFile, e.Region)
+		}
+	}
+	sort.Strings(inFile)
+	for _, region := range inFile {
+		err := eachRow(tx, `SELECT uscc, name, risk, status FROM entities WHERE region = ? ORDER BY uscc`, []any{region}, func(sc scanner) error {
+			var uscc, name, risk, status string
+			if err := sc.Scan(&uscc, &name, &risk, &status); err != nil {
+				return err
+			}
+			if _, ok := listed[uscc]; !ok {
+				p.absent(PreviewRow{Key: uscc, Name: name, Region: nameOf(regions, region), Detail: risk + " 类 · " + status})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var inspectorFieldOrder = []string{"name", "dept", "region", "cert_no", "specialities", "expert", "on_duty"}
 
 // ImportInspectors creates or updates inspector accounts (role inspector)
 // with their 执法证号, specialities, expert flag and duty status. New accounts
@@ -248,10 +415,27 @@ func (db *DB) ImportEntities(ctx context.Context, es []directory.Entity, by *sch
 // city 市场监管 lead. Rows outside are refused with their row and nothing is
 // written; the audit row lists the usernames added and each change.
 func (db *DB) ImportInspectors(ctx context.Context, ins []directory.Inspector, passwordHash string, by *schema.User, channel string) (*DirectoryResult, error) {
+	p, err := db.importInspectors(ctx, ins, passwordHash, by, channel, false)
+	if err != nil {
+		return nil, err
+	}
+	return &p.DirectoryResult, nil
+}
+
+// InspectorImport is ImportInspectors answering with a preview; with dry set
+// it is a dry run (nothing written), plus the inspectors of the file's pools
+// (department and region) that the file leaves out.
+func (db *DB) InspectorImport(ctx context.Context, ins []directory.Inspector, passwordHash string, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
+	return db.importInspectors(ctx, ins, passwordHash, by, channel, dry)
+}
+
+func (db *DB) importInspectors(ctx context.Context, ins []directory.Inspector, passwordHash string, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
 	diff := &directoryDiff{}
-	res := &diff.DirectoryResult
+	p := newPreview(dry)
 	now := db.NowText()
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err := db.directoryRun(ctx, dry, func(tx *sql.Tx) error {
+		*diff, *p = directoryDiff{}, *newPreview(dry)
+		res := &p.DirectoryResult
 		depts, regions, err := names(tx)
 		if err != nil {
 			return err
@@ -278,11 +462,15 @@ func (db *DB) ImportInspectors(ctx context.Context, ins []directory.Inspector, p
 				if len(refused.list) > 0 {
 					continue
 				}
+				res.Created++
+				p.added(PreviewRow{Row: row, Key: in.Username, Name: in.Name, Region: nameOf(regions, in.Region), Dept: nameOf(depts, in.Dept), Detail: in.CertNo})
+				if dry {
+					continue
+				}
 				if err := insertUser(tx, now, newID(), NewUser{Username: in.Username, Name: in.Name, PasswordHash: passwordHash, Role: schema.RoleInspector,
 					Dept: in.Dept, Region: in.Region, CertNo: in.CertNo, Specialities: in.Specialities, Expert: in.Expert, OnDuty: in.OnDuty}); err != nil {
 					return err
 				}
-				res.Created++
 				diff.Added = append(diff.Added, in.Username)
 			case err != nil:
 				return err
@@ -304,23 +492,67 @@ func (db *DB) ImportInspectors(ctx context.Context, ins []directory.Inspector, p
 					res.Unchanged++
 					continue
 				}
+				res.Updated++
+				p.changed(row, in.Name, change, inspectorFieldOrder)
+				if dry {
+					continue
+				}
 				if _, err := tx.Exec(`UPDATE users SET name = ?, dept = ?, region = ?, cert_no = ?, specialities = ?, expert = ?, on_duty = ? WHERE id = ?`,
 					in.Name, in.Dept, in.Region, in.CertNo, strings.Join(in.Specialities, "|"), in.Expert, in.OnDuty, id); err != nil {
 					return err
 				}
-				res.Updated++
 				diff.Changed = append(diff.Changed, change)
 			}
 		}
 		if err := refused.err(); err != nil {
 			return err
 		}
+		if dry {
+			return absentInspectors(tx, ins, depts, regions, p)
+		}
+		diff.DirectoryResult = *res
 		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "inspectors.import", Kind: "directory", EntityID: "inspectors", After: diff})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return p, nil
+}
+
+// absentInspectors adds to p the active inspectors and leads of the file's
+// pools (department and region) that the file does not list.
+func absentInspectors(tx *sql.Tx, ins []directory.Inspector, depts, regions map[string]string, p *DirectoryPreview) error {
+	type pool struct{ dept, region string }
+	listed := make(map[string]bool, len(ins))
+	var pools []pool
+	seen := map[pool]bool{}
+	for _, in := range ins {
+		listed[in.Username] = true
+		if k := (pool{in.Dept, in.Region}); !seen[k] {
+			seen[k] = true
+			pools = append(pools, k)
+		}
+	}
+	sort.Slice(pools, func(i, j int) bool {
+		return pools[i].dept < pools[j].dept || pools[i].dept == pools[j].dept && pools[i].region < pools[j].region
+	})
+	for _, pl := range pools {
+		err := eachRow(tx, `SELECT username, name, cert_no FROM users WHERE dept = ? AND region = ? AND role IN ('inspector', 'lead') AND disabled = 0 ORDER BY username`,
+			[]any{pl.dept, pl.region}, func(sc scanner) error {
+				var username, name, cert string
+				if err := sc.Scan(&username, &name, &cert); err != nil {
+					return err
+				}
+				if !listed[username] {
+					p.absent(PreviewRow{Key: username, Name: name, Region: nameOf(regions, pl.region), Dept: nameOf(depts, pl.dept), Detail: cert})
+				}
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // conflictKey names a 回避 record in an import's audit row.
@@ -337,10 +569,27 @@ type conflictKey struct {
 // Nothing is written then. The audit row lists each pair added and each
 // reason changed.
 func (db *DB) ImportConflicts(ctx context.Context, cs []directory.Conflict, by *schema.User, channel string) (*DirectoryResult, error) {
+	p, err := db.importConflicts(ctx, cs, by, channel, false)
+	if err != nil {
+		return nil, err
+	}
+	return &p.DirectoryResult, nil
+}
+
+// ConflictImport is ImportConflicts answering with a preview; with dry set it
+// is a dry run (nothing written), plus the recorded 回避 of the file's
+// inspectors that the file leaves out.
+func (db *DB) ConflictImport(ctx context.Context, cs []directory.Conflict, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
+	return db.importConflicts(ctx, cs, by, channel, dry)
+}
+
+func (db *DB) importConflicts(ctx context.Context, cs []directory.Conflict, by *schema.User, channel string, dry bool) (*DirectoryPreview, error) {
 	diff := &directoryDiff{}
-	res := &diff.DirectoryResult
+	p := newPreview(dry)
 	now := db.NowText()
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err := db.directoryRun(ctx, dry, func(tx *sql.Tx) error {
+		*diff, *p = directoryDiff{}, *newPreview(dry)
+		res := &p.DirectoryResult
 		depts, regions, err := names(tx)
 		if err != nil {
 			return err
@@ -348,8 +597,8 @@ func (db *DB) ImportConflicts(ctx context.Context, cs []directory.Conflict, by *
 		var refused scopeErrors
 		for i, c := range cs {
 			row := rowOf(c.Row, i)
-			var uid, udept, uregion string
-			err := tx.QueryRow(`SELECT id, dept, region FROM users WHERE username = ?`, c.Inspector).Scan(&uid, &udept, &uregion)
+			var uid, uname, udept, uregion string
+			err := tx.QueryRow(`SELECT id, name, dept, region FROM users WHERE username = ?`, c.Inspector).Scan(&uid, &uname, &udept, &uregion)
 			if errors.Is(err, sql.ErrNoRows) {
 				refused.add(row, "inspector", "找不到执法检查人员 %s", c.Inspector)
 				continue
@@ -378,32 +627,81 @@ func (db *DB) ImportConflicts(ctx context.Context, cs []directory.Conflict, by *
 			var old string
 			err = tx.QueryRow(`SELECT reason FROM interest_conflicts WHERE user_id = ? AND entity_id = ?`, uid, eid).Scan(&old)
 			key := conflictKey{Inspector: c.Inspector, USCC: c.USCC, Reason: c.Reason}
+			pair := c.Inspector + " × " + c.USCC
+			who := uname + " × " + ename
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
+				res.Created++
+				p.added(PreviewRow{Row: row, Key: pair, Name: who, Dept: nameOf(depts, udept), Region: nameOf(regions, eregion), Detail: c.Reason})
+				if dry {
+					continue
+				}
 				if _, err := tx.Exec(`INSERT INTO interest_conflicts (user_id, entity_id, reason) VALUES (?, ?, ?)`, uid, eid, c.Reason); err != nil {
 					return err
 				}
-				res.Created++
 				diff.Added = append(diff.Added, key)
 			case err != nil:
 				return err
 			case old == c.Reason:
 				res.Unchanged++
 			default:
+				res.Updated++
+				change := fieldChanges{Key: pair, Fields: map[string][2]any{"reason": {old, c.Reason}}}
+				p.changed(row, who, change, []string{"reason"})
+				if dry {
+					continue
+				}
 				if _, err := tx.Exec(`UPDATE interest_conflicts SET reason = ? WHERE user_id = ? AND entity_id = ?`, c.Reason, uid, eid); err != nil {
 					return err
 				}
-				res.Updated++
-				diff.Changed = append(diff.Changed, fieldChanges{Key: c.Inspector + " × " + c.USCC, Fields: map[string][2]any{"reason": {old, c.Reason}}})
+				diff.Changed = append(diff.Changed, change)
 			}
 		}
 		if err := refused.err(); err != nil {
 			return err
 		}
+		if dry {
+			return absentConflicts(tx, cs, depts, regions, p)
+		}
+		diff.DirectoryResult = *res
 		return Audit(tx, now, AuditEntry{UserID: by.ID, Channel: channel, Action: "conflicts.import", Kind: "directory", EntityID: "conflicts", After: diff})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return p, nil
+}
+
+// absentConflicts adds to p the recorded 回避 of the file's inspectors that
+// the file does not list.
+func absentConflicts(tx *sql.Tx, cs []directory.Conflict, depts, regions map[string]string, p *DirectoryPreview) error {
+	listed := make(map[[2]string]bool, len(cs))
+	var inspectors []string
+	seen := map[string]bool{}
+	for _, c := range cs {
+		listed[[2]string{c.Inspector, c.USCC}] = true
+		if !seen[c.Inspector] {
+			seen[c.Inspector] = true
+			inspectors = append(inspectors, c.Inspector)
+		}
+	}
+	sort.Strings(inspectors)
+	for _, username := range inspectors {
+		err := eachRow(tx, `SELECT u.name, u.dept, e.uscc, e.name, e.region, c.reason FROM interest_conflicts c
+				JOIN users u ON u.id = c.user_id JOIN entities e ON e.id = c.entity_id
+				WHERE u.username = ? ORDER BY e.uscc`, []any{username}, func(sc scanner) error {
+			var uname, udept, uscc, ename, eregion, reason string
+			if err := sc.Scan(&uname, &udept, &uscc, &ename, &eregion, &reason); err != nil {
+				return err
+			}
+			if !listed[[2]string{username, uscc}] {
+				p.absent(PreviewRow{Key: username + " × " + uscc, Name: uname + " × " + ename, Dept: nameOf(depts, udept), Region: nameOf(regions, eregion), Detail: reason})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
