@@ -31,6 +31,7 @@ const (
 	SignedIn        Action = "signed_in"        // any signed-in user, about themselves or reference data
 	PlanImport      Action = "plan.import"      // import the annual plan table (附件1)
 	PlanList        Action = "plan.list"        // read plans
+	PlanSettle      Action = "plan.settle"      // choose the member departments of a plan's placeholder (待定)
 	EntityImport    Action = "entity.import"    // write entities of a region (risk class, status, tags)
 	InspectorImport Action = "inspector.import" // write inspector accounts of a department and region
 	ConflictImport  Action = "conflict.import"  // record 回避 of an inspector with an entity
@@ -142,6 +143,9 @@ var table = map[Action]Rule{
 	// A plan is judged like a task: the 联席办 sees every plan, a
 	// department the plans it initiates or takes part in.
 	PlanList: {Label: "查看抽查计划", Roles: deskLead, Needs: NeedTask, Task: TaskTakesPart},
+	// A plan's placeholder (待定, 相关成员单位) is settled by who may
+	// create the plan's tasks: the 联席办 or the initiating department's office.
+	PlanSettle: {Label: "确定计划的待定部门", Roles: office, Needs: NeedTask, Task: TaskInitiates},
 
 	EntityImport:    {Label: "导入检查对象名录", Roles: office, Needs: NeedRegion},
 	InspectorImport: {Label: "导入执法检查人员名录", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},

@@ -53,6 +53,9 @@ var policyTable = map[string]policyRoute{
 	"GET /api/v1/departments":    {action: authz.SignedIn},
 	"GET /api/v1/regions":        {action: authz.SignedIn},
 	"POST /api/v1/plans/import":  {action: authz.PlanImport},
+	"POST /api/v1/plans/{id}/settle": {
+		action: authz.PlanSettle, // scope: plans_desk_test.go (the 联席办, the initiating department's office; no other)
+	},
 	"GET /api/v1/plans": {action: authz.PlanList, scope: []scopeCase{
 		{"a lead sees only the plans their department initiates or takes part in", "mzj-lead", func(*policyFixture) string { return "/api/v1/plans?year=2024" }, nil, 200, plansOf("mzj")},
 		{"a department's office sees only its department's plans", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/plans?year=2024" }, nil, 200, plansOf("wjw")},

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -61,6 +62,20 @@ func (s *Server) importPlans(c echo.Context) error {
 	if err != nil {
 		return tableError(name, err)
 	}
+	// ?dry_run=1 is the preview: the same parse and checks, then what the
+	// import would do, and nothing written; the user confirms by sending
+	// the same file without it.
+	switch c.QueryParam("dry_run") {
+	case "1", "true":
+		out, err := s.DB.PreviewPlans(ctx, year, plans)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	case "", "0", "false":
+	default:
+		return schema.Errorf(schema.EINVALID, "dry_run 须为 1 或 0，收到的是 %q", c.QueryParam("dry_run"))
+	}
 	out, err := s.DB.ImportPlans(ctx, year, plans, u, schema.ChannelWeb)
 	if err != nil {
 		return err
@@ -72,7 +87,7 @@ func (s *Server) importPlans(c echo.Context) error {
 func tableError(name string, err error) error {
 	var rows schema.RowErrors
 	if errors.As(err, &rows) {
-		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: name + ": " + rows.Error(), Details: rows}
+		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: fmt.Sprintf("%s 有 %d 处错误，未导入任何内容", name, len(rows)), Details: rows}
 	}
 	var de *schema.Error
 	if errors.As(err, &de) {
@@ -82,9 +97,21 @@ func tableError(name string, err error) error {
 }
 
 func (s *Server) listPlans(c echo.Context) error {
-	year, err := strconv.Atoi(c.QueryParam("year"))
+	// years lists the years with plans, so that a year picker has them;
+	// without ?year= the newest of them is listed.
+	years, err := s.DB.PlanYears(c.Request().Context())
 	if err != nil {
-		return schema.Errorf(schema.EINVALID, "query parameter year is required, e.g. ?year=2024")
+		return err
+	}
+	var year int
+	if q := c.QueryParam("year"); q != "" {
+		if year, err = strconv.Atoi(q); err != nil {
+			return schema.Errorf(schema.EINVALID, "year 须为年份，如 ?year=2024，收到的是 %q", q)
+		}
+	} else if len(years) > 0 {
+		year = years[0]
+	} else {
+		year = s.DB.Now().Year()
 	}
 	plans, err := s.DB.Plans(c.Request().Context(), year)
 	if err != nil {
@@ -100,7 +127,29 @@ func (s *Server) listPlans(c echo.Context) error {
 		}
 	}
 	plans = kept
-	return c.JSON(http.StatusOK, map[string]any{"year": year, "count": len(plans), "plans": plans})
+	return c.JSON(http.StatusOK, map[string]any{"year": year, "years": years, "count": len(plans), "plans": plans})
+}
+
+// settleRequest names the placeholder department of a plan (its ord) and
+// the member departments chosen for it.
+type settleRequest struct {
+	Ord         int      `json:"ord"`
+	Departments []string `json:"departments"`
+}
+
+// settlePlan stores the departments chosen for a plan's placeholder (R3a);
+// the store asks the policy (authz.PlanSettle) once it has the plan, and
+// planimport.Settle what may be chosen.
+func (s *Server) settlePlan(c echo.Context) error {
+	var req settleRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	p, err := s.DB.SettlePlaceholder(c.Request().Context(), user(c), c.Param("id"), req.Ord, req.Departments)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) departments(c echo.Context) error {

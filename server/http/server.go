@@ -107,6 +107,7 @@ func (s *Server) routes() {
 	route(authed, http.MethodGet, "/regions", authz.SignedIn, s.regions)
 	route(authed, http.MethodPost, "/plans/import", authz.PlanImport, s.importPlans)
 	route(authed, http.MethodGet, "/plans", authz.PlanList, s.listPlans)
+	route(authed, http.MethodPost, "/plans/:id/settle", authz.PlanSettle, s.settlePlan)
 
 	s.drawRoutes(authed)
 	s.checklistRoutes(authed)

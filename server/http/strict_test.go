@@ -16,7 +16,7 @@ var (
 	jsonRoutes = []string{
 		"POST /api/v1/auth/login", "POST /api/v1/auth/refresh", "POST /api/v1/auth/logout",
 		"POST /api/v1/tasks", "POST /api/v1/tasks/batch", "POST /api/v1/tasks/{id}/draw", "PATCH /api/v1/visits/{id}", "POST /api/v1/visits/{id}/redraw",
-		"POST /api/v1/office/results", "POST /api/v1/publications", "POST /api/v1/sync/clients", "POST /api/v1/sync/push",
+		"POST /api/v1/office/results", "POST /api/v1/plans/{id}/settle", "POST /api/v1/publications", "POST /api/v1/sync/clients", "POST /api/v1/sync/push",
 		"POST /api/v1/me/password", "POST /api/v1/users", "PATCH /api/v1/users/{id}", "POST /api/v1/users/{id}/disable",
 		"POST /api/v1/users/{id}/enable", "POST /api/v1/users/{id}/devices/{client}/retire",
 	}

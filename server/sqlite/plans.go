@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -127,11 +129,21 @@ type PlanItem struct {
 
 // PlanDepartment is a responsible department of a plan with its items.
 type PlanDepartment struct {
+	Ord         int        `json:"ord"` // its place in the plan, 1-based: names a placeholder to settle
 	Code        string     `json:"code,omitempty"`
 	Name        string     `json:"name"`
 	Raw         string     `json:"raw"`
 	Placeholder bool       `json:"placeholder"`
 	Items       []PlanItem `json:"items"`
+	// Settled: for a placeholder, the member departments the office chose
+	// for it (SettlePlaceholder), in the order chosen; empty until then.
+	Settled []SettledDept `json:"settled,omitempty"`
+}
+
+// SettledDept is a member department chosen for a placeholder.
+type SettledDept struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
 }
 
 // Plan is a plan as the API shows it.
@@ -230,15 +242,39 @@ func loadPlanDepartments(tx *sql.Tx, where string, arg any, byID map[string]*Pla
 			rows.Close()
 			return err
 		}
+		d.Ord = ord
 		d.Items = []PlanItem{}
 		p := byID[planID]
 		p.Departments = append(p.Departments, d)
 		order = append(order, key{planID, ord})
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, k := range order {
 		p := byID[k.plan]
 		idx[k] = &p.Departments[k.ord-1]
+	}
+	rows, err = tx.Query(`SELECT ps.plan_id, ps.ord, ps.dept, d.name FROM plan_settlements ps JOIN plans p ON p.id = ps.plan_id
+		JOIN departments d ON d.code = ps.dept WHERE `+where+` ORDER BY ps.plan_id, ps.ord, ps.pos`, arg)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k key
+		var sd SettledDept
+		if err := rows.Scan(&k.plan, &k.ord, &sd.Code, &sd.Name); err != nil {
+			rows.Close()
+			return err
+		}
+		if d := idx[k]; d != nil {
+			d.Settled = append(d.Settled, sd)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	rows, err = tx.Query(`SELECT pi.plan_id, pi.dept_ord, pi.id, c.id, c.name, c.class FROM plan_items pi JOIN plans p ON p.id = pi.plan_id
 		JOIN catalogue_items c ON c.id = pi.catalogue_id WHERE `+where+` ORDER BY pi.plan_id, pi.dept_ord, pi.ord`, arg)
@@ -266,7 +302,177 @@ func itoa(n int) string { return fmtInt(int64(n)) }
 func (p *Plan) Scope() authz.Scope {
 	s := authz.Scope{Initiator: p.Initiator}
 	for _, d := range p.Departments {
-		s.Depts = append(s.Depts, d.Code)
+		if d.Code != "" {
+			s.Depts = append(s.Depts, d.Code)
+		}
+		// A department chosen for a placeholder takes part in the plan.
+		for _, sd := range d.Settled {
+			s.Depts = append(s.Depts, sd.Code)
+		}
 	}
 	return s
+}
+
+// parsed is the plan as the table reads, for comparing a stored year with
+// a new table (planimport.Diff).
+func (p *Plan) parsed() (planimport.Plan, error) {
+	out := planimport.Plan{Seq: p.Seq, Sub: p.Sub, Domain: p.Domain, Target: p.Target, Name: p.Name, Delegated: p.Delegated,
+		Initiator: p.Initiator, Window: p.Window, Note: p.Note}
+	out.Ratio.Text = p.RatioText
+	if err := json.Unmarshal(p.Levels, &out.Levels); err != nil {
+		return out, fmt.Errorf("plan %d: stored levels: %w", p.Seq, err)
+	}
+	for _, d := range p.Departments {
+		pd := planimport.Department{Raw: d.Raw, Code: d.Code, Placeholder: d.Placeholder}
+		for _, it := range d.Items {
+			pd.Items = append(pd.Items, planimport.Item{Name: it.Name, Class: it.Class})
+		}
+		out.Departments = append(out.Departments, pd)
+	}
+	return out, nil
+}
+
+// PlanPreview is what importing a table for a year would do, written by
+// nothing: the table's counts, the plans it holds, and against the plans
+// the year has now, what changes. Tasks > 0 means the import would be
+// refused (a drawn task pins its plan; ImportPlans says so too).
+type PlanPreview struct {
+	Year int `json:"year"`
+	planimport.Summary
+	Existing int                 `json:"existing"` // plans the year has now
+	Tasks    int                 `json:"tasks"`    // tasks of the year's plans
+	Settled  int                 `json:"settled"`  // placeholders settled now, lost on import
+	Changes  []planimport.Change `json:"changes"`
+	Parsed   []planimport.Plan   `json:"parsed"` // the table as read, in table order
+}
+
+// PreviewPlans answers what ImportPlans would do with plans for year,
+// reading only.
+func (db *DB) PreviewPlans(ctx context.Context, year int, plans []planimport.Plan) (*PlanPreview, error) {
+	out := &PlanPreview{Year: year, Summary: planimport.Summarize(plans), Parsed: plans}
+	existing, err := db.Plans(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	old := make([]planimport.Plan, 0, len(existing))
+	for _, p := range existing {
+		op, err := p.parsed()
+		if err != nil {
+			return nil, err
+		}
+		old = append(old, op)
+		for _, d := range p.Departments {
+			if len(d.Settled) > 0 {
+				out.Settled++
+			}
+		}
+	}
+	out.Existing = len(existing)
+	out.Changes = planimport.Diff(old, plans)
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRow(`SELECT count(*) FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE p.year = ?`, year).Scan(&out.Tasks)
+	})
+	return out, err
+}
+
+// PlanYears lists the years that have plans, newest first.
+func (db *DB) PlanYears(ctx context.Context) ([]int, error) {
+	years := []int{}
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.Query(`SELECT DISTINCT year FROM plans ORDER BY year DESC`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var y int
+			if err := rows.Scan(&y); err != nil {
+				return err
+			}
+			years = append(years, y)
+		}
+		return rows.Err()
+	})
+	return years, err
+}
+
+// SettlePlaceholder stores the member departments the office chose for the
+// placeholder department at ord of a plan (R3a), replacing an earlier
+// choice, audited with the choice before and after. Who may is the
+// policy's (authz.PlanSettle: who may create the plan's tasks); what may be
+// chosen is planimport.Settle's. Tasks created afterwards take these
+// departments; tasks created before keep theirs.
+func (db *DB) SettlePlaceholder(ctx context.Context, by *schema.User, planID string, ord int, codes []string) (*Plan, error) {
+	var out *Plan
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		p, err := db.PlanByID(ctx, tx, planID)
+		if err != nil {
+			return err
+		}
+		if err := authz.Check(by, authz.PlanSettle, p.Scope()); err != nil {
+			return err
+		}
+		if ord < 1 || ord > len(p.Departments) {
+			return schema.Errorf(schema.EINVALID, "计划“%s”没有第 %d 个责任部门", p.Name, ord)
+		}
+		d := p.Departments[ord-1]
+		var named []string
+		for _, x := range p.Departments {
+			if !x.Placeholder {
+				named = append(named, x.Code)
+			}
+		}
+		members := map[string]string{}
+		rows, err := tx.Query(`SELECT code, name FROM departments WHERE kind = 'member'`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var code, name string
+			if err := rows.Scan(&code, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			members[code] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		settled, err := planimport.Settle(planimport.Department{Raw: d.Raw, Code: d.Code, Placeholder: d.Placeholder}, named, codes, members)
+		if err != nil {
+			return err
+		}
+		before := make([]string, 0, len(d.Settled))
+		for _, sd := range d.Settled {
+			before = append(before, sd.Code)
+		}
+		if slices.Equal(before, settled) {
+			return schema.Errorf(schema.EINVALID, "“%s”已确定为所选部门，没有变化", d.Raw)
+		}
+		if _, err := tx.Exec(`DELETE FROM plan_settlements WHERE plan_id = ? AND ord = ?`, p.ID, ord); err != nil {
+			return err
+		}
+		for i, code := range settled {
+			if _, err := tx.Exec(`INSERT INTO plan_settlements (plan_id, ord, dept, pos) VALUES (?, ?, ?, ?)`, p.ID, ord, code, i+1); err != nil {
+				return err
+			}
+		}
+		type choice struct {
+			Ord         int      `json:"ord"`
+			Raw         string   `json:"raw"`
+			Departments []string `json:"departments"`
+		}
+		var was any
+		if len(before) > 0 {
+			was = choice{ord, d.Raw, before}
+		}
+		if err := Audit(tx, db.NowText(), AuditEntry{UserID: by.ID, Channel: schema.ChannelWeb, Action: "plan.settle", Kind: "plan", EntityID: p.ID,
+			Before: was, After: choice{ord, d.Raw, settled}}); err != nil {
+			return err
+		}
+		out, err = db.PlanByID(ctx, tx, p.ID)
+		return err
+	})
+	return out, err
 }
