@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -99,7 +100,7 @@ func TestABatchCreatesAPlansTasksInEveryRegionOfItsLevel(t *testing.T) {
 	t.Run("a refused batch writes no task at all", func(t *testing.T) {
 		plan60 := planID(t, ts, office, 60) // has a placeholder department: settle is required
 		var e APIError
-		if code := ts.Do(t, "POST", "/api/v1/tasks/batch", office, map[string]any{"plan_id": plan60, "level": "县区级"}, &e); code != 400 {
+		if code := ts.Do(t, "POST", "/api/v1/tasks/batch", office, map[string]any{"plan_id": plan60, "level": "市级"}, &e); code != 400 || !strings.Contains(e.Message, "待定") {
 			t.Fatalf("status %d, want 400", code)
 		}
 		if n := countTasks(t, ts, plan60); n != 0 {
@@ -107,6 +108,49 @@ func TestABatchCreatesAPlansTasksInEveryRegionOfItsLevel(t *testing.T) {
 		}
 		if code := ts.Do(t, "POST", "/api/v1/tasks/batch", office, map[string]any{"plan_id": plan12, "level": "省级"}, &e); code != 400 {
 			t.Fatalf("an unknown level: status %d, want 400", code)
+		}
+	})
+	t.Run("a placeholder settled on the plan is every task's: no settle needed", func(t *testing.T) {
+		plan60 := planID(t, ts, office, 60)
+		var plan struct {
+			Departments []struct {
+				Ord         int
+				Placeholder bool
+			}
+		}
+		var res struct {
+			Plans []struct {
+				ID          string
+				Departments []struct {
+					Ord         int
+					Placeholder bool
+				}
+			}
+		}
+		ts.Do(t, "GET", "/api/v1/plans?year=2024", office, nil, &res)
+		for _, p := range res.Plans {
+			if p.ID == plan60 {
+				plan.Departments = p.Departments
+			}
+		}
+		for _, d := range plan.Departments {
+			if d.Placeholder {
+				var e APIError
+				if code := ts.Do(t, "POST", "/api/v1/plans/"+plan60+"/settle", office, map[string]any{"ord": d.Ord, "departments": []string{"wjw"}}, &e); code != 200 {
+					t.Fatalf("settle: %d %s", code, e.Message)
+				}
+			}
+		}
+		var c taskBatchJSON
+		if code := ts.Do(t, "POST", "/api/v1/tasks/batch", office, map[string]any{"plan_id": plan60, "level": "市级"}, &c); code != 201 {
+			var e APIError
+			ts.Do(t, "POST", "/api/v1/tasks/batch", office, map[string]any{"plan_id": plan60, "level": "市级"}, &e)
+			t.Fatalf("status %d: %s", code, e.Message)
+		}
+		var n int
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT count(*) FROM task_departments td JOIN tasks t ON t.id = td.task_id WHERE t.plan_id = ? AND td.dept = 'wjw'`, plan60), &n)
+		if n != len(c.Created) || n == 0 {
+			t.Fatalf("%d of %d tasks take the settled 卫健委", n, len(c.Created))
 		}
 	})
 	t.Run("scope: a county office creates only its own county's task", func(t *testing.T) {

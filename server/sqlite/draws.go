@@ -248,8 +248,24 @@ func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
 			}
 		}
 	}
+	// A placeholder the office settled on the plan (年度计划, SettlePlaceholder)
+	// needs no settle of its own: every task of the plan takes those departments.
 	if hasPlaceholder && len(settle) == 0 {
-		return nil, schema.Errorf(schema.EINVALID, "计划第%d项有待定的部门（待定/相关成员单位）：请选定由哪些部门参加 (settle)", p.Seq)
+		for _, d := range p.Departments {
+			if !d.Placeholder {
+				continue
+			}
+			if len(d.Settled) == 0 {
+				settle = nil
+				break
+			}
+			for _, sd := range d.Settled {
+				settle = append(settle, sd.Code)
+			}
+		}
+	}
+	if hasPlaceholder && len(settle) == 0 {
+		return nil, schema.Errorf(schema.EINVALID, "计划第%d项有待定的部门（待定/相关成员单位）：请先在年度计划中确定由哪些部门参加 (settle)", p.Seq)
 	}
 	if !hasPlaceholder && len(settle) > 0 {
 		return nil, schema.Errorf(schema.EINVALID, "计划第%d项没有待定的部门，不需要选定参加部门 (settle)", p.Seq)
