@@ -82,6 +82,24 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/office/ChecklistsView.vue'),
     meta: { title: '检查表管理', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
+  {
+    // 任务与抽取: create tasks per plan and region (or every region of the level at once); list them with their state.
+    path: '/office/tasks',
+    component: () => import('./views/office/TasksView.vue'),
+    meta: { title: '任务与抽取', tab: 'office', roles: ['office', 'admin'] },
+  },
+  {
+    // One task's draw: the population per risk class before it; the result, teams, verify and re-draws after it.
+    path: '/office/tasks/:id',
+    component: () => import('./views/office/DrawView.vue'),
+    meta: { title: '抽取', tab: 'office', roles: ['office', 'admin'] },
+  },
+  {
+    // 抽取记录 on A4, for the file and the public notice of the draw.
+    path: '/office/draws/:id/print',
+    component: () => import('./views/office/DrawPrintView.vue'),
+    meta: { title: '打印抽取记录', roles: ['office', 'admin'] },
+  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

@@ -24,4 +24,5 @@ export const deskSections: DeskSection[] = [
   { to: '/office/referrals', title: '待移交立案', icon: 'records-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/plans', title: '年度计划', icon: 'calendar-o', roles: ['office', 'admin'], group: '计划与名录' },
   { to: '/office/checklists', title: '检查表管理', icon: 'orders-o', roles: ['office', 'lead', 'admin'], group: '计划与名录' },
+  { to: '/office/tasks', title: '任务与抽取', icon: 'aim', roles: ['office', 'admin'], group: '任务与抽取' },
 ]
