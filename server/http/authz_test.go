@@ -63,11 +63,10 @@ var policyTable = map[string]policyRoute{
 	"POST /api/v1/entities/import":   {action: authz.EntityImport},
 	"POST /api/v1/inspectors/import": {action: authz.InspectorImport},
 	"POST /api/v1/conflicts/import":  {action: authz.ConflictImport},
-	"GET /api/v1/tasks":              {action: authz.TaskList},
 	"GET /api/v1/recusals":           {action: authz.DirectoryRead},
+	"GET /api/v1/tasks":              {action: authz.TaskList},
 	"POST /api/v1/tasks":             {action: authz.TaskCreate},
 	"POST /api/v1/tasks/batch":       {action: authz.TaskCreate}, // scope: tasks_desk_test.go
-	"GET /api/v1/tasks/{id}/population": {action: authz.DrawRead, scope: []scopeCase{
 	"GET /api/v1/entities": {action: authz.DirectoryRead, scope: []scopeCase{
 		{"a county office sees only its county's entities", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/entities?size=100" }, nil, 200, seesDirectory("621021", "")},
 		{"a county office asking for another county sees none", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/entities?region=621002" }, nil, 200, seesDirectory("621021", "")},
@@ -76,6 +75,7 @@ var policyTable = map[string]policyRoute{
 		{"a county 卫健委 office sees only its county's 卫健委 inspectors", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/inspectors?size=100" }, nil, 200, seesDirectory("621021", "wjw")},
 		{"a lead cannot search the directories", "lead", func(*policyFixture) string { return "/api/v1/inspectors" }, nil, 403, nil},
 	}},
+	"GET /api/v1/tasks/{id}/population": {action: authz.DrawRead, scope: []scopeCase{
 		{"the lead of a participating department sees the population", "lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 200, nil},
 		{"a lead whose department takes no part cannot see the population", "mzj-lead", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},
 		{"a county lead cannot see another county's population", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/tasks/" + f.task66 + "/population" }, nil, 403, nil},
@@ -150,7 +150,15 @@ var policyTable = map[string]policyRoute{
 				return map[string]any{"visit_id": f.visit66, "dept": "scjg", "channels": []string{"部门网站"}}
 			}, 403, nil},
 	}},
-	"GET /api/v1/publications": {action: authz.PublicationList},
+	"GET /api/v1/publications": {action: authz.PublicationList, scope: []scopeCase{
+		{"a department's office cannot list another department's publications", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/publications?status=unpublished&dept=scjg" }, nil, 403, nil},
+		{"a county office cannot list another county's publications", "wjw-office-621021", func(*policyFixture) string { return "/api/v1/publications?status=unpublished&region=621002" }, nil, 403, nil},
+		{"the 联席办 narrows the list to a department", "office", func(*policyFixture) string { return "/api/v1/publications?status=unpublished&dept=scjg" }, nil, 200, nil},
+	}},
+	"GET /api/v1/publications/preview": {action: authz.PublicationList, scope: []scopeCase{
+		{"a lead of a department not taking part cannot preview another department's result", "mzj-lead", func(f *policyFixture) string { return "/api/v1/publications/preview?visit_id=" + f.visit66 + "&dept=scjg" }, nil, 403, nil},
+		{"a county lead cannot preview another county's result", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/publications/preview?visit_id=" + f.visit66 + "&dept=scjg" }, nil, 403, nil},
+	}},
 	"GET /api/v1/trail":        {action: authz.TrailRead},
 	"GET /api/v1/followups": {action: authz.FollowupList, scope: []scopeCase{
 		{"the lead of the notice's department sees it", "lead", followupsPath, nil, 200, seesNotice(true)},

@@ -54,6 +54,7 @@ func (s *Server) officeRoutes(public, authed *echo.Group) {
 	route(authed, http.MethodPost, "/office/results", authz.ResultsEnter, o.enterResults)
 	route(authed, http.MethodPost, "/publications", authz.Publish, o.publish)
 	route(authed, http.MethodGet, "/publications", authz.PublicationList, o.publications)
+	route(authed, http.MethodGet, "/publications/preview", authz.PublicationList, o.publicationPreview)
 	route(authed, http.MethodGet, "/trail", authz.TrailRead, o.trail)
 
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
@@ -225,7 +226,7 @@ func (o *office) publish(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-// publications answers GET /api/v1/publications?status=due|overdue|published.
+// publications answers GET /api/v1/publications?status=due|overdue|unpublished|published[&dept=][&region=].
 func (o *office) publications(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status == "" {
@@ -235,11 +236,24 @@ func (o *office) publications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := o.s.DB.Publications(c.Request().Context(), user(c), status, int(min(limit, 10000)), o.cal)
+	l, err := o.s.DB.Publications(c.Request().Context(), user(c), sqlite.PublicationQuery{
+		Status: status, Dept: c.QueryParam("dept"), Region: c.QueryParam("region"), Limit: int(min(limit, 10000)),
+	}, o.cal)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, l)
+}
+
+// publicationPreview answers GET /api/v1/publications/preview?visit_id=&dept=[&channels=...]:
+// what /public will show of the result once published.
+func (o *office) publicationPreview(c echo.Context) error {
+	r, err := o.s.DB.PublicationPreview(c.Request().Context(), user(c), c.QueryParam("visit_id"), c.QueryParam("dept"),
+		c.QueryParams()["channels"])
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
 }
 
 // publicResults answers GET /api/v1/public/results?q=: anyone, no login,

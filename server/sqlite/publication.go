@@ -43,6 +43,9 @@ type Publication struct {
 	// DaysLeft is the number of working days from today to the deadline
 	// (0 on the deadline, negative once overdue).
 	DaysLeft int `json:"days_left"`
+	// CanPublish, on an unpublished item, says whether the asker may
+	// publish it (谁检查、谁公开: the policy's Publish rule).
+	CanPublish bool `json:"can_publish,omitempty"`
 }
 
 // Publish records that dept published its results of a visit on channels
@@ -57,16 +60,12 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 	if len(req.Channels) == 0 {
 		return nil, schema.Errorf(schema.EINVALID, "channels: choose at least one of %s", strings.Join(report.PublicationChannels, "、"))
 	}
-	var flags [3]bool
-	for i, c := range req.Channels {
-		k := slices.Index(report.PublicationChannels, c)
-		if k < 0 {
-			return nil, schema.Errorf(schema.EINVALID, "channels[%d]: %q is not one of %s", i, c, strings.Join(report.PublicationChannels, "、"))
-		}
-		flags[k] = true
+	flags, err := channelFlags(req.Channels)
+	if err != nil {
+		return nil, err
 	}
 	var out *Publication
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var taskID, region, status string
 		var completedAt sql.NullString
 		err := tx.QueryRow(`SELECT v.task_id, t.region, v.status, v.completed_at FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`,
@@ -136,6 +135,20 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 	return out, err
 }
 
+// channelFlags reads publication channels as the table's three flags
+// (platform, system, website).
+func channelFlags(channels []string) ([3]bool, error) {
+	var flags [3]bool
+	for i, c := range channels {
+		k := slices.Index(report.PublicationChannels, c)
+		if k < 0 {
+			return flags, schema.Errorf(schema.EINVALID, "channels[%d]: %q is not one of %s", i, c, strings.Join(report.PublicationChannels, "、"))
+		}
+		flags[k] = true
+	}
+	return flags, nil
+}
+
 const publicationSelect = `SELECT pb.id, pb.visit_id, pb.task_id, pb.dept, d.name, e.name, e.uscc, p.name, t.region,
 	pb.platform, pb.system, pb.website, pb.completed_on, pb.deadline, pb.published_at, pb.late
 	FROM publications pb JOIN departments d ON d.code = pb.dept JOIN visits v ON v.id = pb.visit_id
@@ -170,16 +183,36 @@ type PublicationList struct {
 	Items  []*Publication `json:"items"`
 }
 
+// PublicationQuery asks for one status of publications, optionally of one
+// department or region (within the asker's scope), at most Limit.
+type PublicationQuery struct {
+	// Status is due, overdue, unpublished (due and overdue together,
+	// overdue first) or published.
+	Status string
+	Dept   string
+	Region string
+	Limit  int
+}
+
 // Publications lists, within u's scope (region; a department's office or
 // lead its own department), the publications of one status: "published"
 // (newest first), "due" (complete, not yet published by a department,
-// deadline not passed: nearest deadline first) or "overdue" (deadline
-// passed: oldest first). Due and overdue read the partial index of
-// unpublished completed visits, so they stay fast however many visits are
-// published.
-func (db *DB) Publications(ctx context.Context, u *schema.User, status string, limit int, cal *report.Calendar) (*PublicationList, error) {
+// deadline not passed: nearest deadline first), "overdue" (deadline passed:
+// oldest first) or "unpublished" (both: oldest deadline first, so the
+// overdue lead). q.Dept and q.Region narrow the list; asking for a
+// department or region outside one's scope is refused. Each unpublished
+// item says whether u may publish it (the policy's Publish rule). Due and
+// overdue read the partial index of unpublished completed visits, so they
+// stay fast however many visits are published.
+func (db *DB) Publications(ctx context.Context, u *schema.User, q PublicationQuery, cal *report.Calendar) (*PublicationList, error) {
+	status, limit := q.Status, q.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 200
+	}
+	if q.Dept != "" || q.Region != "" {
+		if err := authz.Check(u, authz.PublicationList, authz.Scope{Region: q.Region, Dept: q.Dept}); err != nil {
+			return nil, err
+		}
 	}
 	today := db.Now().In(report.China).Format(report.DateLayout)
 	out := &PublicationList{Status: status, Today: today, Items: []*Publication{}}
@@ -195,6 +228,13 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, status string, l
 	}
 	if !f.All && f.Dept != "" {
 		deptSQL, deptArgs = " AND %s = ?", []any{f.Dept}
+	}
+	// The asked-for narrowing, checked above to lie within the scope.
+	if q.Region != "" {
+		regionSQL, regionArgs = regionSQL+" AND t.region = ?", append(regionArgs, q.Region)
+	}
+	if q.Dept != "" {
+		deptSQL, deptArgs = deptSQL+" AND %s = ?", append(deptArgs, q.Dept)
 	}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		switch status {
@@ -213,20 +253,28 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, status string, l
 				out.Items = append(out.Items, p)
 				return nil
 			})
-		case "due", "overdue":
+		case "due", "overdue", "unpublished":
 			cutoff, err := cal.LastCompletionDue(today)
 			if err != nil {
 				return err
 			}
+			// A visit completed on or before cutoff is past its 20 working days.
 			cmp, order := `vr.completed_on > ?`, `vr.completed_on, vr.visit_id`
-			if status == "overdue" {
+			switch status {
+			case "overdue":
 				cmp = `vr.completed_on <= ?`
+			case "unpublished":
+				cmp = `1 = 1`
 			}
 			joins := ` FROM visit_rollups vr JOIN tasks t ON t.id = vr.task_id JOIN task_departments td ON td.task_id = vr.task_id`
 			where := ` WHERE vr.status = 'complete' AND vr.published < vr.depts AND ` + cmp + `
 				AND NOT EXISTS (SELECT 1 FROM publications pb WHERE pb.visit_id = vr.visit_id AND pb.dept = td.dept)` +
 				regionSQL + strings.ReplaceAll(deptSQL, "%s", "td.dept")
-			args := append(append([]any{cutoff}, regionArgs...), deptArgs...)
+			var args []any
+			if status != "unpublished" {
+				args = append(args, cutoff)
+			}
+			args = append(append(args, regionArgs...), deptArgs...)
 			if err := tx.QueryRow(`SELECT count(*)`+joins+where, args...).Scan(&out.Total); err != nil {
 				return err
 			}
@@ -234,19 +282,24 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, status string, l
 				joins+` JOIN departments d ON d.code = td.dept JOIN visits v ON v.id = vr.visit_id
 				JOIN entities e ON e.id = v.entity_id JOIN plans p ON p.id = t.plan_id`+where+
 				` ORDER BY `+order+`, td.ord LIMIT ?`, append(args, limit), func(sc scanner) error {
-				p := &Publication{Status: status, Channels: []string{}}
+				p := &Publication{Status: "due", Channels: []string{}}
 				if err := sc.Scan(&p.VisitID, &p.TaskID, &p.Dept, &p.DeptName, &p.EntityName, &p.USCC, &p.PlanName, &p.Region, &p.CompletedOn); err != nil {
 					return err
+				}
+				if p.CompletedOn <= cutoff {
+					p.Status = "overdue"
 				}
 				if p.Deadline, err = cal.Deadline(p.CompletedOn); err != nil {
 					return err
 				}
 				p.DaysLeft = workingDaysBetween(cal, today, p.Deadline)
+				// 谁检查、谁公开: the screen offers publish only where the policy allows it.
+				p.CanPublish = authz.Can(u, authz.Publish, authz.Scope{Region: p.Region, Dept: p.Dept})
 				out.Items = append(out.Items, p)
 				return nil
 			})
 		}
-		return schema.Errorf(schema.EINVALID, "status must be due, overdue or published, not %q", status)
+		return schema.Errorf(schema.EINVALID, "status 只能是 due、overdue、unpublished 或 published，不能是 %q", status)
 	})
 	if err != nil {
 		return nil, err
@@ -322,29 +375,22 @@ func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicR
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		type key struct{ visit, dept string }
 		var keys []key
-		if err := eachRow(tx, `SELECT pb.visit_id, pb.dept, e.name, e.uscc, e.address, p.name, d.name, pb.completed_on, pb.published_at,
-				pb.platform, pb.system, pb.website, ifnull(o.categories, '[]'), ifnull(o.channel, '')
+		if err := eachRow(tx, `SELECT pb.visit_id, pb.dept, `+publicHead+`, pb.completed_on, pb.published_at,
+				pb.platform, pb.system, pb.website
 			FROM entities e JOIN visits v ON v.entity_id = e.id JOIN publications pb ON pb.visit_id = v.id
 			JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN departments d ON d.code = pb.dept
-			LEFT JOIN outcomes o ON o.visit_id = pb.visit_id AND o.dept = pb.dept
 			WHERE e.uscc = ? OR e.name LIKE ? ESCAPE '\'
 			ORDER BY pb.published_at DESC, pb.id LIMIT ?`, []any{strings.ToUpper(q), like, limit}, func(sc scanner) error {
 			var r PublicResult
 			var k key
 			var platform, system, website bool
-			var cats, channel, published string
+			var published string
 			if err := sc.Scan(&k.visit, &k.dept, &r.EntityName, &r.USCC, &r.Address, &r.PlanName, &r.Department, &r.InspectedOn, &published,
-				&platform, &system, &website, &cats, &channel); err != nil {
+				&platform, &system, &website); err != nil {
 				return err
 			}
 			r.PublishedOn = report.ChinaDate(published)
 			r.Channels = joinChannels(platform, system, website)
-			r.Outcome = []string{}
-			if err := json.Unmarshal([]byte(cats), &r.Outcome); err != nil {
-				return fmt.Errorf("visit %s: outcome categories: %w", k.visit, err)
-			}
-			r.OfficeEntered = channel == schema.ChannelWeb
-			r.FailedItems, r.Notices = []string{}, []string{}
 			keys = append(keys, k)
 			out = append(out, r)
 			return nil
@@ -352,40 +398,7 @@ func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicR
 			return err
 		}
 		for i, k := range keys {
-			r := &out[i]
-			if err := eachRow(tx, `SELECT ci.name, ifnull(ir.value, ''), ifnull(ir.channel, '') FROM checklist_items ci
-				LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ? AND ci.dept = ? ORDER BY ci.ord`,
-				[]any{k.visit, k.dept}, func(sc scanner) error {
-					var name, value, channel string
-					if err := sc.Scan(&name, &value, &channel); err != nil {
-						return err
-					}
-					r.Items.Total++
-					switch value {
-					case "符合":
-						r.Items.Compliant++
-					case "不符合":
-						r.Items.NonCompliant++
-						r.FailedItems = append(r.FailedItems, name)
-					case "不涉及":
-						r.Items.NotApplicable++
-					}
-					if channel == schema.ChannelWeb {
-						r.OfficeEntered = true
-					}
-					return nil
-				}); err != nil {
-				return err
-			}
-			if err := eachRow(tx, `SELECT number_text FROM notices WHERE visit_id = ? AND dept = ? AND number_text <> '' AND voided_at IS NULL ORDER BY number`,
-				[]any{k.visit, k.dept}, func(sc scanner) error {
-					var n string
-					if err := sc.Scan(&n); err != nil {
-						return err
-					}
-					r.Notices = append(r.Notices, n)
-					return nil
-				}); err != nil {
+			if err := publicDetail(tx, &out[i], k.visit, k.dept); err != nil {
 				return err
 			}
 		}
@@ -395,4 +408,117 @@ func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicR
 		return nil, err
 	}
 	return out, nil
+}
+
+// publicHead is what a public result shows of the entity, the plan and the
+// department (from entities e, plans p, departments d): nothing else of
+// theirs (no risk class) leaves through the public answer.
+const publicHead = `e.name, e.uscc, e.address, p.name, d.name`
+
+// publicDetail fills in what the public sees of dept's results of a visit:
+// the outcome, the item counts and the names of the items found 不符合, the
+// notice numbers, and whether the office entered them from paper. Nothing
+// about the inspectors. The public search and the publish preview both
+// build their answer here, so the preview is what /public will show.
+func publicDetail(tx *sql.Tx, r *PublicResult, visit, dept string) error {
+	r.Outcome, r.FailedItems, r.Notices = []string{}, []string{}, []string{}
+	var cats, channel string
+	err := tx.QueryRow(`SELECT ifnull(categories, '[]'), channel FROM outcomes WHERE visit_id = ? AND dept = ?`, visit, dept).Scan(&cats, &channel)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	default:
+		if err := json.Unmarshal([]byte(cats), &r.Outcome); err != nil {
+			return fmt.Errorf("visit %s: outcome categories: %w", visit, err)
+		}
+		r.OfficeEntered = channel == schema.ChannelWeb
+	}
+	if err := eachRow(tx, `SELECT ci.name, ifnull(ir.value, ''), ifnull(ir.channel, '') FROM checklist_items ci
+		LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ? AND ci.dept = ? ORDER BY ci.ord`,
+		[]any{visit, dept}, func(sc scanner) error {
+			var name, value, channel string
+			if err := sc.Scan(&name, &value, &channel); err != nil {
+				return err
+			}
+			r.Items.Total++
+			switch value {
+			case "符合":
+				r.Items.Compliant++
+			case "不符合":
+				r.Items.NonCompliant++
+				r.FailedItems = append(r.FailedItems, name)
+			case "不涉及":
+				r.Items.NotApplicable++
+			}
+			if channel == schema.ChannelWeb {
+				r.OfficeEntered = true
+			}
+			return nil
+		}); err != nil {
+		return err
+	}
+	return eachRow(tx, `SELECT number_text FROM notices WHERE visit_id = ? AND dept = ? AND number_text <> '' AND voided_at IS NULL ORDER BY number`,
+		[]any{visit, dept}, func(sc scanner) error {
+			var n string
+			if err := sc.Scan(&n); err != nil {
+				return err
+			}
+			r.Notices = append(r.Notices, n)
+			return nil
+		})
+}
+
+// PublicationPreview is what /public will show of dept's results of a
+// visit once published today on channels (added to those it already has,
+// as Publish does): built by publicDetail, the public search's own code.
+// Whoever may read the department's publications may preview them; the
+// visit must be complete and the department one of its departments.
+func (db *DB) PublicationPreview(ctx context.Context, u *schema.User, visitID, dept string, channels []string) (*PublicResult, error) {
+	if visitID == "" || dept == "" {
+		return nil, schema.Errorf(schema.EINVALID, "visit_id and dept are required")
+	}
+	flags, err := channelFlags(channels)
+	if err != nil {
+		return nil, err
+	}
+	var out PublicResult
+	err = db.Read(ctx, func(tx *sql.Tx) error {
+		var region, status string
+		var completedAt sql.NullString
+		err := tx.QueryRow(`SELECT `+publicHead+`, t.region, v.status, v.completed_at
+			FROM visits v JOIN entities e ON e.id = v.entity_id JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id
+			JOIN task_departments td ON td.task_id = t.id AND td.dept = ? JOIN departments d ON d.code = td.dept
+			WHERE v.id = ?`, dept, visitID).Scan(&out.EntityName, &out.USCC, &out.Address, &out.PlanName, &out.Department,
+			&region, &status, &completedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return schema.Errorf(schema.ENOTFOUND, "no visit %s with department %s", visitID, dept)
+		} else if err != nil {
+			return err
+		}
+		if err := authz.Check(u, authz.PublicationList, authz.Scope{Region: region, Dept: dept}); err != nil {
+			return err
+		}
+		if status != "complete" || !completedAt.Valid {
+			return schema.Errorf(schema.ECONFLICT, "visit %s is not complete: results are published after completion", visitID)
+		}
+		out.InspectedOn = report.ChinaDate(completedAt.String)
+		out.PublishedOn = db.Now().In(report.China).Format(report.DateLayout)
+		before, err := publicationByVisit(tx, visitID, dept)
+		if err != nil {
+			return err
+		}
+		if before != nil {
+			out.PublishedOn = report.ChinaDate(before.PublishedAt)
+			for _, c := range before.Channels {
+				flags[slices.Index(report.PublicationChannels, c)] = true
+			}
+		}
+		out.Channels = joinChannels(flags[0], flags[1], flags[2])
+		return publicDetail(tx, &out, visitID, dept)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

@@ -60,20 +60,25 @@ func TestPublish(t *testing.T) {
 		})
 	}
 	lists := []struct {
-		name   string
-		u      *schema.User
-		status string
-		want   []string
+		name         string
+		u            *schema.User
+		status       string
+		dept, region string
+		want         []string
 	}{
-		{"the 联席办 sees the unpublished part of an overdue visit", fxOffice, "overdue", []string{"V1/jyj 2024-06-18"}},
-		{"the 联席办 sees what is due, nearest deadline first", fxOffice, "due", []string{"V2/jyj 2024-07-01", "V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
-		{"a department's office sees only its own department's work", fxSCJG, "due", []string{"V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
-		{"a county office sees only its county", fxCounty, "due", []string{"V5/scjg 2024-07-08"}},
-		{"published results list with their deadline", fxOffice, "published", []string{"V1/scjg 2024-06-18"}},
+		{"the 联席办 sees the unpublished part of an overdue visit", fxOffice, "overdue", "", "", []string{"V1/jyj 2024-06-18"}},
+		{"the 联席办 sees what is due, nearest deadline first", fxOffice, "due", "", "", []string{"V2/jyj 2024-07-01", "V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
+		{"a department's office sees only its own department's work", fxSCJG, "due", "", "", []string{"V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
+		{"a county office sees only its county", fxCounty, "due", "", "", []string{"V5/scjg 2024-07-08"}},
+		{"published results list with their deadline", fxOffice, "published", "", "", []string{"V1/scjg 2024-06-18"}},
+		{"unpublished lists the overdue and the due together, overdue first", fxOffice, "unpublished", "", "", []string{"V1/jyj 2024-06-18", "V2/jyj 2024-07-01", "V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
+		{"the 联席办 narrows the list to one department", fxOffice, "unpublished", "jyj", "", []string{"V1/jyj 2024-06-18", "V2/jyj 2024-07-01"}},
+		{"the 联席办 narrows the list to one region", fxOffice, "unpublished", "", fxCounty.Region, []string{"V5/scjg 2024-07-08"}},
+		{"a department's office narrows to its own department", fxSCJG, "due", "scjg", "", []string{"V2/scjg 2024-07-01", "V5/scjg 2024-07-08"}},
 	}
 	for _, c := range lists {
 		t.Run(c.name, func(t *testing.T) {
-			l, err := f.db.Publications(ctx, c.u, c.status, 0, cal)
+			l, err := f.db.Publications(ctx, c.u, sqlite.PublicationQuery{Status: c.status, Dept: c.dept, Region: c.region}, cal)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,8 +91,53 @@ func TestPublish(t *testing.T) {
 			}
 		})
 	}
+	t.Run("asking for another department's or region's list is refused", func(t *testing.T) {
+		if _, err := f.db.Publications(ctx, fxSCJG, sqlite.PublicationQuery{Status: "due", Dept: "jyj"}, cal); schema.ErrorCode(err) != schema.EFORBIDDEN {
+			t.Fatalf("another department: got %v", err)
+		}
+		if _, err := f.db.Publications(ctx, fxCounty, sqlite.PublicationQuery{Status: "due", Region: "621021"}, cal); schema.ErrorCode(err) != schema.EFORBIDDEN {
+			t.Fatalf("another region: got %v", err)
+		}
+		if _, err := f.db.Publications(ctx, fxOffice, sqlite.PublicationQuery{Status: "soon"}, cal); schema.ErrorCode(err) != schema.EINVALID {
+			t.Fatalf("unknown status: got %v", err)
+		}
+	})
+	t.Run("each unpublished item says whether the asker may publish it (谁检查、谁公开)", func(t *testing.T) {
+		may := func(u *schema.User) string {
+			l, err := f.db.Publications(ctx, u, sqlite.PublicationQuery{Status: "unpublished"}, cal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, p := range l.Items {
+				if p.CanPublish {
+					out = append(out, p.VisitID+"/"+p.Dept)
+				}
+			}
+			return strings.Join(out, " ")
+		}
+		if got := may(fxOffice); got != "" {
+			t.Fatalf("the 联席办 publishes for no department, got %q", got)
+		}
+		if got := may(fxSCJG); got != "V2/scjg V5/scjg" {
+			t.Fatalf("市场监管's office: %q", got)
+		}
+	})
+	t.Run("the unpublished list marks each item due or overdue", func(t *testing.T) {
+		l, err := f.db.Publications(ctx, fxOffice, sqlite.PublicationQuery{Status: "unpublished"}, cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range l.Items {
+			got = append(got, p.Status)
+		}
+		if strings.Join(got, " ") != "overdue due due due" {
+			t.Fatalf("%v", got)
+		}
+	})
 	t.Run("the overdue item counts its working days past the deadline", func(t *testing.T) {
-		l, _ := f.db.Publications(ctx, fxOffice, "overdue", 0, cal)
+		l, _ := f.db.Publications(ctx, fxOffice, sqlite.PublicationQuery{Status: "overdue"}, cal)
 		if l.Items[0].DaysLeft != -2 { // 6-19 and 6-20 have passed since 6-18
 			t.Fatalf("days left %d", l.Items[0].DaysLeft)
 		}
@@ -145,6 +195,63 @@ func TestPublicResults(t *testing.T) {
 	t.Run("a one-character search is refused", func(t *testing.T) {
 		if _, err := f.db.PublicResults(ctx, "单", 0); schema.ErrorCode(err) != schema.EINVALID {
 			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("the preview of a publication is what the public search shows once published", func(t *testing.T) {
+		// V7 (单位V1's second visit) is complete and unpublished.
+		if got, err := f.db.PublicResults(ctx, "单位V1", 0); err != nil || len(got) != 1 {
+			t.Fatalf("before: %v %+v", err, got)
+		}
+		preview, err := f.db.PublicationPreview(ctx, fxSCJG, "V7", "scjg", []string{report.ChannelWebsite})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if preview.PublishedOn != "2024-06-20" || strings.Join(preview.Channels, "") != report.ChannelWebsite || preview.InspectedOn != "2024-06-12" {
+			t.Fatalf("%+v", preview)
+		}
+		if _, err := f.db.Publish(ctx, fxSCJG, sqlite.PublishRequest{VisitID: "V7", Dept: "scjg", Channels: []string{report.ChannelWebsite}}, cal); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.db.PublicResults(ctx, "单位V1", 0)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("after: %v %+v", err, got)
+		}
+		var found *sqlite.PublicResult
+		for i := range got {
+			if got[i].InspectedOn == "2024-06-12" {
+				found = &got[i]
+			}
+		}
+		a, _ := json.Marshal(preview)
+		b, _ := json.Marshal(found)
+		if string(a) != string(b) {
+			t.Fatalf("the preview\n%s\nis not what /public shows\n%s", a, b)
+		}
+	})
+	t.Run("a preview of an already published result shows its date and channels", func(t *testing.T) {
+		p, err := f.db.PublicationPreview(ctx, fxOffice, "V1", "scjg", []string{report.ChannelSystem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(p.Channels, ",") != report.ChannelPlatform+","+report.ChannelSystem || strings.Join(p.Notices, "") != "庆市监责改〔2024〕7号" {
+			t.Fatalf("%+v", p)
+		}
+	})
+	t.Run("a preview is refused outside one's scope, for an open visit, for a department not taking part", func(t *testing.T) {
+		cases := []struct {
+			u           *schema.User
+			visit, dept string
+			code        string
+		}{
+			{fxJYJLead, "V7", "scjg", schema.EFORBIDDEN},
+			{fxSCJG, "V3", "scjg", schema.ECONFLICT},
+			{fxSCJG, "V7", "wjw", schema.ENOTFOUND},
+			{fxSCJG, "", "scjg", schema.EINVALID},
+		}
+		for _, c := range cases {
+			if _, err := f.db.PublicationPreview(ctx, c.u, c.visit, c.dept, nil); schema.ErrorCode(err) != c.code {
+				t.Fatalf("%s %s/%s: got %v, want %s", c.u.Username, c.visit, c.dept, err, c.code)
+			}
 		}
 	})
 	t.Run("LIKE wildcards in the query are taken literally", func(t *testing.T) {
