@@ -156,10 +156,10 @@ var policyTable = map[string]policyRoute{
 		{"the 联席办 narrows the list to a department", "office", func(*policyFixture) string { return "/api/v1/publications?status=unpublished&dept=scjg" }, nil, 200, nil},
 	}},
 	"GET /api/v1/publications/preview": {action: authz.PublicationList, scope: []scopeCase{
-		{"a lead of a department not taking part cannot preview another department's result", "mzj-lead", func(f *policyFixture) string { return "/api/v1/publications/preview?visit_id=" + f.visit66 + "&dept=scjg" }, nil, 403, nil},
-		{"a county lead cannot preview another county's result", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/publications/preview?visit_id=" + f.visit66 + "&dept=scjg" }, nil, 403, nil},
+		{"a lead of a department not taking part cannot preview another department's result", "mzj-lead", previewOf66, nil, 403, nil},
+		{"a county lead cannot preview another county's result", "scjg-lead-621022", previewOf66, nil, 403, nil},
 	}},
-	"GET /api/v1/trail":        {action: authz.TrailRead},
+	"GET /api/v1/trail": {action: authz.TrailRead},
 	"GET /api/v1/followups": {action: authz.FollowupList, scope: []scopeCase{
 		{"the lead of the notice's department sees it", "lead", followupsPath, nil, 200, seesNotice(true)},
 		{"an inspector on the visit's team sees their department's notice", "insp1", followupsPath, nil, 200, seesNotice(true)},
@@ -305,6 +305,11 @@ type policyFixture struct {
 	notice, phone, silentPhone string
 	plans                      int
 	wjwMember                  string // a 卫健委 inspector on visit66's team
+}
+
+// previewOf66 is the publish preview of 市场监管's result of visit66.
+func previewOf66(f *policyFixture) string {
+	return "/api/v1/publications/preview?visit_id=" + f.visit66 + "&dept=scjg"
 }
 
 // policyUsers are the users out of the demo's scope that the cases need.
