@@ -103,7 +103,9 @@ func changedFields(a, b Plan) []string {
 			if da.Code != db.Code || da.Placeholder != db.Placeholder || (da.Placeholder && removeSpace(da.Raw) != removeSpace(db.Raw)) {
 				depts = true
 			}
-			if !slices.Equal(da.Items, db.Items) {
+			// Items by name: a stored item's class is its catalogue entry's
+			// (the first plan that named it), not each plan's own.
+			if !slices.EqualFunc(da.Items, db.Items, func(x, y Item) bool { return x.Name == y.Name }) {
 				items = true
 			}
 		}
