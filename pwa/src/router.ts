@@ -83,6 +83,12 @@ const routes: RouteRecordRaw[] = [
     meta: { title: '检查表管理', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
   {
+    // 名录库: the entity and inspector directories and the 回避名单 (?tab=): upload with a preview, search, detail.
+    path: '/office/directory',
+    component: () => import('./views/office/DirectoryView.vue'),
+    meta: { title: '名录库', tab: 'office', roles: ['office', 'admin'] },
+  },
+  {
     // 任务与抽取: create tasks per plan and region (or every region of the level at once); list them with their state.
     path: '/office/tasks',
     component: () => import('./views/office/TasksView.vue'),
@@ -99,6 +105,24 @@ const routes: RouteRecordRaw[] = [
     path: '/office/draws/:id/print',
     component: () => import('./views/office/DrawPrintView.vue'),
     meta: { title: '打印抽取记录', roles: ['office', 'admin'] },
+  },
+  {
+    // 用户与设备: accounts, one-time passwords, disabling, devices and lost phones.
+    path: '/admin/users',
+    component: () => import('./views/admin/UsersView.vue'),
+    meta: { title: '用户与设备', roles: ['office', 'admin'] },
+  },
+  {
+    // 留痕: the audit trail both ways; ?kind=&id= names the start.
+    path: '/office/trail',
+    component: () => import('./views/office/TrailView.vue'),
+    meta: { title: '留痕', roles: ['office', 'admin'] },
+  },
+  {
+    // 结果公示: due and overdue publications per department, preview and publish (谁检查、谁公开).
+    path: '/office/publications',
+    component: () => import('./views/office/PublicationsView.vue'),
+    meta: { title: '结果公示', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]

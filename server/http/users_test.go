@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -312,5 +313,58 @@ func TestRetireAUsersPhoneWithAReason(t *testing.T) {
 	}
 	if code := ts.Do(t, "POST", path, office, map[string]string{"reason": "again"}, nil); code != 400 {
 		t.Fatalf("retiring twice: %d", code)
+	}
+}
+
+// The trail of a user shows what they did and what was done to their
+// account; the trail of an entity its visits with the task that drew them
+// (逆向) and their results (顺向); the CSV opens in Excel (BOM, Chinese).
+func TestTrailOfAUserAndAnEntity(t *testing.T) {
+	ts := MustOpenServer(t)
+	addPolicyUsers(t, ts)
+	office := ts.Login(t, "office").AccessToken
+	insp2 := userID(t, ts, "insp2")
+	if code := ts.Do(t, "POST", "/api/v1/users/"+insp2+"/disable", office, map[string]string{"reason": "调离"}, nil); code != 200 {
+		t.Fatalf("disable: %d", code)
+	}
+	type trail struct {
+		ID      string `json:"id"`
+		Entries []struct {
+			Position, Kind, Action, Label, Reason, UserName string
+		} `json:"entries"`
+	}
+	var tr trail
+	if code := ts.Do(t, "GET", "/api/v1/trail?kind=user&id=insp2", office, nil, &tr); code != 200 || tr.ID != insp2 || len(tr.Entries) == 0 {
+		t.Fatalf("trail of a user: %d %+v", code, tr)
+	}
+	if e := tr.Entries[0]; e.Action != "user.disable" || e.Reason != "调离" || e.Position != "before" || !strings.Contains(e.Label, "insp2") {
+		t.Fatalf("the newest entry: %+v", e)
+	}
+	var e APIError
+	if code := ts.Do(t, "GET", "/api/v1/trail?kind=user&id=insp2", ts.Login(t, "wjw-office-621002").AccessToken, nil, &e); code != 403 {
+		t.Fatalf("another department's office read the trail of a user: %d", code)
+	}
+	f := loadPolicyFixture(t, ts, office)
+	var uscc string
+	if err := ts.DB.Reader().QueryRow(`SELECT e.uscc FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.id = ?`, f.visit66).Scan(&uscc); err != nil {
+		t.Fatal(err)
+	}
+	if code := ts.Do(t, "GET", "/api/v1/trail?kind=entity&id="+uscc, office, nil, &tr); code != 200 {
+		t.Fatalf("trail of an entity: %d", code)
+	}
+	pos := map[string]string{}
+	for _, x := range tr.Entries {
+		pos[x.Kind] = x.Position
+	}
+	if pos["entity"] != "self" || pos["task"] != "before" || pos["draw"] != "before" || pos["visit"] != "after" {
+		t.Fatalf("positions of the entity's trail: %v", pos)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/api/v1/trail?kind=visit&id="+f.visit66+"&format=csv", nil)
+	req.Header.Set("Authorization", "Bearer "+office)
+	ts.Handler().ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.HasPrefix(body, "\uFEFF位置,层级,类型") || !strings.Contains(body, "抽查任务") || strings.Contains(body, ",task,") {
+		t.Fatalf("CSV: %d %q", rec.Code, body[:min(len(body), 300)])
 	}
 }

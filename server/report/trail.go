@@ -46,6 +46,39 @@ var TrailHeader = []string{"位置", "层级", "类型", "编号", "说明", "�
 
 var positionNames = map[string]string{Before: "上游", Self: "本条", After: "下游"}
 
+// TrailKindNames and TrailActionNames put the trail's codes in words for the
+// CSV a user opens in Excel (the screen has the same words,
+// pwa/src/views/office/trail.ts); an unknown code is kept as it is.
+var TrailKindNames = map[string]string{
+	"plan": "抽查计划", "plan_year": "年度计划", "task": "抽查任务", "draw": "双随机抽取", "visit": "检查户", "entity": "检查对象",
+	"checkin": "到场签到", "signature": "签名", "item_result": "检查结果", "outcome": "检查结论", "notice": "责令改正通知书",
+	"followup": "复查", "publication": "结果公示", "user": "用户", "client": "设备", "directory": "名录库",
+	"notice_number": "通知书编号", "mutation": "同步记录", "checklist_template": "检查表",
+}
+
+// TrailActionNames: see TrailKindNames.
+var TrailActionNames = map[string]string{
+	"plan.import": "导入年度计划", "plan.settle": "确定牵头部门", "task.create": "创建任务", "draw.run": "抽取", "draw.redraw": "重新抽取",
+	"visit.create": "生成检查户", "visit.adjust": "调整检查组或日期", "visit.checkin": "到场签到", "item.set": "录入检查项",
+	"outcome.set": "录入检查结论", "signature.add": "签名", "notice.issue": "开具通知书", "notice.serve": "送达通知书",
+	"notice.void": "作废通知书", "followup.record": "记录复查", "visit.complete": "完成检查", "dept.finish": "部门录入完成",
+	"conflict.settle": "处理冲突", "publication.publish": "公示", "entities.import": "导入检查对象名录",
+	"inspectors.import": "导入执法检查人员名录", "conflicts.import": "登记回避", "checklists.import": "导入检查表",
+	"client.register": "登记设备", "client.retire": "停用设备", "notice_number.lease": "领取通知书编号",
+	"notice_number.void": "作废通知书编号", "notice_number.fence": "通知书编号恢复校验",
+	"user.create": "创建用户", "user.update": "修改用户", "user.disable": "停用账号", "user.enable": "启用账号",
+	"user.password_reset": "重置密码", "user.password_change": "修改密码",
+}
+
+var channelNames = map[string]string{"mobile": "移动端", "web": "网页", "import": "导入"}
+
+func named(m map[string]string, code string) string {
+	if n, ok := m[code]; ok {
+		return n
+	}
+	return code
+}
+
 // CSV renders the trail, one row per action, UTF-8 with a byte-order mark.
 func (t *Trail) CSV() ([]byte, error) {
 	var buf bytes.Buffer
@@ -60,8 +93,8 @@ func (t *Trail) CSV() ([]byte, error) {
 		if e.OfficeEntered {
 			office = "是"
 		}
-		if err := w.Write([]string{positionNames[e.Position], strconv.Itoa(e.Depth), e.Kind, e.ID, e.Label, e.At, e.Action,
-			e.UserName, e.UserID, e.ClientID, e.Channel, office, e.Reason}); err != nil {
+		if err := w.Write([]string{positionNames[e.Position], strconv.Itoa(e.Depth), named(TrailKindNames, e.Kind), e.ID, e.Label, e.At,
+			named(TrailActionNames, e.Action), e.UserName, e.UserID, e.ClientID, named(channelNames, e.Channel), office, e.Reason}); err != nil {
 			return nil, err
 		}
 	}

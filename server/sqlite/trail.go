@@ -14,7 +14,7 @@ import (
 )
 
 // TrailKinds are the records a trail may start from.
-var TrailKinds = []string{"plan", "task", "draw", "visit", "result", "notice", "publication"}
+var TrailKinds = []string{"plan", "task", "draw", "visit", "result", "notice", "publication", "entity", "user"}
 
 // TrailLimit caps the entries of one trail: a plan's trail reaches every
 // result of every visit of every task, so it is cut there and says so.
@@ -48,6 +48,12 @@ func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*repo
 	w := &trailWalker{u: u, out: &report.Trail{Kind: kind, ID: id, Entries: []report.TrailEntry{}}, names: map[string]string{}}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
 		w.tx = tx
+		switch kind {
+		case "entity":
+			return w.entity(id)
+		case "user":
+			return w.user(id)
+		}
 		return w.walk(kind, id)
 	})
 	if err != nil {
@@ -540,4 +546,111 @@ func (w *trailWalker) userNames(tx *sql.Tx) error {
 		w.out.Entries[i].UserName = w.names[w.out.Entries[i].UserID]
 	}
 	return nil
+}
+
+// entity walks the trail of a 检查对象 (by id or 统一社会信用代码): the entity,
+// then each visit of it the caller may see, with the task and draw that
+// picked it before (逆向可溯) and what came of the visit after (顺向可追).
+func (w *trailWalker) entity(key string) error {
+	var id, name, uscc, updated string
+	err := w.one(`SELECT id, name, uscc, updated_at FROM entities WHERE id = ? OR uscc = ?`, []any{key, key}, &id, &name, &uscc, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return schema.Errorf(schema.ENOTFOUND, "没有这个检查对象")
+	} else if err != nil {
+		return err
+	}
+	w.out.ID = id
+	w.add(report.TrailEntry{Position: report.Self, Depth: depthVisit, Kind: "entity", ID: id, Label: name + "（" + uscc + "）",
+		At: updated, Action: "entities.import", Channel: schema.ChannelImport})
+	type visit struct{ id, task, draw string }
+	var visits []visit
+	if err := eachRow(w.tx, `SELECT id, task_id, draw_id FROM visits WHERE entity_id = ? ORDER BY created_at, id`, []any{id}, func(sc scanner) error {
+		var v visit
+		err := sc.Scan(&v.id, &v.task, &v.draw)
+		visits = append(visits, v)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, v := range visits {
+		if w.out.Truncated {
+			return nil
+		}
+		if ok, err := w.canSeeTask(v.task); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
+		if err := w.task(v.task, report.Before); err != nil {
+			return err
+		}
+		if err := w.draw(v.draw, report.Before); err != nil {
+			return err
+		}
+		if err := w.visitOwn(v.id, report.After); err != nil {
+			return err
+		}
+		if err := w.visitDown(v.id, func(string, string) bool { return true }, report.After); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userTrailLabel names the record of an audit row for the trail of a user,
+// in words: the entity of a visit (or of the visit a record hangs from),
+// an account, a task, a plan year, a device.
+const userTrailLabel = `CASE
+	WHEN a.parent_kind = 'visit' THEN (SELECT e.name FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.id = a.parent_id)
+	WHEN a.kind = 'visit' THEN (SELECT e.name FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.id = a.entity_id)
+	WHEN a.kind = 'user' THEN (SELECT name || '（' || username || '）' FROM users WHERE id = a.entity_id)
+	WHEN a.kind = 'task' THEN (SELECT ifnull(r.name, t.region) || ' 第' || t.batch || '批' FROM tasks t LEFT JOIN regions r ON r.code = t.region WHERE t.id = a.entity_id)
+	WHEN a.kind = 'draw' THEN (SELECT '从 ' || population || ' 户中抽取 ' || drawn || ' 户' FROM draws WHERE id = a.entity_id)
+	WHEN a.kind = 'plan_year' THEN a.entity_id || ' 年度抽查计划'
+	WHEN a.kind = 'plan' THEN (SELECT name FROM plans WHERE id = a.entity_id)
+	WHEN a.kind = 'client' THEN (SELECT '设备 ' || ifnull(device_no, '') || ' ' || platform FROM clients WHERE id = a.entity_id)
+	ELSE '' END`
+
+// user walks the trail of a person: what they did and what was done to
+// their account and devices, newest first. The caller must oversee the
+// user (authz.UserRead: their region and department).
+func (w *trailWalker) user(key string) error {
+	var id, region, dept, name, username string
+	err := w.one(`SELECT id, region, dept, name, username FROM users WHERE id = ? OR username = ?`, []any{key, key}, &id, &region, &dept, &name, &username)
+	if errors.Is(err, sql.ErrNoRows) {
+		return schema.Errorf(schema.ENOTFOUND, "没有这个用户")
+	} else if err != nil {
+		return err
+	}
+	if err := authz.Check(w.u, authz.UserRead, authz.Scope{Region: region, Dept: dept}); err != nil {
+		return err
+	}
+	w.out.ID = id
+	depth := map[string]int{"plan_year": depthPlan, "plan": depthPlan, "task": depthTask, "draw": depthDraw, "visit": depthVisit, "followup": depthFollowup}
+	rows, err := w.tx.Query(`SELECT a.kind, a.entity_id, a.at, ifnull(a.user_id, ''), ifnull(a.client_id, ''), a.channel, a.action, a.reason,
+		ifnull(`+userTrailLabel+`, '')
+		FROM audit_log a WHERE a.user_id = ? OR (a.kind = 'user' AND a.entity_id = ?)
+			OR (a.kind = 'client' AND a.entity_id IN (SELECT c.id FROM clients c WHERE c.user_id = ?))
+		ORDER BY a.id DESC LIMIT ?`, id, id, id, TrailLimit+1)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := report.TrailEntry{Position: report.Self}
+		if err := rows.Scan(&e.Kind, &e.ID, &e.At, &e.UserID, &e.ClientID, &e.Channel, &e.Action, &e.Reason, &e.Label); err != nil {
+			return err
+		}
+		if d, ok := depth[e.Kind]; ok {
+			e.Depth = d
+		} else {
+			e.Depth = depthResult
+		}
+		if e.Kind == "user" && e.ID == id && e.UserID != id {
+			e.Position = report.Before // done to them by someone else
+		}
+		e.OfficeEntered = (e.Kind == "item_result" || e.Kind == "outcome") && e.Channel == schema.ChannelWeb
+		w.add(e)
+	}
+	return rows.Err()
 }

@@ -90,7 +90,9 @@ func TestTrail(t *testing.T) {
 		code           string
 	}{
 		{"a county office cannot walk a city task", "task", "T1", fxCounty, schema.EFORBIDDEN},
-		{"an unknown kind is refused", "entity", "x", fxOffice, schema.EINVALID},
+		{"an unknown kind is refused", "station", "x", fxOffice, schema.EINVALID},
+		{"an unknown entity is not found", "entity", "x", fxOffice, schema.ENOTFOUND},
+		{"a county office cannot walk the trail of a city user", "user", "u-office", fxCounty, schema.EFORBIDDEN},
 		{"an unknown record is not found", "notice", "nope", fxOffice, schema.ENOTFOUND},
 	}
 	for _, c := range refused {
