@@ -50,8 +50,8 @@ func TestLoginRateLimit(t *testing.T) {
 			t.Fatalf("got %d %+v", code, e)
 		}
 	})
-	t.Run("the same address is refused for another account too", func(t *testing.T) {
-		if code := ts.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "insp3", "password": "zsc-demo-2024"}, nil); code != 429 {
+	t.Run("another account from the same address signs in (one address cannot lock out others)", func(t *testing.T) {
+		if code := ts.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "insp3", "password": "zsc-demo-2024"}, nil); code != 200 {
 			t.Fatalf("got %d", code)
 		}
 	})

@@ -66,8 +66,10 @@ func (s *Server) officeRoutes(public, authed *echo.Group) {
 			return schema.Errorf(schema.EFORBIDDEN, "no client address")
 		},
 		DenyHandler: func(c echo.Context, id string, err error) error {
-			return &schema.Error{Code: schema.ERATELIMITED, Message: "too many searches from this address: at most " +
-				strconv.Itoa(PublicRate) + " a minute", Details: map[string]int{"retry_after": 60 / PublicRate}}
+			// Per client address (c.RealIP: behind a --trusted-proxy, the
+			// client's, not the proxy's; clientip.go).
+			return &schema.Error{Code: schema.ERATELIMITED, Message: "查询过于频繁：每个地址每分钟最多 " +
+				strconv.Itoa(PublicRate) + " 次，请稍后再试", Details: map[string]int{"retry_after": 60 / PublicRate}}
 		},
 	})
 	route(public, http.MethodGet, "/public/results", authz.Public, o.publicResults, limiter)

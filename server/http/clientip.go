@@ -1,0 +1,69 @@
+package http
+
+import (
+	"net"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// forwardedHTTPSKey marks a request that reached a trusted proxy over TLS.
+const forwardedHTTPSKey = "forwarded_https"
+
+// TrustProxies says which direct peers are reverse proxies (zsc serve
+// --trusted-proxy). From a peer inside one of cidrs the client address is
+// taken from X-Forwarded-For (the nearest address that is not itself a
+// trusted proxy), and X-Forwarded-Proto says whether the client came over
+// TLS; from any other peer both headers are ignored and the client is the
+// peer. Echo's own defaults (trust loopback, link-local and private
+// networks) are off: behind no proxy, anyone on the LAN could otherwise
+// pick their address with a header, and with it dodge the login and
+// public-search limits. Call it once, before Listen; every c.RealIP() —
+// the login limiter, the public search limit — goes through it.
+func (s *Server) TrustProxies(cidrs []*net.IPNet) {
+	if len(cidrs) == 0 {
+		s.e.IPExtractor = echo.ExtractIPDirect()
+		return
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cidrs {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	s.e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	trusted := func(remoteAddr string) bool {
+		host, _, err := net.SplitHostPort(remoteAddr)
+		if err != nil {
+			host = remoteAddr
+		}
+		ip := net.ParseIP(host)
+		for _, n := range cidrs {
+			if ip != nil && n.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
+	s.e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if p := r.Header.Get(echo.HeaderXForwardedProto); p != "" && trusted(r.RemoteAddr) {
+				// The first value is what the client-facing proxy saw.
+				first, _, _ := strings.Cut(p, ",")
+				c.Set(forwardedHTTPSKey, strings.EqualFold(strings.TrimSpace(first), "https"))
+			}
+			return next(c)
+		}
+	})
+}
+
+// RequestIsHTTPS says whether the client's connection was TLS: to this
+// server directly, or to a trusted proxy that said so in X-Forwarded-Proto
+// (for the Strict-Transport-Security header, which only means something
+// over TLS).
+func RequestIsHTTPS(c echo.Context) bool {
+	if c.Request().TLS != nil {
+		return true
+	}
+	v, _ := c.Get(forwardedHTTPSKey).(bool)
+	return v
+}
