@@ -73,12 +73,15 @@ export interface Publication {
   entity_name: string
   uscc: string
   plan_name: string
+  region: string
   completed_on: string
   deadline: string
   published_at?: string
   status: 'due' | 'overdue' | 'published'
   days_left: number
   channels: string[]
+  /** On an unpublished item: the signed-in user may publish it (谁检查、谁公开). */
+  can_publish?: boolean
 }
 
 export interface PublicationList {
@@ -88,8 +91,46 @@ export interface PublicationList {
   items: Publication[]
 }
 
-export function fetchPublications(status: 'due' | 'overdue' | 'published', limit = 50): Promise<PublicationList> {
-  return request(`/publications${qs({ status, limit })}`)
+export type PublicationStatus = 'due' | 'overdue' | 'unpublished' | 'published'
+
+export function fetchPublications(
+  status: PublicationStatus,
+  limit = 50,
+  filter: { dept?: string; region?: string } = {},
+): Promise<PublicationList> {
+  return request(`/publications${qs({ status, limit, dept: filter.dept, region: filter.region })}`)
+}
+
+/** The three channels of 附件3, in its order. */
+export const PUBLICATION_CHANNELS = ['互联网+监管系统', '部门系统', '部门网站']
+
+/** PublicResult is one result as the public search (/public) shows it. */
+export interface PublicResult {
+  entity_name: string
+  uscc: string
+  address: string
+  plan_name: string
+  department: string
+  inspected_on: string
+  published_on: string
+  channels: string[]
+  outcome: string[]
+  items: { total: number; compliant: number; non_compliant: number; not_applicable: number }
+  failed_items: string[]
+  notices: string[]
+  office_entered: boolean
+}
+
+/** fetchPreview asks the server what /public will show of a result once published on channels. */
+export function fetchPreview(visitId: string, dept: string, channels: string[]): Promise<PublicResult> {
+  const p = new URLSearchParams({ visit_id: visitId, dept })
+  for (const c of channels) p.append('channels', c)
+  return request(`/publications/preview?${p.toString()}`)
+}
+
+/** publish publishes a department's results of a visit on channels (POST /publications). */
+export function publish(visitId: string, dept: string, channels: string[]): Promise<Publication> {
+  return request('/publications', { method: 'POST', body: { visit_id: visitId, dept, channels } })
 }
 
 /** downloadProgress fetches 附件3 for month as xlsx or csv and saves it. */
