@@ -124,12 +124,6 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./views/office/PublicationsView.vue'),
     meta: { title: '结果公示', tab: 'office', roles: ['office', 'lead', 'admin'] },
   },
-  {
-    // 结果公示: due and overdue publications per department, preview and publish (谁检查、谁公开).
-    path: '/office/publications',
-    component: () => import('./views/office/PublicationsView.vue'),
-    meta: { title: '结果公示', tab: 'office', roles: ['office', 'lead', 'admin'] },
-  },
   { path: '/:pathMatch(.*)*', redirect: '/' },
 ]
 

@@ -22,7 +22,6 @@ export const deskSections: DeskSection[] = [
   { to: '/followups', title: '复查', icon: 'underway-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/entry', title: '录入纸质结果', icon: 'edit', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/publications', title: '结果公示', icon: 'bullhorn-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
-  { to: '/office/publications', title: '结果公示', icon: 'bullhorn-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/referrals', title: '待移交立案', icon: 'records-o', roles: ['office', 'lead', 'admin'], group: '检查与结果' },
   { to: '/office/plans', title: '年度计划', icon: 'calendar-o', roles: ['office', 'admin'], group: '计划与名录' },
   { to: '/office/checklists', title: '检查表管理', icon: 'orders-o', roles: ['office', 'lead', 'admin'], group: '计划与名录' },
