@@ -142,3 +142,59 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
   const text = await res.text()
   return (text ? JSON.parse(text) : undefined) as T
 }
+
+export interface UploadOptions {
+  /** Called as the body goes out: bytes sent and the total (fetch cannot report this, hence XMLHttpRequest). */
+  onProgress?: (loaded: number, total: number) => void
+  signal?: AbortSignal
+}
+
+/** One XMLHttpRequest: resolves with the status and text of any answer, OfflineError when none came. */
+function xhrOnce(url: string, body: FormData, token: string | null, opts: UploadOptions): Promise<{ status: number; statusText: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', url.startsWith('http') ? url : API_BASE + url)
+    xhr.setRequestHeader('Accept', 'application/json')
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`)
+    if (opts.onProgress) {
+      const report = opts.onProgress
+      xhr.upload.onprogress = (e) => report(e.loaded, e.lengthComputable ? e.total : 0)
+    }
+    const abort = () => xhr.abort()
+    opts.signal?.addEventListener('abort', abort, { once: true })
+    const done = () => opts.signal?.removeEventListener('abort', abort)
+    xhr.onload = () => {
+      done()
+      if (xhr.status === 0) return reject(new OfflineError(new Error('no answer')))
+      resolve({ status: xhr.status, statusText: xhr.statusText, text: xhr.responseText })
+    }
+    xhr.onerror = () => {
+      done()
+      reject(new OfflineError(new Error('upload failed')))
+    }
+    xhr.onabort = () => {
+      done()
+      reject(new DOMException('upload aborted', 'AbortError'))
+    }
+    xhr.send(body)
+  })
+}
+
+/**
+ * upload posts a form (a file) as send does — the bearer token, one refresh
+ * and retry on 401, ApiError for a refusal, OfflineError without an answer —
+ * but through XMLHttpRequest, so that a large file's upload shows progress.
+ * It decodes the JSON answer.
+ */
+export async function upload<T>(path: string, form: FormData, opts: UploadOptions = {}): Promise<T> {
+  const token = await accessToken()
+  let res = await xhrOnce(path, form, token, opts)
+  if (res.status === 401) {
+    const again = await refreshTokens(token)
+    if (again) res = await xhrOnce(path, form, again.access_token, opts)
+  }
+  if (res.status < 200 || res.status >= 300) {
+    throw await decodeError(new Response(res.text || null, { status: res.status, statusText: res.statusText }))
+  }
+  return (res.text ? JSON.parse(res.text) : undefined) as T
+}
