@@ -218,6 +218,15 @@ func (db *DB) migrate() error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return err
 	}
+	// A database a newer zsc has migrated may hold tables and rows this
+	// binary does not know: writing to it could lose them. Refuse it.
+	var have int
+	if err := db.write.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("read the schema version: %w", err)
+	}
+	if newest := ms[len(ms)-1].Version; have > newest {
+		return &SchemaNewerError{Have: have, Newest: newest}
+	}
 	for _, m := range ms {
 		err := db.Write(ctx, func(tx *sql.Tx) error {
 			var n int
@@ -238,6 +247,13 @@ func (db *DB) migrate() error {
 		}
 	}
 	return nil
+}
+
+// SchemaNewerError: the database was migrated by a newer zsc than this one.
+type SchemaNewerError struct{ Have, Newest int }
+
+func (e *SchemaNewerError) Error() string {
+	return fmt.Sprintf("the database has schema version %d, newer than this zsc's newest migration %d: run the zsc that last opened it (or a newer one), or restore a backup made with this version", e.Have, e.Newest)
 }
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
