@@ -37,10 +37,23 @@ var codeOfStatus = map[int]string{
 	http.StatusUnsupportedMediaType:  schema.EINVALID,
 }
 
+// errorBody is the error JSON: the error and the request's id, which the
+// phone shows in its error details so that a report names the log line.
+type errorBody struct {
+	*schema.Error
+	RequestID string `json:"request_id,omitempty"`
+}
+
 // errorHandler is the single place that writes error JSON. Internal errors
-// are logged and reach the caller as "internal error" only.
+// are logged and reach the caller as "internal error" only. A client that
+// hung up is no error of ours: it is logged at info, and nothing is written.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if hungUp(c, err) {
+		c.Set(hungUpKey, true)
+		s.Log.Info("client hung up", "request_id", requestID(c), "method", c.Request().Method, "route", routeOf(c), "err", err)
 		return
 	}
 	body := &schema.Error{}
@@ -67,7 +80,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		body.Code, body.Message = schema.EINTERNAL, "internal error"
 	}
 	if status >= 500 {
-		s.Log.Error("request failed", "method", c.Request().Method, "path", c.Path(), "err", err)
+		s.Log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", routeOf(c), "err", err)
 		body = &schema.Error{Code: schema.EINTERNAL, Message: "internal error"}
 	}
 	if body.Code == schema.ERATELIMITED {
@@ -79,9 +92,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Request().Method == http.MethodHead {
 		werr = c.NoContent(status)
 	} else {
-		werr = c.JSON(status, body)
+		werr = c.JSON(status, errorBody{Error: body, RequestID: requestID(c)})
 	}
 	if werr != nil {
-		s.Log.Warn("writing an error answer", "path", c.Request().URL.Path, "err", werr)
+		s.Log.Warn("writing an error answer", "request_id", requestID(c), "route", routeOf(c), "err", werr)
 	}
 }

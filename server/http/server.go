@@ -6,8 +6,10 @@ package http
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -38,6 +40,11 @@ type Server struct {
 	BlobDir string
 	// Sync is the sync engine (DESIGN §5); syncRoutes makes one if nil.
 	Sync *zsync.Engine
+	// ViaTLS says whether a request reached the server over TLS, for HSTS
+	// (middleware.go). Nil judges the connection only (r.TLS); behind a
+	// TLS reverse proxy, set it to believe X-Forwarded-Proto from trusted
+	// proxies only (--trusted-proxy).
+	ViaTLS func(r *http.Request) bool
 
 	e  *echo.Echo
 	ln net.Listener
@@ -51,7 +58,8 @@ func New(db *sqlite.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir st
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = echo.ExtractIPDirect()
-	e.Use(middleware.Recover())
+	// Outermost first; middleware.go says what each does and why.
+	e.Use(s.accessLog, s.securityHeaders, middleware.Recover(), s.limitBody)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 1, Skipper: func(c echo.Context) bool {
 		return strings.HasPrefix(c.Request().URL.Path, "/api/v1/blobs/")
 	}}))
@@ -74,7 +82,30 @@ func (s *Server) Listen(addr string) (string, error) {
 		return "", err
 	}
 	s.ln = ln
-	s.hs = &http.Server{Handler: s.e, ReadHeaderTimeout: 10 * time.Second}
+	s.hs = &http.Server{
+		Handler: s.e,
+		// A slow or stalled client must not hold a connection (and its
+		// goroutine and buffers) for ever. The header gets 10 s.
+		ReadHeaderTimeout: 10 * time.Second,
+		// The whole request, body included: the largest body is a directory
+		// file (200 MB, README), which on a 100 Mbit/s office line takes
+		// about 17 s; a photo is at most 10 MB and the phone sends it in
+		// resumable chunks, so a slow mobile link retries a chunk, not the
+		// photo. 2 minutes covers both with room to spare.
+		ReadTimeout: 2 * time.Minute,
+		// From the end of the header to the last byte of the answer: the
+		// handler's work and the transfer. The longest are a lead's first
+		// bootstrap and a year's 附件3 export (seconds of work, then tens of
+		// MB to a phone on a slow link): 10 minutes lets them finish, while
+		// a client that stops reading still lets go of the connection.
+		WriteTimeout: 10 * time.Minute,
+		// A kept-alive connection with no request: phones sync every few
+		// minutes, so holding idle ones longer only costs sockets.
+		IdleTimeout: 2 * time.Minute,
+		// Errors of the server's own (TLS handshakes, bad requests before
+		// a handler) go to the structured log too.
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
 	go func() {
 		// Serve returns ErrServerClosed after Shutdown; anything else means
 		// the listener failed and the server no longer answers: say so.
@@ -119,11 +150,45 @@ func (s *Server) routes() {
 	s.servePWA()
 }
 
+// healthTimeout bounds each check of /healthz: a load balancer asks often
+// and must hear "unavailable" rather than wait on a wedged writer.
+const healthTimeout = 2 * time.Second
+
+// healthz answers 200 {"status":"ok"} when the database answers a read and
+// the single writer runs a write transaction, 503 saying which failed
+// otherwise. The write is a no-op that takes SQLite's write lock (a DELETE
+// matching no row), through the group-commit queue: a writer stuck on a
+// long transaction, a crashed writer goroutine or another process holding
+// the lock all show here, while nothing is written and nothing is fsynced.
 func (s *Server) healthz(c echo.Context) error {
-	if err := s.DB.Reader().PingContext(c.Request().Context()); err != nil {
-		return err
+	ctx := c.Request().Context()
+	answer := map[string]string{"status": "ok", "reader": "ok", "writer": "ok"}
+	rctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	if err := s.DB.Reader().PingContext(rctx); err != nil {
+		s.Log.Warn("healthz: the reader failed", "request_id", requestID(c), "err", err)
+		answer["status"], answer["reader"] = "unavailable", clipText(err.Error(), 120)
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	wctx, wcancel := context.WithTimeout(ctx, healthTimeout)
+	defer wcancel()
+	err := s.DB.Write(wctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM schema_migrations WHERE 0`); err != nil {
+			return fmt.Errorf("healthz write: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("the writer did not run a write within %s", healthTimeout)
+		}
+		s.Log.Warn("healthz: the writer failed", "request_id", requestID(c), "err", err)
+		answer["status"], answer["writer"] = "unavailable", clipText(err.Error(), 120)
+	}
+	if answer["status"] != "ok" {
+		// A status report, not an error: the probe reads which part failed.
+		return c.JSON(http.StatusServiceUnavailable, answer)
+	}
+	return c.JSON(http.StatusOK, answer)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
