@@ -1,6 +1,6 @@
 // Command zsc is the 掌上查 server and its admin tool, in one binary:
 //
-//	zsc serve [--db data/zsc.db] [--addr :8080] [--demo]
+//	zsc serve [--data DIR] [--db data/zsc.db] [--addr :8080] [--demo] ...  (zsc serve --help: every setting, each also a ZSC_* variable)
 //	zsc import-plan FILE --year 2024 [--db ...]
 //	zsc import-checklists FILE [--db ...]
 //	zsc import-entities FILE [--db ...]

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,15 +18,17 @@ import (
 	"zsc/pwa"
 	"zsc/schema"
 	"zsc/server/auth"
+	"zsc/server/config"
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
 	"zsc/server/sqlite"
+	zsync "zsc/sync"
 )
 
 const usage = `zsc: 掌上查 — offline-first 双随机、一公开 joint inspections
 
 usage:
-  zsc serve [--db data/zsc.db] [--addr :8080] [--demo]
+  zsc serve [--data DIR] [--db data/zsc.db] [--addr :8080] [--demo] ...   every setting: zsc serve --help
   zsc import-plan FILE --year 2024 [--db data/zsc.db]
   zsc import-checklists FILE [--db data/zsc.db]       checklist templates (检查表), TSV, CSV or XLSX
   zsc import-entities FILE.csv [--db data/zsc.db]     (also import-inspectors, import-conflicts)
@@ -117,45 +120,159 @@ func openDB(ctx context.Context, path string) (*sqlite.DB, error) {
 	return db, nil
 }
 
-// jwtSecret comes from ZSC_JWT_SECRET, or from a key file beside the
-// database made on first start (mode 0600), so no secret lives in the repo
-// and restarts keep sessions valid.
-func jwtSecret(dbPath string) ([]byte, error) {
+// jwtSecret comes from ZSC_JWT_SECRET, or from the key file (by default
+// jwt.key in the data folder) made on first start (mode 0600), so no
+// secret lives in the repo and restarts keep sessions valid.
+func jwtSecret(keyFile string) ([]byte, error) {
 	if s := os.Getenv("ZSC_JWT_SECRET"); s != "" {
 		if len(s) < 32 {
 			return nil, errors.New("ZSC_JWT_SECRET must have at least 32 characters")
 		}
 		return []byte(s), nil
 	}
-	path := filepath.Join(filepath.Dir(dbPath), "jwt.key")
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 64 {
+	if b, err := os.ReadFile(keyFile); err == nil && len(b) >= 64 {
 		return []byte(strings.TrimSpace(string(b))), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("key file %s: %w", keyFile, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(keyFile), 0o700); err != nil {
+		return nil, fmt.Errorf("key file %s: %w", keyFile, err)
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	key := hex.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return nil, err
+	if err := os.WriteFile(keyFile, []byte(key+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("key file %s: %w", keyFile, err)
 	}
 	return []byte(key), nil
 }
 
-func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+const serveUsage = `usage: zsc serve [flags]
+
+Every flag can also be set by the environment variable in brackets; a flag
+given on the command line wins over its variable. ZSC_JWT_SECRET (at least 32
+characters), when set, signs sessions instead of the key file.
+
+`
+
+// serveConfig is every setting of zsc serve; each is a flag and a ZSC_*
+// variable (server/config), the flag winning. README "Configuration"
+// lists them.
+type serveConfig struct {
+	Data, DB, Photos, KeyFile, Addr string
+	Login                           auth.LimiterConfig
+	LeaseSize                       int
+	LeaseTTL                        time.Duration
+	TrustedProxies                  config.CIDRs
+	LogFormat, LogLevel             string
+	Demo                            bool
+	DemoEntities                    int
+}
+
+// parseServe reads serve's flags and variables and fills in the paths
+// that default to the data folder.
+func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*serveConfig, error) {
+	c := &serveConfig{Login: auth.DefaultLimiterConfig}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
-	addr := fs.String("addr", ":8080", "listen address")
-	withDemo := fs.Bool("demo", false, "load the demo data into an empty database and print the demo accounts")
-	demoEntities := fs.Int("demo-entities", 20000, "size of the demo entity directory")
-	if err := fs.Parse(args); err != nil {
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.Data, "data", "", `data folder: the database, photos and key file by default (default "data", or the folder of --db when only --db is given)`)
+	fs.StringVar(&c.DB, "db", "", "SQLite database file (default DATA/zsc.db)")
+	fs.StringVar(&c.Photos, "photos", "", "photo folder (default DATA/blobs)")
+	fs.StringVar(&c.KeyFile, "key-file", "", "session signing key file, made on first start (default DATA/jwt.key; ZSC_JWT_SECRET, if set, is used instead)")
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.IntVar(&c.Login.AccountFailures, "login-account-failures", c.Login.AccountFailures, "failed sign-ins on one account before it is locked")
+	fs.IntVar(&c.Login.AddressFailures, "login-address-failures", c.Login.AddressFailures, "failed sign-ins from one client address before it is locked")
+	fs.DurationVar(&c.Login.Window, "login-window", c.Login.Window, "failures further apart than this do not add up")
+	fs.DurationVar(&c.Login.Lockout, "login-lockout", c.Login.Lockout, "first lock; it doubles with each further failure")
+	fs.DurationVar(&c.Login.MaxLockout, "login-lockout-max", c.Login.MaxLockout, "longest lock")
+	fs.IntVar(&c.Login.MaxEntries, "login-max-entries", c.Login.MaxEntries, "most failure counters kept in memory (least recent dropped first)")
+	fs.IntVar(&c.LeaseSize, "lease-size", zsync.DefaultLeaseSize, "notice numbers (告知书编号) each phone holds for offline use")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", zsync.DefaultLeaseTTL, "how long a silent phone keeps its leased notice numbers")
+	fs.Var(&c.TrustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (the variable takes a comma-separated list); none by default")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&c.Demo, "demo", false, "load the demo data into an empty database and print the demo accounts")
+	fs.IntVar(&c.DemoEntities, "demo-entities", 20000, "size of the demo entity directory")
+	if err := config.Parse(fs, args, getenv); err != nil {
+		return nil, err
+	}
+	if c.Data == "" {
+		c.Data = "data"
+		if c.DB != "" {
+			c.Data = filepath.Dir(c.DB)
+		}
+	}
+	if c.DB == "" {
+		c.DB = filepath.Join(c.Data, "zsc.db")
+	}
+	if c.Photos == "" {
+		c.Photos = filepath.Join(c.Data, "blobs")
+	}
+	if c.KeyFile == "" {
+		c.KeyFile = filepath.Join(c.Data, "jwt.key")
+	}
+	if err := c.Login.Check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case c.LeaseSize < 1:
+		return nil, fmt.Errorf("--lease-size must be at least 1, not %d", c.LeaseSize)
+	case c.LeaseTTL < 48*time.Hour:
+		// A pull renews leases a day before they end (sync/pull.go).
+		return nil, fmt.Errorf("--lease-ttl must be at least 48h, not %s", c.LeaseTTL)
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return nil, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	return c, nil
+}
+
+// logger builds the log from --log-format and --log-level.
+func (c *serveConfig) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	o := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, o)), nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseServe(args, os.Getenv, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	db, err := openDB(ctx, *dbPath)
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.DB), 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockDatabase(c.DB)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := unlock(); err != nil {
+			log.Error("release the database lock", "db", c.DB, "err", err)
+		}
+	}()
+	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if *withDemo {
+	if c.Demo {
 		start := time.Now()
 		n, err := db.UserCount(ctx)
 		if err != nil {
@@ -163,7 +280,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if n == 0 {
 			fmt.Fprintln(stdout, "loading demo data (plan, directory, draws)…")
-			if err := demo.Load(ctx, db, demo.Options{Entities: *demoEntities}, stdout); err != nil {
+			if err := demo.Load(ctx, db, demo.Options{Entities: c.DemoEntities}, stdout); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 			fmt.Fprintf(stdout, "demo data loaded in %s\n", time.Since(start).Round(time.Millisecond))
@@ -171,15 +288,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			demo.PrintAccounts(stdout)
 		}
 	}
-	secret, err := jwtSecret(*dbPath)
+	secret, err := jwtSecret(c.KeyFile)
 	if err != nil {
 		return err
 	}
-	srv := zhttp.New(db, auth.New(db, secret), log, pwa.Dist(), filepath.Join(filepath.Dir(*dbPath), "blobs"))
-	bound, err := srv.Listen(*addr)
+	a := auth.New(db, secret)
+	a.Limiter = auth.NewLimiterWith(db.Now, c.Login)
+	srv := zhttp.New(db, a, log, pwa.Dist(), c.Photos)
+	srv.TrustProxies(c.TrustedProxies)
+	srv.Sync.LeaseSize, srv.Sync.LeaseTTL = c.LeaseSize, c.LeaseTTL
+	bound, err := srv.Listen(c.Addr)
 	if err != nil {
 		return err
 	}
+	log.Info("serving", "addr", bound, "db", c.DB, "photos", c.Photos, "trusted_proxies", c.TrustedProxies.String())
 	fmt.Fprintf(stdout, "掌上查 listening on http://%s\n", displayAddr(bound))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
