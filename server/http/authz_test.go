@@ -103,6 +103,10 @@ var policyTable = map[string]policyRoute{
 	"PATCH /api/v1/visits/{id}": {action: authz.VisitPatch, scope: []scopeCase{
 		{"a county lead cannot adjust a visit of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 }, func(*policyFixture) any { return map[string]string{"scheduled_on": "2024-06-20"} }, 403, nil},
 	}},
+	"GET /api/v1/visits/{id}/work": {action: authz.VisitPatch, scope: []scopeCase{
+		{"a lead cannot read the work of another department's inspector", "lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/work?user=" + f.wjwMember }, nil, 403, nil},
+		{"a county lead cannot read the work on a visit of another county", "scjg-lead-621022", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/work?user=" + f.wjwMember }, nil, 403, nil},
+	}},
 	"POST /api/v1/visits/{id}/redraw": {action: authz.VisitRedraw, scope: []scopeCase{
 		{"a lead whose department takes no part cannot re-draw", "mzj-lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(*policyFixture) any { return map[string]string{"reason": "回避", "dept": "scjg"} }, 403, nil},
 		{"a lead cannot re-draw another department's inspector", "lead", func(f *policyFixture) string { return "/api/v1/visits/" + f.visit66 + "/redraw" }, func(f *policyFixture) any {

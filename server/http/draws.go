@@ -3,7 +3,6 @@ package http
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,6 +30,7 @@ func (s *Server) drawRoutes(authed *echo.Group) {
 	route(authed, http.MethodGet, "/draws/:id/snapshot", authz.DrawVerify, s.drawSnapshot, inScope(authz.DrawVerify, s.DB.DrawScope))
 	route(authed, http.MethodGet, "/visits", authz.VisitList, s.listVisits)
 	route(authed, http.MethodPatch, "/visits/:id", authz.VisitPatch, s.patchVisit)
+	route(authed, http.MethodGet, "/visits/:id/work", authz.VisitPatch, s.visitMemberWork)
 	route(authed, http.MethodPost, "/visits/:id/redraw", authz.VisitRedraw, s.redrawVisit)
 }
 
@@ -121,8 +121,11 @@ func (s *Server) importConflicts(c echo.Context) error {
 }
 
 func (s *Server) listTasks(c echo.Context) error {
-	year, _ := strconv.Atoi(c.QueryParam("year"))
-	ts, err := s.DB.Tasks(c.Request().Context(), user(c), year)
+	year, err := queryInt(c, "year")
+	if err != nil {
+		return err
+	}
+	ts, err := s.DB.Tasks(c.Request().Context(), user(c), int(year))
 	if err != nil {
 		return err
 	}
@@ -247,6 +250,17 @@ func (s *Server) patchVisit(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, v)
+}
+
+// visitMemberWork answers GET /visits/{id}/work?user=: what one team member
+// has recorded on the visit, so that the lead is warned before swapping
+// them out.
+func (s *Server) visitMemberWork(c echo.Context) error {
+	w, err := s.DB.VisitMemberWork(c.Request().Context(), user(c), c.Param("id"), c.QueryParam("user"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, w)
 }
 
 func (s *Server) redrawVisit(c echo.Context) error {

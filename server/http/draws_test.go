@@ -201,7 +201,7 @@ func TestLeadAdjustsPlan66(t *testing.T) {
 	v := visits[0]
 	t.Run("the lead changes a visit's date", func(t *testing.T) {
 		var out visitJSON
-		if code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"scheduled_on": "2024-06-20"}, &out); code != 200 || out.ScheduledOn != "2024-06-20" {
+		if code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"scheduled_on": "2024-06-20", "reason": "企业停业装修"}, &out); code != 200 || out.ScheduledOn != "2024-06-20" {
 			t.Fatalf("status %d, %+v", code, out)
 		}
 	})
@@ -218,8 +218,9 @@ func TestLeadAdjustsPlan66(t *testing.T) {
 		var other string
 		scanRow(t, ts.DB.Reader().QueryRow(`SELECT id FROM users WHERE role = 'inspector' AND dept = 'wjw' AND cert_no != '' LIMIT 1`), &other)
 		var e APIError
-		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"swap": map[string]string{"dept": "scjg", "out_user_id": out, "in_user_id": other}}, &e)
-		if code != 400 || !strings.Contains(e.Message, "R5") {
+		code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"swap": map[string]string{"dept": "scjg", "out_user_id": out, "in_user_id": other}, "reason": "人员调整"}, &e)
+		// In Chinese, naming the department, never an id or a code.
+		if code != 400 || !strings.Contains(e.Message, "市市场监管局") || strings.Contains(e.Message, other) || strings.Contains(e.Message, "scjg") {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})
@@ -228,7 +229,7 @@ func TestLeadAdjustsPlan66(t *testing.T) {
 			t.Skip("no free inspector in the small test pool")
 		}
 		var got visitJSON
-		if code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"swap": map[string]string{"dept": "scjg", "out_user_id": out, "in_user_id": in}}, &got); code != 200 {
+		if code := ts.Do(t, "PATCH", "/api/v1/visits/"+v.ID, lead, map[string]any{"swap": map[string]string{"dept": "scjg", "out_user_id": out, "in_user_id": in}, "reason": "人员调整"}, &got); code != 200 {
 			t.Fatalf("status %d", code)
 		}
 		active := 0

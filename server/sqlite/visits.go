@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"zsc/schema"
@@ -256,9 +257,19 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 		if p.ScheduledOn == v.ScheduledOn && p.Swap == nil {
 			return schema.Errorf(schema.EINVALID, "检查日期已是 %s，没有要调整的内容", p.ScheduledOn)
 		}
+		// Every 改期 and 换人 says why: the reason is kept in the audit row
+		// and shown in the trail (留痕), so a later reader learns why the
+		// team or the date differs from the draw.
+		if strings.TrimSpace(p.Reason) == "" {
+			what := "改期"
+			if p.Swap != nil {
+				what = "换人"
+			}
+			return schema.Errorf(schema.EINVALID, "请填写%s的原因（reason），原因将记入留痕", what)
+		}
 		if p.ScheduledOn != "" && p.ScheduledOn != v.ScheduledOn {
 			if _, err := time.Parse("2006-01-02", p.ScheduledOn); err != nil {
-				return schema.Errorf(schema.EINVALID, "scheduled_on must be a date like 2024-06-03, got %q", p.ScheduledOn)
+				return schema.Errorf(schema.EINVALID, "新的检查日期应为 2024-06-03 这样的日期，收到的是“%s”", p.ScheduledOn)
 			}
 			if _, err := tx.Exec(`UPDATE visits SET scheduled_on = ?, version = version + 1 WHERE id = ?`, p.ScheduledOn, visitID); err != nil {
 				return err
@@ -301,6 +312,8 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 // drew from: the task's region, the department, certified, on duty, not an
 // expert and no 回避 with the entity. A re-draw passes its pick through here
 // too, so the directory as it is now has the last word.
+// Its refusals are read by a lead: in Chinese, people and departments by
+// name, never an id or a code.
 func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 	onTeam := false
 	for _, m := range v.Team {
@@ -308,18 +321,19 @@ func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 			onTeam = true
 		}
 		if m.UserID == in && m.Active {
-			return schema.Errorf(schema.EINVALID, "inspector %s is already on this visit's team", in)
+			return schema.Errorf(schema.EINVALID, "%s已在%s这户检查的检查组中，不能再换上", personName(tx, in), v.Entity.Name)
 		}
 	}
 	if !onTeam {
-		return schema.Errorf(schema.EINVALID, "inspector %s is not on this visit's team for %s", out, dept)
+		return schema.Errorf(schema.EINVALID, "%s不是%s这户检查中%s的检查人员，无法换下（检查组可能刚被调整过，请刷新后再试）",
+			personName(tx, out), v.Entity.Name, deptName(tx, dept))
 	}
 	c := draw.Candidate{ID: in}
 	var role string
 	err := tx.QueryRow(`SELECT role, dept, region, cert_no != '', expert, on_duty FROM users WHERE id = ? AND disabled = 0`, in).
 		Scan(&role, &c.Dept, &c.Region, &c.Cert, &c.Expert, &c.OnDuty)
 	if errors.Is(err, sql.ErrNoRows) {
-		return schema.Errorf(schema.EINVALID, "unknown inspector %s", in)
+		return schema.Errorf(schema.EINVALID, "要换上的人员不存在或账号已停用，请重新选择")
 	} else if err != nil {
 		return err
 	}
@@ -343,21 +357,22 @@ func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 
 // ineligibleMessage says, for the lead, why an inspector cannot join the team.
 func ineligibleMessage(tx *sql.Tx, e *draw.IneligibleError, v *Visit) string {
+	who := personName(tx, e.ID)
 	switch e.Why {
 	case draw.NotInspector, draw.OtherDept:
-		return fmt.Sprintf("the new inspector must be an inspector of %s (R5)", deptName(tx, e.Pool.Dept))
+		return fmt.Sprintf("%s不是%s的执法检查人员，只能换上同部门的检查人员", who, deptName(tx, e.Pool.Dept))
 	case draw.OtherRegion:
-		return fmt.Sprintf("the new inspector is of %s, outside the task's pool in %s (R5)", regionName(tx, e.Region), regionName(tx, e.Pool.Region))
+		return fmt.Sprintf("%s属于%s，不在本任务%s的检查人员库中", who, regionName(tx, e.Region), regionName(tx, e.Pool.Region))
 	case draw.NoCert:
-		return "the new inspector has no 执法证号 and cannot count toward the two of R5"
+		return fmt.Sprintf("%s没有执法证号，不能作为执法检查人员", who)
 	case draw.IsExpert:
-		return "an expert never counts toward the two of R5"
+		return fmt.Sprintf("%s是专家，不能计入每个部门的两名执法检查人员", who)
 	case draw.OffDuty:
-		return "the new inspector is not on duty (不在岗, R5)"
+		return fmt.Sprintf("%s不在岗，不能换上", who)
 	case draw.Conflicted:
-		return fmt.Sprintf("the new inspector has a recorded conflict of interest with %s (回避, R5)", v.Entity.Name)
+		return fmt.Sprintf("%s与%s有利害关系，须回避，不能换上", who, v.Entity.Name)
 	}
-	return e.Error()
+	return fmt.Sprintf("%s不能换上这户检查", who)
 }
 
 // Redraw replaces one entity (e.g. 对象已注销) or one inspector (回避, 不在岗) of
@@ -396,7 +411,11 @@ func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, 
 		return nil, nil, err
 	}
 	if v.Status != "open" {
-		return nil, nil, schema.Errorf(schema.ECONFLICT, "visit %s is %s and can no longer be adjusted", visitID, v.Status)
+		state := "已完成"
+		if v.Status == "replaced" {
+			state = "已被重新抽取替换"
+		}
+		return nil, nil, schema.Errorf(schema.ECONFLICT, "%s这户检查%s，不能再调整", v.Entity.Name, state)
 	}
 	return v, t, nil
 }
@@ -531,4 +550,87 @@ func applyRedraws(tx *sql.Tx, drawID string, res *draw.Result) error {
 		}
 	}
 	return rows.Err()
+}
+
+// personName names a user for a message a lead reads; an unknown id
+// becomes a neutral word, never the id itself.
+func personName(tx *sql.Tx, id string) string {
+	var n string
+	if tx.QueryRow(`SELECT name FROM users WHERE id = ?`, id).Scan(&n) != nil || n == "" {
+		return "该人员"
+	}
+	return n
+}
+
+// MemberWork is what one inspector has recorded on a visit so far: what a
+// lead is warned about before swapping them out. A swap keeps all of it on
+// the visit, attributed to them (swapMember only marks their membership
+// inactive); the incoming inspector receives the visit with it; whatever
+// they send after the swap is refused, kept and shown to the lead in red.
+type MemberWork struct {
+	UserID     string `json:"user_id"`
+	Name       string `json:"name"`
+	Dept       string `json:"dept"`
+	Checkins   int    `json:"checkins"`   // 到场签到
+	Answered   int    `json:"answered"`   // check points answered by them
+	Failed     int    `json:"failed"`     // of which 不符合
+	Signatures int    `json:"signatures"` // signatures they took or gave
+	Notices    int    `json:"notices"`    // 责令改正通知书 they issued
+	Outcomes   int    `json:"outcomes"`   // departments' 检查结果 they recorded
+	Finished   bool   `json:"finished"`   // they confirmed 本部门检查完毕
+}
+
+// Any says whether there is work to warn about.
+func (w *MemberWork) Any() bool {
+	return w.Checkins+w.Answered+w.Signatures+w.Notices+w.Outcomes > 0 || w.Finished
+}
+
+// VisitMemberWork reads what a team member has recorded on a visit, for the
+// lead who may adjust the visit's team (authz.VisitPatch on the task, for
+// the member's department).
+func (db *DB) VisitMemberWork(ctx context.Context, u *schema.User, visitID, userID string) (*MemberWork, error) {
+	if userID == "" {
+		return nil, schema.Errorf(schema.EINVALID, "请指明要查看的检查人员（user）")
+	}
+	var out *MemberWork
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		v, err := LoadVisit(tx, visitID)
+		if err != nil {
+			return err
+		}
+		t, err := db.TaskByID(ctx, tx, v.TaskID)
+		if err != nil {
+			return err
+		}
+		var m *Member
+		for i := range v.Team {
+			if v.Team[i].UserID == userID {
+				m = &v.Team[i]
+			}
+		}
+		if m == nil {
+			return schema.Errorf(schema.ENOTFOUND, "%s不在%s这户检查的检查组中", personName(tx, userID), v.Entity.Name)
+		}
+		sc := t.Scope()
+		sc.Dept = m.Dept
+		if err := authz.Check(u, authz.VisitPatch, sc); err != nil {
+			return err
+		}
+		w := &MemberWork{UserID: m.UserID, Name: m.Name, Dept: m.Dept}
+		err = tx.QueryRow(`SELECT
+			(SELECT count(*) FROM checkins WHERE visit_id = ?1 AND user_id = ?2),
+			(SELECT count(*) FROM item_results WHERE visit_id = ?1 AND user_id = ?2),
+			(SELECT count(*) FROM item_results WHERE visit_id = ?1 AND user_id = ?2 AND value = '不符合'),
+			(SELECT count(*) FROM signatures WHERE visit_id = ?1 AND (user_id = ?2 OR signer_id = ?2)),
+			(SELECT count(*) FROM notices WHERE visit_id = ?1 AND user_id = ?2),
+			(SELECT count(*) FROM outcomes WHERE visit_id = ?1 AND user_id = ?2),
+			EXISTS (SELECT 1 FROM dept_finishes WHERE visit_id = ?1 AND user_id = ?2)`, visitID, userID).
+			Scan(&w.Checkins, &w.Answered, &w.Failed, &w.Signatures, &w.Notices, &w.Outcomes, &w.Finished)
+		if err != nil {
+			return fmt.Errorf("reading the work of %s on visit %s: %w", userID, visitID, err)
+		}
+		out = w
+		return nil
+	})
+	return out, err
 }
