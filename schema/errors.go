@@ -32,6 +32,9 @@ const (
 	// judged (409).
 	EEPOCH    = "epoch_changed"
 	EINTERNAL = "internal"
+	// EINSUFFICIENTSTORAGE: the server's disk is full (507); the client
+	// keeps what it sent and retries later, it was not refused.
+	EINSUFFICIENTSTORAGE = "insufficient_storage"
 )
 
 // Error is the one error type the domain returns; Message is safe to show to

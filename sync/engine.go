@@ -24,6 +24,15 @@ const (
 	DefaultPullLimit    = 500
 	DefaultMaxPushBytes = 2 << 20
 	DefaultMaxBlobBytes = 10 << 20
+	// DefaultBlobQuota caps a user's photos that no visit names yet (an
+	// offline phone may upload a photo before the push naming it): 100 MB
+	// is ten full-size photos, far more than the moments between a push
+	// and its uploads need, and bounds what one account can store.
+	DefaultBlobQuota = 100 << 20
+	// DefaultBlobTTL is how long a photo no visit names, or a partial
+	// upload, is kept before the sweeper removes it: a week covers a phone
+	// that uploads, loses its network and pushes days later.
+	DefaultBlobTTL = 7 * 24 * time.Hour
 )
 
 // Engine applies pushes and builds pulls (DESIGN §5). It holds no state of
@@ -48,6 +57,10 @@ type Engine struct {
 	// MaxPushBytes caps a push body; MaxBlobBytes caps one photo.
 	MaxPushBytes int64
 	MaxBlobBytes int64
+	// BlobQuota caps a user's uploaded photos that no visit names;
+	// BlobTTL is how long such photos and partial uploads are kept.
+	BlobQuota int64
+	BlobTTL   time.Duration
 }
 
 // NewEngine returns an Engine on store with the default settings.
@@ -62,6 +75,8 @@ func NewEngine(store Store, now func() time.Time) *Engine {
 		PullLimit:    DefaultPullLimit,
 		MaxPushBytes: DefaultMaxPushBytes,
 		MaxBlobBytes: DefaultMaxBlobBytes,
+		BlobQuota:    DefaultBlobQuota,
+		BlobTTL:      DefaultBlobTTL,
 	}
 }
 
@@ -203,11 +218,22 @@ func (e *Engine) void(tx Tx, at, byUser string, n NoticeNumber, reason string) e
 // AddBlob records that a photo has arrived (§5 step 6); the HTTP layer has
 // already verified and stored its bytes. Visits naming it hear of it.
 func (e *Engine) AddBlob(ctx context.Context, sha256 string, size int64) error {
+	return e.AddUpload(ctx, "", sha256, size)
+}
+
+// AddUpload is AddBlob that also records who uploaded the photo, for the
+// quota of unreferenced photos (AdmitBlob) and the sweeper (DropBlob).
+func (e *Engine) AddUpload(ctx context.Context, userID, sha256 string, size int64) error {
 	if !IsSHA256(sha256) {
 		return schema.Errorf(schema.EINVALID, "not a sha256")
 	}
 	return e.Store.Write(ctx, func(tx Tx) error {
 		at := e.now()
+		if userID != "" {
+			if err := tx.AddBlobUpload(sha256, userID, size, at); err != nil {
+				return err
+			}
+		}
 		fresh, err := tx.AddBlob(sha256, size, at)
 		if err != nil || !fresh {
 			return err
@@ -238,6 +264,93 @@ func (e *Engine) AddBlob(ctx context.Context, sha256 string, size int64) error {
 		}
 		return nil
 	})
+}
+
+// AdmitBlob decides whether u may upload size bytes of a photo. A photo
+// named by a visit u sees is always welcome. Any other is provisional (its
+// mutation may come later: phones may upload first, PROTOCOL.md §5) and
+// counts against u's quota of unreferenced photos, with partial bytes
+// already on disk for u's other uploads (the caller measures those).
+// Refusal is 429 rate_limited: the phone keeps the photo and retries after
+// its next push, which names it.
+func (e *Engine) AdmitBlob(ctx context.Context, u *schema.User, sha256 string, size, partial int64) error {
+	return e.Store.Read(ctx, func(tx ReadTx) error {
+		mine, err := e.namedForUser(tx, u, sha256)
+		if err != nil || mine {
+			return err
+		}
+		used, err := tx.UnreferencedUploadBytes(u.ID, sha256)
+		if err != nil {
+			return err
+		}
+		if used+partial+size > e.BlobQuota {
+			return &schema.Error{Code: schema.ERATELIMITED,
+				Message: fmt.Sprintf("尚未关联检查记录的照片已达每人 %d MB 的暂存上限：请先同步检查记录，照片随后自动上传", e.BlobQuota>>20),
+				Details: map[string]int{"retry_after": 600}}
+		}
+		return nil
+	})
+}
+
+// namedForUser reports whether a visit u sees names the photo.
+func (e *Engine) namedForUser(tx ReadTx, u *schema.User, sha256 string) (bool, error) {
+	visits, err := tx.BlobVisits(sha256)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range visits {
+		v, err := tx.Visit(id)
+		if err != nil {
+			return false, err
+		}
+		if v != nil && CanSee(u, v) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// MayKnowBlob reports whether u may learn whether the photo is on the
+// server (HEAD, a PUT of a stored photo): those who may read it (a visit
+// they see names it) and those who uploaded it. To anyone else a stored
+// photo looks absent until they send its bytes.
+func (e *Engine) MayKnowBlob(ctx context.Context, u *schema.User, sha256 string) (bool, error) {
+	ok := false
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		if ok, err = e.namedForUser(tx, u, sha256); err != nil || ok {
+			return err
+		}
+		ok, err = tx.BlobUploadedBy(sha256, u.ID)
+		return err
+	})
+	return ok, err
+}
+
+// UnreferencedBlobs lists up to limit photos that no visit names and that
+// nobody uploaded within BlobTTL: the sweeper's candidates.
+func (e *Engine) UnreferencedBlobs(ctx context.Context, limit int) ([]string, error) {
+	var out []string
+	err := e.Store.Read(ctx, func(tx ReadTx) error {
+		var err error
+		out, err = tx.UnreferencedBlobs(FormatTime(e.Now().Add(-e.BlobTTL)), limit)
+		return err
+	})
+	return out, err
+}
+
+// DropBlob forgets a photo if it is still unreferenced and stale (checked
+// again in the writer, so a push naming it meanwhile keeps it); true when
+// the caller must remove its bytes. A push that names it afterwards lists
+// it in missing_blobs and the phone uploads it again.
+func (e *Engine) DropBlob(ctx context.Context, sha256 string) (bool, error) {
+	var dropped bool
+	err := e.Store.Write(ctx, func(tx Tx) error {
+		var err error
+		dropped, err = tx.DropBlob(sha256, FormatTime(e.Now().Add(-e.BlobTTL)))
+		return err
+	})
+	return dropped, err
 }
 
 // HasBlob reports whether a photo has arrived.

@@ -51,6 +51,14 @@ type ReadTx interface {
 	Blob(sha256 string) (*Blob, error)
 	// BlobVisits lists the visits whose mutations name a photo.
 	BlobVisits(sha256 string) ([]string, error)
+	// BlobUploadedBy reports whether the user uploaded the photo.
+	BlobUploadedBy(sha256, userID string) (bool, error)
+	// UnreferencedUploadBytes sums the user's uploaded photos that no
+	// visit names, except the one named (the upload being weighed).
+	UnreferencedUploadBytes(userID, except string) (int64, error)
+	// UnreferencedBlobs lists up to limit arrived photos that no visit
+	// names and that nobody uploaded at or after before.
+	UnreferencedBlobs(before string, limit int) ([]string, error)
 	// Head is the sequence number of the newest change, 0 for none.
 	Head() (int64, error)
 	// Epoch names the change log's history (DESIGN §8.5): a restore from
@@ -152,6 +160,11 @@ type Tx interface {
 	AddBlobRefs(visitID, clientID string, hashes []string) error
 	// AddBlob records an arrived photo; false when it was already known.
 	AddBlob(sha256 string, size int64, at string) (bool, error)
+	// AddBlobUpload records (or renews) that the user uploaded the photo.
+	AddBlobUpload(sha256, userID string, size int64, at string) error
+	// DropBlob forgets an arrived photo when no visit names it and nobody
+	// uploaded it at or after before; false when it was kept.
+	DropBlob(sha256, before string) (bool, error)
 
 	// TakeNumbers advances the (dept, year) counter by n and returns the first
 	// number taken; the counter starts at 1.

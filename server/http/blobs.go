@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,7 +13,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	gosync "sync"
+	"syscall"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,9 +25,17 @@ import (
 )
 
 // Photos (DESIGN §5 step 6) live in BlobDir, content-addressed as
-// aa/bb/<sha256>; partial uploads in BlobDir/tmp. The database's blobs table
-// says which photos have arrived, so completion checks and pulls never
-// touch the disk.
+// aa/bb/<sha256>; partial uploads in BlobDir/tmp/<user key>/, one folder per
+// uploader so that nobody learns of another's upload. The database's blobs
+// table says which photos have arrived, so completion checks and pulls
+// never touch the disk.
+//
+// Limits (issue 13): a photo named by a visit the uploader sees is always
+// taken; any other is provisional (phones may upload before the push that
+// names it) and counts, with the uploader's partial uploads, against
+// Engine.BlobQuota. The sweeper (SweepBlobs) removes photos no visit names
+// and partial uploads after Engine.BlobTTL. A disk error is a 5xx, 507 when
+// the disk is full: the phone keeps the photo and retries, never "refused".
 
 // blobProgress is the answer to a PUT: how many bytes the server holds.
 type blobProgress struct {
@@ -70,7 +82,108 @@ func (k *keyedMutex) lock(key string) func() {
 }
 
 func (s *Server) blobPath(sum string) string { return filepath.Join(s.BlobDir, sum[:2], sum[2:4], sum) }
-func (s *Server) partPath(sum string) string { return filepath.Join(s.BlobDir, "tmp", sum+".part") }
+
+// partDir is a user's folder of partial uploads: named by a hash of the
+// user id, which is safe in a path whatever the id holds.
+func (s *Server) partDir(u *schema.User) string {
+	h := sha256.Sum256([]byte(u.ID))
+	return filepath.Join(s.BlobDir, "tmp", hex.EncodeToString(h[:8]))
+}
+
+func (s *Server) partPath(u *schema.User, sum string) string {
+	return filepath.Join(s.partDir(u), sum+".part")
+}
+
+// uploadFile is what an upload writes into: an *os.File, or in tests one
+// whose disk fails or is full.
+type uploadFile interface {
+	io.ReadWriteSeeker
+	io.Closer
+	Truncate(size int64) error
+	Sync() error
+	Stat() (fs.FileInfo, error)
+	Name() string
+}
+
+// createFile opens the files uploads write; tests swap it to simulate a
+// failing or full disk.
+var createFile = func(name string, flag int) (uploadFile, error) { return os.OpenFile(name, flag, 0o644) }
+
+// diskError turns an error of the photo folder into the answer: 507 with a
+// Chinese message when the disk (or a quota of the file system) is full,
+// else an internal error that says what failed. Either way the phone keeps
+// the photo and retries later.
+func diskError(what string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return &schema.Error{Code: schema.EINSUFFICIENTSTORAGE,
+			Message: "服务器存储空间已满，照片仍保存在手机上，稍后自动重新上传",
+			Details: fmt.Sprintf("%s: %v", what, err)}
+	}
+	return fmt.Errorf("photos: %s: %w", what, err)
+}
+
+// bodyReader remembers an error reading the request (the client's side),
+// so that a failed copy tells a cut upload (400) from a disk error (5xx).
+type bodyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// copyBody copies the request body into f, telling whose fault a failure is.
+func copyBody(f uploadFile, body io.Reader, limit int64, what string) (int64, error) {
+	br := &bodyReader{r: io.LimitReader(body, limit)}
+	n, err := io.Copy(f, br)
+	switch {
+	case err == nil:
+		return n, nil
+	case br.err != nil:
+		return n, schema.Errorf(schema.EINVALID, "reading the %s: %v", what, br.err)
+	default:
+		return n, diskError("writing the "+what, err)
+	}
+}
+
+// partialBytes sums the sizes of u's partial uploads other than sum's.
+func (s *Server) partialBytes(u *schema.User, sum string) (int64, error) {
+	entries, err := os.ReadDir(s.partDir(u))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	} else if err != nil {
+		return 0, diskError("listing partial uploads", err)
+	}
+	var n int64
+	for _, e := range entries {
+		if e.Name() == sum+".part" || !strings.HasSuffix(e.Name(), ".part") {
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // finished or swept meanwhile
+		} else if err != nil {
+			return 0, diskError("reading a partial upload", err)
+		}
+		n += fi.Size()
+	}
+	return n, nil
+}
+
+// admit checks the quota before any byte of an upload is written.
+func (s *Server) admit(c echo.Context, sum string, size int64) error {
+	u := user(c)
+	partial, err := s.partialBytes(u, sum)
+	if err != nil {
+		return err
+	}
+	return s.Sync.AdmitBlob(c.Request().Context(), u, sum, size, partial)
+}
 
 // blobParam reads and checks the {sha256} path parameter.
 func blobParam(c echo.Context) (string, error) {
@@ -96,6 +209,16 @@ func (s *Server) arrived(c echo.Context, sum string) (int64, bool, error) {
 	return fi.Size(), true, nil
 }
 
+// known is arrived for users who may know of the photo (Engine.MayKnowBlob);
+// to anyone else a stored photo is not there until they send its bytes.
+func (s *Server) known(c echo.Context, sum string) (int64, bool, error) {
+	ok, err := s.Sync.MayKnowBlob(c.Request().Context(), user(c), sum)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	return s.arrived(c, sum)
+}
+
 var contentRange = regexp.MustCompile(`^bytes (\d{1,12})-(\d{1,12})/(\d{1,12})$`)
 
 // putBlob answers PUT /api/v1/blobs/{sha256}: a whole photo, or one chunk
@@ -108,7 +231,7 @@ func (s *Server) putBlob(c echo.Context) error {
 	}
 	unlock := blobLocks.lock(sum)
 	defer unlock()
-	if size, ok, err := s.arrived(c, sum); err != nil {
+	if size, ok, err := s.known(c, sum); err != nil {
 		return err
 	} else if ok {
 		return c.JSON(http.StatusCreated, blobProgress{Received: size, Complete: true})
@@ -116,17 +239,25 @@ func (s *Server) putBlob(c echo.Context) error {
 	max := s.Sync.MaxBlobBytes
 	tooLarge := schema.Errorf(schema.ETOOLARGE, "a photo may have at most %d bytes (%d MB): resize it on the phone", max, max>>20)
 	body := c.Request().Body
-	if err := os.MkdirAll(filepath.Join(s.BlobDir, "tmp"), 0o755); err != nil {
-		return err
+	if err := os.MkdirAll(s.partDir(user(c)), 0o755); err != nil {
+		return diskError("making the upload folder", err)
 	}
 	rng := c.Request().Header.Get("Content-Range")
 	if rng == "" {
 		if c.Request().ContentLength > max {
 			return tooLarge
 		}
-		f, err := os.CreateTemp(filepath.Join(s.BlobDir, "tmp"), sum+".*.whole")
-		if err != nil {
+		// An unknown length is weighed as the largest photo.
+		declared := c.Request().ContentLength
+		if declared < 0 {
+			declared = max
+		}
+		if err := s.admit(c, sum, declared); err != nil {
 			return err
+		}
+		f, err := createFile(filepath.Join(s.partDir(user(c)), sum+"."+strconv.FormatInt(time.Now().UnixNano(), 36)+".whole"), os.O_RDWR|os.O_CREATE|os.O_EXCL)
+		if err != nil {
+			return diskError("creating an upload file", err)
 		}
 		// After finish renames it, the removal finds nothing, which is fine.
 		defer func() {
@@ -135,9 +266,9 @@ func (s *Server) putBlob(c echo.Context) error {
 			}
 		}()
 		defer f.Close()
-		n, err := io.Copy(f, io.LimitReader(body, max+1))
+		n, err := copyBody(f, body, max+1, "photo")
 		if err != nil {
-			return schema.Errorf(schema.EINVALID, "reading the photo: %v", err)
+			return err
 		}
 		if n > max {
 			return tooLarge
@@ -165,14 +296,18 @@ func (s *Server) putBlob(c echo.Context) error {
 	if start > end || end >= total {
 		return schema.Errorf(schema.EINVALID, "Content-Range %s is not a range inside the photo", rng)
 	}
-	f, err := os.OpenFile(s.partPath(sum), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
+	if err := s.admit(c, sum, total); err != nil {
 		return err
+	}
+	part := s.partPath(user(c), sum)
+	f, err := createFile(part, os.O_RDWR|os.O_CREATE)
+	if err != nil {
+		return diskError("opening a partial upload", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return diskError("reading a partial upload", err)
 	}
 	if have := fi.Size(); start > have {
 		return &schema.Error{Code: schema.EINVALID, Message: fmt.Sprintf("chunk starts at byte %d but the server has %d: resume from %d", start, have, have),
@@ -180,33 +315,33 @@ func (s *Server) putBlob(c echo.Context) error {
 	}
 	// Re-sent bytes are overwritten: the final hash check catches any that differ.
 	if err := f.Truncate(start); err != nil {
-		return err
+		return diskError("cutting a partial upload", err)
 	}
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return err
+		return diskError("seeking in a partial upload", err)
 	}
 	want := end - start + 1
-	n, err := io.Copy(f, io.LimitReader(body, want+1))
+	n, err := copyBody(f, body, want+1, "chunk")
 	if err != nil || n != want {
 		// Keep only the bytes before this chunk, so the phone resumes from start.
 		if terr := f.Truncate(start); terr != nil {
-			return terr
+			return diskError("cutting a partial upload", terr)
 		}
 		if err != nil {
-			return schema.Errorf(schema.EINVALID, "reading the chunk: %v", err)
+			return err
 		}
 		return schema.Errorf(schema.EINVALID, "the chunk has %d bytes but Content-Range says %d", n, want)
 	}
 	if end+1 < total {
 		if err := f.Sync(); err != nil {
-			return err
+			return diskError("syncing a partial upload", err)
 		}
 		return c.JSON(http.StatusOK, blobProgress{Received: end + 1})
 	}
 	if err := s.finish(c, f, sum, total); err != nil {
 		if schema.ErrorCode(err) == schema.EINVALID {
 			// Bytes that hash wrong are useless: the phone starts over.
-			if rerr := os.Remove(s.partPath(sum)); rerr != nil {
+			if rerr := os.Remove(part); rerr != nil {
 				s.Log.Warn("removing a bad partial photo", "sha256", sum, "err", rerr)
 			}
 		}
@@ -218,48 +353,52 @@ func (s *Server) putBlob(c echo.Context) error {
 // finish checks that f's bytes hash to sum, syncs them to disk, moves the
 // file to its place (fsync before rename, then the directory, so a crash
 // never leaves a named photo with missing bytes) and records its arrival.
-func (s *Server) finish(c echo.Context, f *os.File, sum string, size int64) error {
+func (s *Server) finish(c echo.Context, f uploadFile, sum string, size int64) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
+		return diskError("seeking in an upload", err)
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return err
+		return diskError("reading an upload back", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 		return schema.Errorf(schema.EINVALID, "the photo's bytes hash to %s, not to %s: upload it again", got, sum)
 	}
 	if err := f.Sync(); err != nil {
-		return err
+		return diskError("syncing an upload", err)
 	}
 	dst := s.blobPath(sum)
 	dir := filepath.Dir(dst)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return diskError("making a photo folder", err)
 	}
+	// A photo stored already (sent by someone who may not know of it) is
+	// replaced by the same bytes: rename is atomic, readers see either.
 	if err := os.Rename(f.Name(), dst); err != nil {
-		return err
+		return diskError("storing a photo", err)
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return err
+		return diskError("opening a photo folder", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return err
+		return diskError("syncing a photo folder", err)
 	}
-	return s.Sync.AddBlob(c.Request().Context(), sum, size)
+	return s.Sync.AddUpload(c.Request().Context(), user(c).ID, sum, size)
 }
 
 // headBlob answers HEAD /api/v1/blobs/{sha256}: Upload-Offset is how many
 // bytes the server holds, Upload-Complete ?1 when the photo has arrived.
+// Scoped like GET: only those who may read the photo, or uploaded it, learn
+// that it is there; anyone else hears of their own partial upload only.
 func (s *Server) headBlob(c echo.Context) error {
 	sum, err := blobParam(c)
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
-	if size, ok, err := s.arrived(c, sum); err != nil {
+	if size, ok, err := s.known(c, sum); err != nil {
 		return err
 	} else if ok {
 		h.Set("Upload-Offset", strconv.FormatInt(size, 10))
@@ -267,8 +406,10 @@ func (s *Server) headBlob(c echo.Context) error {
 		return c.NoContent(http.StatusOK)
 	}
 	var have int64
-	if fi, err := os.Stat(s.partPath(sum)); err == nil {
+	if fi, err := os.Stat(s.partPath(user(c), sum)); err == nil {
 		have = fi.Size()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return diskError("reading a partial upload", err)
 	}
 	h.Set("Upload-Offset", strconv.FormatInt(have, 10))
 	h.Set("Upload-Complete", "?0")
@@ -298,4 +439,111 @@ func (s *Server) getBlob(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	c.Response().Header().Set("ETag", `"`+sum+`"`)
 	return c.File(s.blobPath(sum))
+}
+
+// blobSweepBatch bounds one pass's database reads; the next pass goes on.
+const blobSweepBatch = 500
+
+// SweepBlobs removes the photos no visit names that nobody uploaded within
+// the engine's BlobTTL, and partial uploads untouched for as long. A photo
+// a visit names is never removed: the writer checks again under the
+// photo's upload lock. It returns how many photos and partial files went.
+func (s *Server) SweepBlobs(ctx context.Context) (photos, partials int, err error) {
+	for {
+		shas, err := s.Sync.UnreferencedBlobs(ctx, blobSweepBatch)
+		if err != nil {
+			return photos, partials, fmt.Errorf("photos: listing unreferenced photos: %w", err)
+		}
+		n := 0
+		for _, sum := range shas {
+			dropped, err := s.dropBlob(ctx, sum)
+			if err != nil {
+				return photos, partials, err
+			}
+			if dropped {
+				photos++
+				n++
+			}
+		}
+		if len(shas) < blobSweepBatch || n == 0 {
+			break
+		}
+	}
+	partials, err = s.sweepPartials(s.Sync.Now().Add(-s.Sync.BlobTTL))
+	return photos, partials, err
+}
+
+func (s *Server) dropBlob(ctx context.Context, sum string) (bool, error) {
+	unlock := blobLocks.lock(sum)
+	defer unlock()
+	dropped, err := s.Sync.DropBlob(ctx, sum)
+	if err != nil || !dropped {
+		return false, err
+	}
+	if err := os.Remove(s.blobPath(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return true, fmt.Errorf("photos: removing unreferenced %s: %w", sum, err)
+	}
+	return true, nil
+}
+
+// sweepPartials removes partial and temporary upload files last written
+// before cutoff; a phone that comes back resumes from 0.
+func (s *Server) sweepPartials(cutoff time.Time) (int, error) {
+	n := 0
+	err := filepath.WalkDir(filepath.Join(s.BlobDir, "tmp"), func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if fi.ModTime().After(cutoff) {
+			return nil
+		}
+		// Under the photo's lock, so that no upload is writing it.
+		sum, _, _ := strings.Cut(d.Name(), ".")
+		unlock := blobLocks.lock(sum)
+		defer unlock()
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("photos: sweeping partial uploads: %w", err)
+	}
+	return n, nil
+}
+
+// BlobSweepEvery is how often RunBlobSweeper sweeps.
+const BlobSweepEvery = time.Hour
+
+// RunBlobSweeper sweeps at start and then every BlobSweepEvery until ctx
+// ends, logging what went and any error (the next pass tries again).
+func (s *Server) RunBlobSweeper(ctx context.Context) {
+	t := time.NewTicker(BlobSweepEvery)
+	defer t.Stop()
+	for {
+		photos, partials, err := s.SweepBlobs(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.Log.Error("sweeping photos", "err", err)
+		case photos+partials > 0:
+			s.Log.Info("swept photos", "unreferenced", photos, "partial_uploads", partials)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -23,6 +23,8 @@ var statusOf = map[string]int{
 	schema.ERATELIMITED:   http.StatusTooManyRequests,
 	schema.EINTERNAL:      http.StatusInternalServerError,
 	schema.EUNPROCESSABLE: http.StatusUnprocessableEntity,
+	// A full disk (blobs.go): the phone keeps the photo and retries later.
+	schema.EINSUFFICIENTSTORAGE: http.StatusInsufficientStorage,
 }
 
 // codeOfStatus maps Echo's own errors (404 route, 405, body limit) to a code.
@@ -81,7 +83,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", routeOf(c), "err", err)
-		body = &schema.Error{Code: schema.EINTERNAL, Message: "internal error"}
+		if body.Code != schema.EINSUFFICIENTSTORAGE { // its Chinese message tells the phone to retry later
+			body = &schema.Error{Code: schema.EINTERNAL, Message: "internal error"}
+		}
 	}
 	if body.Code == schema.ERATELIMITED {
 		if d, ok := body.Details.(map[string]int); ok {

@@ -861,6 +861,48 @@ func (t *syncTx) AddBlob(sha string, size int64, at string) (bool, error) {
 	return n == 1, err
 }
 
+func (t *syncTx) BlobUploadedBy(sha, userID string) (bool, error) {
+	var n int
+	err := t.row(`SELECT count(*) FROM blob_uploads WHERE sha256 = ? AND user_id = ?`, sha, userID).Scan(&n)
+	return n > 0, err
+}
+
+func (t *syncTx) UnreferencedUploadBytes(userID, except string) (int64, error) {
+	var n int64
+	err := t.row(`SELECT coalesce(sum(u.size), 0) FROM blob_uploads u WHERE u.user_id = ? AND u.sha256 <> ?
+		AND NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.sha256 = u.sha256)`, userID, except).Scan(&n)
+	return n, err
+}
+
+// blobUnreferenced is the sweeper's condition on blobs b: no visit names
+// the photo and nobody uploaded it at or after the cut-off (the ? argument).
+const blobUnreferenced = `NOT EXISTS (SELECT 1 FROM blob_refs r WHERE r.sha256 = b.sha256)
+	AND NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.sha256 = b.sha256 AND u.created_at >= ?1)`
+
+func (t *syncTx) UnreferencedBlobs(before string, limit int) ([]string, error) {
+	return strings1(t, `SELECT b.sha256 FROM blobs b WHERE b.created_at < ?1 AND `+blobUnreferenced+
+		` ORDER BY b.created_at LIMIT ?2`, before, limit)
+}
+
+func (t *syncTx) AddBlobUpload(sha, userID string, size int64, at string) error {
+	_, err := t.exec(`INSERT INTO blob_uploads (sha256, user_id, size, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (sha256, user_id) DO UPDATE SET created_at = excluded.created_at`, sha, userID, size, at)
+	return err
+}
+
+func (t *syncTx) DropBlob(sha, before string) (bool, error) {
+	res, err := t.exec(`DELETE FROM blobs AS b WHERE b.sha256 = ?2 AND b.created_at < ?1 AND `+blobUnreferenced, before, sha)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	_, err = t.exec(`DELETE FROM blob_uploads WHERE sha256 = ?`, sha)
+	return true, err
+}
+
 func (t *syncTx) BlobVisits(sha string) ([]string, error) {
 	return strings1(t, `SELECT visit_id FROM blob_refs WHERE sha256 = ? ORDER BY visit_id`, sha)
 }

@@ -301,6 +301,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Unreferenced photos and stale partial uploads go after Sync.BlobTTL.
+	go srv.RunBlobSweeper(ctx)
 	log.Info("serving", "addr", bound, "db", c.DB, "photos", c.Photos, "trusted_proxies", c.TrustedProxies.String())
 	fmt.Fprintf(stdout, "掌上查 listening on http://%s\n", displayAddr(bound))
 	<-ctx.Done()
