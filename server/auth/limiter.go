@@ -30,15 +30,15 @@ type LimiterConfig struct {
 }
 
 // DefaultLimiterConfig: 5 failures per account, 50 per address, within 15
-// minutes; locks of 30 s, 1, 2, 4 then 5 minutes; 100,000 counters (about
-// 25 MB at most, measured in limiter_test.go's memory test).
+// minutes; locks of 30 s, 1, 2, 4 then 5 minutes; 50,000 counters (about
+// 14 MB when full: BenchmarkLimiterFull).
 var DefaultLimiterConfig = LimiterConfig{
 	AccountFailures: 5,
 	AddressFailures: 50,
 	Window:          15 * time.Minute,
 	Lockout:         30 * time.Second,
 	MaxLockout:      5 * time.Minute,
-	MaxEntries:      100_000,
+	MaxEntries:      50_000,
 }
 
 // Check says which setting is out of range, for the command line.

@@ -138,3 +138,24 @@ func TestLimiterConfigCheck(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// BenchmarkLimiterFull fills a limiter to DefaultLimiterConfig.MaxEntries
+// with distinct usernames and addresses and reports the heap it holds
+// (README "Configuration"): go test -run '^$' -bench LimiterFull ./server/auth/
+func BenchmarkLimiterFull(b *testing.B) {
+	for range b.N {
+		c := newClock()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		l := NewLimiter(c.now)
+		for i := range DefaultLimiterConfig.MaxEntries {
+			l.Fail(fmt.Sprintf("flood-%d-%s", i, strings.Repeat("u", 200)), fmt.Sprintf("2001:db8::%x", i))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(l.Len()), "counters")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB")
+		runtime.KeepAlive(l)
+	}
+}
