@@ -115,9 +115,10 @@ var createFile = func(name string, flag int) (uploadFile, error) { return os.Ope
 // the photo and retries later.
 func diskError(what string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		return &schema.Error{Code: schema.EINSUFFICIENTSTORAGE,
-			Message: "服务器存储空间已满，照片仍保存在手机上，稍后自动重新上传",
-			Details: fmt.Sprintf("%s: %v", what, err)}
+		// The answer is the schema error (errors.As finds it); the log
+		// line keeps what failed and the file.
+		return fmt.Errorf("photos: %s: %w (%w)", what, &schema.Error{Code: schema.EINSUFFICIENTSTORAGE,
+			Message: "服务器存储空间已满，照片仍保存在手机上，稍后自动重新上传"}, err)
 	}
 	return fmt.Errorf("photos: %s: %w", what, err)
 }

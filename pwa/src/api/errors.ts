@@ -19,6 +19,7 @@ export const ERROR_TEXT: Record<string, string> = {
   seq_reused: '同步序号已被本机此前的另一条记录使用，正在重新编号发送',
   settle_stale: '裁定未保存：该结果在你查看后已被修改，请重新查看后再裁定',
   internal: '服务器内部错误，请稍后再试',
+  insufficient_storage: '服务器存储空间已满，照片仍保存在手机上，稍后自动重新上传',
 }
 
 /** The HTTP statuses a user may meet, in Chinese terms (when the code is unknown). */

@@ -71,7 +71,11 @@ export async function uploadBlob(rec: BlobRecord): Promise<boolean> {
 /**
  * uploadPending uploads every image the server does not hold yet, one at a
  * time. An image the server refuses (a hash mismatch, too large) is left for
- * the 我的 page and does not stop the others; no network stops them all.
+ * the 我的 page and does not stop the others; nor does the quota of photos
+ * no record names yet (429: it goes after the push that names it). No
+ * network or a server error (5xx, 507 for a full disk) stops them all and
+ * the run is retried later (engine.ts classify: unreachable, not refused);
+ * every image stays queued until the server confirms it whole.
  */
 export async function uploadPending(): Promise<number> {
   let n = 0
@@ -80,7 +84,7 @@ export async function uploadPending(): Promise<number> {
       if (await uploadBlob(rec)) n++
     } catch (err) {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401) {
-        console.warn('photo refused', rec.sha256, err)
+        console.warn(err.status === 429 ? 'photo deferred' : 'photo refused', rec.sha256, err)
         continue
       }
       throw err
