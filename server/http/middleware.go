@@ -180,27 +180,38 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // (boundaries, part headers, a few form fields such as year).
 const multipartSlack = 64 << 10
 
+// bodyLimit is what a route takes: at most max bytes of what (the thing
+// the 413 names: 请求体, 同步数据, 上传的文件, 照片), with a hint of what to do.
+// lengthChecked: the handler itself refuses by Content-Length before
+// reading, with its own message (a photo, blobs.go), so only the cut while
+// reading is left to limitBody.
+type bodyLimit struct {
+	max           int64
+	what, hint    string
+	lengthChecked bool
+}
+
 // bodyCap is how many body bytes a route takes: a JSON body at most
 // MaxJSONBody, the documented uploads their own cap (README "Running it:
 // limits, headers, logs"). Keys are method and route pattern.
-func (s *Server) bodyCap(c echo.Context) int64 {
+func (s *Server) bodyCap(c echo.Context) bodyLimit {
 	switch c.Request().Method + " " + c.Path() {
 	case "POST /api/v1/sync/push":
 		if s.Sync != nil {
-			return s.Sync.MaxPushBytes
+			return bodyLimit{max: s.Sync.MaxPushBytes, what: "同步数据", hint: "，请分批发送"}
 		}
 	case "PUT /api/v1/blobs/:sha256":
 		if s.Sync != nil {
-			return s.Sync.MaxBlobBytes
+			return bodyLimit{max: s.Sync.MaxBlobBytes, what: "照片", hint: "，请在手机上缩小后再传", lengthChecked: true}
 		}
 	case "POST /api/v1/plans/import":
-		return planimport.MaxSize + multipartSlack
+		return bodyLimit{max: planimport.MaxSize + multipartSlack, what: "上传的文件"}
 	case "POST /api/v1/checklists/import":
-		return checklists.MaxSize + multipartSlack
+		return bodyLimit{max: checklists.MaxSize + multipartSlack, what: "上传的文件"}
 	case "POST /api/v1/entities/import", "POST /api/v1/inspectors/import", "POST /api/v1/conflicts/import":
-		return directory.MaxSize + multipartSlack
+		return bodyLimit{max: directory.MaxSize + multipartSlack, what: "上传的文件"}
 	}
-	return MaxJSONBody
+	return bodyLimit{max: MaxJSONBody, what: "请求体"}
 }
 
 // cappedBody is http.MaxBytesReader that remembers being hit, so that
@@ -220,18 +231,20 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// tooLarge is the answer to a body over its route's cap, in Chinese.
-func tooLarge(limit int64) error {
-	return schema.Errorf(schema.ETOOLARGE, "请求体过大：此处最多接受 %s（%d 字节）", sizeText(limit), limit)
+// tooLarge is the answer to a body over its route's cap, in Chinese:
+// "请求体超过上限 1 MB（1048576 字节）".
+func tooLarge(l bodyLimit) error {
+	return schema.Errorf(schema.ETOOLARGE, "%s超过上限 %s%s", l.what, sizeText(l.max), l.hint)
 }
 
-// sizeText writes a byte count as people say it (1 MB, 201 MB, 64 KB).
+// sizeText writes a byte count as people say it, exact in brackets:
+// 1 MB（1048576 字节）, 64 KB（65536 字节）, 1000 字节.
 func sizeText(n int64) string {
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%d MB", (n+(1<<20)-1)>>20)
+		return fmt.Sprintf("%d MB（%d 字节）", (n+(1<<20)-1)>>20, n)
 	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", (n+(1<<10)-1)>>10)
+		return fmt.Sprintf("%d KB（%d 字节）", (n+(1<<10)-1)>>10, n)
 	}
 	return fmt.Sprintf("%d 字节", n)
 }
@@ -243,7 +256,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		limit := s.bodyCap(c)
-		if req.ContentLength > limit {
+		if req.ContentLength > limit.max && !limit.lengthChecked {
 			// Refused before a byte is read: the server then closes the
 			// connection rather than drain a body it will never use.
 			return tooLarge(limit)
@@ -251,7 +264,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if req.Body == nil || req.Body == http.NoBody {
 			return next(c)
 		}
-		body := &cappedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, limit)}
+		body := &cappedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, limit.max)}
 		req.Body = body
 		err := next(c)
 		if body.hit && !c.Response().Committed {

@@ -144,6 +144,27 @@ export class ApiError extends Error {
     super(`${status} ${code}: ${serverMessage}`)
     this.name = 'ApiError'
   }
+
+  /**
+   * The server's id of the request (body `request_id`, header X-Request-ID):
+   * the line of its log that says what went wrong, for a report to the IT
+   * department. '' when the answer did not carry one.
+   */
+  get requestId(): string {
+    const id = this.body.request_id
+    return typeof id === 'string' ? id : ''
+  }
+}
+
+/**
+ * requestIdText is the request's id for a screen, " （请求编号 1234-5678-9012-3456）",
+ * or '' when there is none or it is not made of digits: the server makes
+ * its ids of digit groups so that they read well in a Chinese sentence; an
+ * id a proxy made (hex, letters) stays in the log and the error's body.
+ */
+export function requestIdText(err: ApiError): string {
+  const id = err.requestId
+  return /^[0-9][0-9-]{3,39}$/.test(id) ? `（请求编号 ${id}）` : ''
 }
 
 /** OfflineError means the request never got an answer: no network, or the server is unreachable. It is not shown as an error. */
@@ -168,7 +189,9 @@ export function codeText(code: string, status: number): string {
 /** apiErrorText is the Chinese sentence for an error answer: the code's meaning, then the server's detail when it is Chinese. */
 export function apiErrorText(err: ApiError): string {
   const base = codeText(err.code, err.status)
-  if (err.code === 'internal' || err.status >= 500) return base
+  // A failure of the server: the user can do nothing but report it, and the
+  // request's id lets the IT department find it in the log.
+  if (err.code === 'internal' || err.status >= 500) return base + requestIdText(err)
   const detail = chineseMessage(err.serverMessage)
   if (!detail || detail === base) return base
   return `${base}：${detail}`

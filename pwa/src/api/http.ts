@@ -64,6 +64,8 @@ async function decodeError(res: Response): Promise<ApiError> {
     // not JSON: a proxy or a dev server answered
   }
   const code = typeof body.code === 'string' ? body.code : res.status >= 500 ? 'internal' : 'invalid'
+  // An answer that is not ours (a proxy's 502) still has the id in its header when the request reached us.
+  if (typeof body.request_id !== 'string' && res.headers.get('X-Request-ID')) body.request_id = res.headers.get('X-Request-ID')
   return new ApiError(res.status, code, typeof body.message === 'string' ? body.message : res.statusText, body)
 }
 
