@@ -3,7 +3,8 @@
 #   docker build -t zsc .
 #   docker run -d --name zsc -p 8080:8080 -v zsc-data:/data zsc
 # The data folder /data (database, photos, jwt.key) is the volume: back it up
-# with `docker exec zsc zsc backup /data/backups/$(date +%F)` (README "Deploying").
+# with `docker exec zsc zsc backup /data/backups/$(date +%F) --db /data/zsc.db`
+# (README "Deploying").
 # TLS belongs to a reverse proxy in front (deploy/Caddyfile, deploy/nginx-zsc.conf).
 
 # 1. The PWA (pwa/dist), embedded into the binary by pwa/embed.go.
