@@ -3,7 +3,7 @@
 // expires; this module keeps a reactive copy of the user for the screens.
 import { ref } from 'vue'
 import { request, sessionFromTokens, onSessionExpired, type TokenAnswer } from '../api/http'
-import { ApiError, OfflineError, apiErrorText } from '../api/errors'
+import { ApiError, OfflineError, apiErrorText, chineseMessage } from '../api/errors'
 import { clearSession, clearUserData, getSession, saveSession, setMeta, META } from '../db/meta'
 import { switchUser } from '../db/owners'
 import type { User } from '../db/types'
@@ -59,7 +59,7 @@ async function startSession(t: TokenAnswer): Promise<User> {
 /** passwordError turns a refused change into the server's Chinese reason. */
 function passwordError(err: unknown): never {
   if (err instanceof OfflineError) throw new LoginError('当前无网络，修改密码需要联网')
-  if (err instanceof ApiError && err.status === 400) throw new LoginError(apiErrorText(err))
+  if (err instanceof ApiError && err.status === 400) throw new LoginError(chineseMessage(err.serverMessage) || apiErrorText(err))
   if (err instanceof ApiError && err.code === 'rate_limited') throw new LoginError('尝试次数过多，请稍后再试')
   throw err
 }
