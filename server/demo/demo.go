@@ -46,6 +46,10 @@ var Accounts = []Account{
 // Options tune the demo size (tests use small directories).
 type Options struct {
 	Entities int // default 20000
+	// Photos is the server's photo folder (zsc serve --photos): the demo's
+	// visits done by phone keep their signature images there. Without it
+	// (tests) every demo visit that is done was done on paper.
+	Photos string
 }
 
 // LoadReference loads departments and regions; every start calls it.
@@ -97,10 +101,20 @@ func ImportSeedChecklists(ctx context.Context, db *sqlite.DB, by *schema.User) (
 }
 
 // Load fills an empty database; on a database that has users it does nothing.
+// It loads on the clock of the plan year (tasks drawn and visits done in
+// 2024, within the plans' windows) and gives the database its clock back
+// when done.
 func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error {
 	if n, err := db.UserCount(ctx); err != nil || n > 0 {
 		return err
 	}
+	was := db.Now
+	defer func() { db.Now = was }()
+	clk := &clock{}
+	if err := clk.at(fmt.Sprintf("%d-01-15", Year), 9); err != nil {
+		return err
+	}
+	db.Now = clk.now
 	if opt.Entities == 0 {
 		opt.Entities = 20000
 	}
@@ -126,7 +140,7 @@ func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error 
 	if _, err := ImportSeedChecklists(ctx, db, admin); err != nil {
 		return fmt.Errorf("seed checklists: %w", err)
 	}
-	if err := loadDirectory(ctx, db, opt, admin, hash); err != nil {
+	if err := loadDirectory(ctx, db, clk, opt, admin, hash); err != nil {
 		return err
 	}
 	PrintAccounts(out)

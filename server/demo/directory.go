@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -60,7 +58,7 @@ func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Re
 
 // loadDirectory imports the synthetic directory, pools and conflicts, then
 // draws the demo tasks as the office.
-func loadDirectory(ctx context.Context, db *sqlite.DB, opt Options, admin *schema.User, hash string) error {
+func loadDirectory(ctx context.Context, db *sqlite.DB, clk *clock, opt Options, admin *schema.User, hash string) error {
 	plans, err := db.Plans(ctx, Year)
 	if err != nil {
 		return err
@@ -102,25 +100,40 @@ func loadDirectory(ctx context.Context, db *sqlite.DB, opt Options, admin *schem
 	if err != nil {
 		return err
 	}
-	for _, dt := range DemoTasks {
-		var plan *sqlite.Plan
+	planOf := func(seq int) (*sqlite.Plan, error) {
 		for _, p := range plans {
-			if p.Seq == dt.Seq {
-				plan = p
-				break
+			if p.Seq == seq {
+				return p, nil
 			}
 		}
-		if plan == nil {
-			return fmt.Errorf("demo: plan %d not in the seed", dt.Seq)
-		}
-		t, err := db.CreateTask(ctx, office, sqlite.NewTask{PlanID: plan.ID, Region: dt.Region, Batch: 1})
+		return nil, fmt.Errorf("demo: plan %d not in the seed", seq)
+	}
+	for _, dt := range DemoTasks {
+		plan, err := planOf(dt.Seq)
 		if err != nil {
-			return fmt.Errorf("demo task of plan %d: %w", dt.Seq, err)
+			return err
 		}
-		seed := sha256.Sum256([]byte(fmt.Sprintf("zsc-demo-%d-%s", dt.Seq, dt.Region)))
-		if _, err := db.RunDraw(ctx, office, t.ID, hex.EncodeToString(seed[:])); err != nil {
-			return fmt.Errorf("demo draw of plan %d: %w", dt.Seq, err)
+		if _, err := drawTask(ctx, db, clk, office, plan, dt.Region); err != nil {
+			return err
 		}
 	}
-	return nil
+	lead, err := db.UserByUsername(ctx, "lead")
+	if err != nil {
+		return err
+	}
+	w := newYearWork(db, clk, opt.Photos, office, lead)
+	for _, yt := range YearTasks {
+		plan, err := planOf(yt.Seq)
+		if err != nil {
+			return err
+		}
+		t, err := drawTask(ctx, db, clk, office, plan, yt.Region)
+		if err != nil {
+			return err
+		}
+		if err := w.complete(ctx, t, yt.Done); err != nil {
+			return err
+		}
+	}
+	return w.publish(ctx)
 }

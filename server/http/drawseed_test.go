@@ -178,7 +178,7 @@ func TestSwapKeepsR5(t *testing.T) {
 	}
 	t.Run("an inspector of another region cannot be swapped into a county task", func(t *testing.T) {
 		code, e := swap(visits[0], free(visits[0], "621021"))
-		if code != 400 || !strings.Contains(e.Message, "R5") {
+		if code != 400 || !strings.Contains(e.Message, "庆城县") || !strings.Contains(e.Message, "检查人员库") {
 			t.Fatalf("status %d %+v", code, e)
 		}
 	})

@@ -280,7 +280,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if n == 0 {
 			fmt.Fprintln(stdout, "loading demo data (plan, directory, draws)…")
-			if err := demo.Load(ctx, db, demo.Options{Entities: c.DemoEntities}, stdout); err != nil {
+			if err := demo.Load(ctx, db, demo.Options{Entities: c.DemoEntities, Photos: c.Photos}, stdout); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 			fmt.Fprintf(stdout, "demo data loaded in %s\n", time.Since(start).Round(time.Millisecond))
