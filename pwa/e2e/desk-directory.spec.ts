@@ -57,7 +57,20 @@ test('the 联席办 imports entities, an inspector file is refused by row, and a
   const header = 'uscc,name,region,address,tags,risk,status,lat,lng,flags'
   const entityFile = csv([header, ...NEW.map((e) => [e.uscc, e.name, '621002', e.address, tag, e.risk, '存续', '', '', ''].join(','))])
   await page.getByTestId('dir-entities-file').setInputFiles({ name: '西峰区新增主体.csv', mimeType: 'text/csv', buffer: entityFile })
+  // The server's answer is held back a moment, so that the progress bar can be seen.
+  let release = () => {}
+  const held = new Promise<void>((r) => (release = r))
+  await page.route('**/api/v1/entities/import?dry_run=1', async (route) => {
+    await held
+    await route.continue()
+  })
   await page.getByTestId('dir-entities-preview').click()
+  const progress = page.getByTestId('dir-entities-progress')
+  await expect(progress).toBeVisible()
+  await expect(progress).toContainText(/正在上传|服务器正在检查并比对/)
+  release()
+  await expect(progress).toHaveCount(0)
+  await page.unroute('**/api/v1/entities/import?dry_run=1')
   const box = page.getByTestId('dir-entities-preview-box')
   await expect(box).toBeVisible()
   await expect(box).toHaveAttribute('data-created', '3')
@@ -200,5 +213,13 @@ test('the 联席办 imports entities, an inspector file is refused by row, and a
   await expect(idetail.locator(`[data-testid="dir-detail-conflict"][data-uscc="${NEW[0].uscc}"]`)).toContainText('曾任职')
   expect(await page.locator('body').innerText()).not.toMatch(UUID)
   await shot(page, 'desk-directory-detail.png')
+  await idetail.locator('.van-popup__close-icon').click()
+
+  // On a tablet (768 px) the tabs, the upload and the list fit: tables scroll inside, the page does not.
+  await page.setViewportSize({ width: 768, height: 1024 })
+  await page.getByRole('tab', { name: '检查对象名录库' }).click()
+  await expect(page.getByTestId('dir-entities-file')).toBeAttached()
+  await expect(page.getByTestId('dir-entities-search')).toBeVisible()
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768)
   expect(errors).toEqual([])
 })
