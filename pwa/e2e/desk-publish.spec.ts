@@ -102,6 +102,13 @@ test('结果公示: the office sees every due result; the department previews, p
   await expect(page.getByTestId('pub-row').first()).toBeVisible()
   for (const d of await page.getByTestId('pub-row').locator('td:nth-child(2)').allInnerTexts()) expect(d).toBe('市市场监管局')
   await shot(page, 'desk-publications.png')
+  // On a tablet (768 px) the tab bar instead of the side navigation; the list stays usable.
+  await page.setViewportSize({ width: 768, height: 1024 })
+  await expect(page.getByTestId('desk-nav')).toHaveCount(0)
+  await expect(page.getByTestId('tabbar')).toBeVisible()
+  await expect(row).toBeVisible()
+  await page.setViewportSize(DESK.viewport)
+  await expect(page.getByTestId('desk-nav')).toBeVisible()
 
   // 市市场监管局's lead at a desk publishes it.
   const ctx = await browser.newContext({ ...DESK, baseURL: server.url, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })

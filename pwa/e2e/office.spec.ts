@@ -36,8 +36,8 @@ test('the office dashboard shows the six targets and the charts', async ({ api, 
   for (const name of ['计划开展率', '任务完成率', '检查结果录入率', '双随机事项覆盖率', '移动端应用率', '信用风险分类结果应用率']) {
     await expect(cards.filter({ hasText: name })).toHaveCount(1)
   }
-  // The visit completed above, from a mobile client: 1 of 1.
-  if (demoYear) await expect(cards.filter({ hasText: '移动端应用率' })).toContainText('100')
+  // The visit completed above, from a mobile client, counts (the demo year has others done by phone and on paper).
+  if (demoYear) await expect(cards.filter({ hasText: '移动端应用率' })).toContainText(/%[1-9]\d* \/ [1-9]\d*/)
   const charts = page.locator('.charts .chart')
   await expect(charts).toHaveCount(2)
   for (let i = 0; i < 2; i++) await expect(charts.nth(i).locator('canvas')).toHaveCount(1)
