@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -26,6 +27,20 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		u, mustChange, err := s.Auth.VerifySession(tok)
 		if err != nil {
 			return err
+		}
+		// The token's claims are only as fresh as its issue: a disabled
+		// account, or one given another role, department or region, is
+		// refused now (the phone refreshes and gets the new claims, or is
+		// told the account is disabled), not in up to 15 minutes.
+		role, dept, region, disabled, err := s.DB.AccountState(c.Request().Context(), u.ID)
+		if err != nil {
+			return fmt.Errorf("checking the caller's account: %w", err)
+		}
+		if disabled {
+			return schema.Errorf(schema.EUNAUTHORIZED, "账号已停用")
+		}
+		if role != u.Role || dept != u.Dept || region != u.Region {
+			return schema.Errorf(schema.EUNAUTHORIZED, "账号的角色、部门或区域已变更，请重新登录")
 		}
 		if mustChange && !mustChangeAllowed[c.Request().Method+" "+c.Path()] {
 			// A one-time password opens nothing but its own change.

@@ -155,8 +155,15 @@ func TestADisabledUserIsRefused(t *testing.T) {
 	if code := ts.Do(t, "POST", "/api/v1/users/"+id+"/disable", admin, map[string]string{}, &e); code != 400 || !strings.Contains(e.Message, "原因") {
 		t.Fatalf("disable without a reason: %d %+v", code, e)
 	}
+	if code := ts.Do(t, "GET", "/api/v1/me", insp.AccessToken, nil, nil); code != 200 {
+		t.Fatalf("me before disabling: %d", code)
+	}
 	if code := ts.Do(t, "POST", "/api/v1/users/"+id+"/disable", admin, map[string]string{"reason": "调离"}, nil); code != 200 {
 		t.Fatalf("disable: %d", code)
+	}
+	// The access token the user still holds is refused at once, not when it expires.
+	if code := ts.Do(t, "GET", "/api/v1/me", insp.AccessToken, nil, &e); code != 401 || !strings.Contains(e.Message, "停用") {
+		t.Fatalf("a disabled user's unexpired access token: %d %+v", code, e)
 	}
 	if _, code, e := loginAs(t, ts, "insp2", demo.Password); code != 401 || !strings.Contains(e.Message, "停用") {
 		t.Fatalf("login of a disabled user: %d %+v", code, e)
@@ -201,7 +208,7 @@ func TestUserScopeAndAudit(t *testing.T) {
 		method, path string
 		body         any
 	}{
-		"create a 市场监管 user":             {"POST", "/api/v1/users", map[string]string{"username": "x.scjg", "name": "甲", "role": "inspector", "dept": "scjg", "region": "621021"}},
+		"create a 市场监管 user":              {"POST", "/api/v1/users", map[string]string{"username": "x.scjg", "name": "甲", "role": "inspector", "dept": "scjg", "region": "621021"}},
 		"create a user of another county": {"POST", "/api/v1/users", map[string]string{"username": "x.wjw", "name": "乙", "role": "inspector", "dept": "wjw", "region": "621022"}},
 		"reset a 市场监管 inspector":          {"POST", "/api/v1/users/" + insp1 + "/password", nil},
 		"disable a 市场监管 inspector":        {"POST", "/api/v1/users/" + insp1 + "/disable", map[string]string{"reason": "x"}},
@@ -366,5 +373,31 @@ func TestTrailOfAUserAndAnEntity(t *testing.T) {
 	body := rec.Body.String()
 	if rec.Code != 200 || !strings.HasPrefix(body, "\uFEFF位置,层级,类型") || !strings.Contains(body, "抽查任务") || strings.Contains(body, ",task,") {
 		t.Fatalf("CSV: %d %q", rec.Code, body[:min(len(body), 300)])
+	}
+}
+
+// A user moved to another role, department or region loses the scope their
+// unexpired access token still names at once; a refresh gives the new one.
+func TestAMovedUsersTokenIsRefusedUntilRefreshed(t *testing.T) {
+	ts := MustOpenServer(t)
+	admin := ts.Login(t, "admin").AccessToken
+	insp := ts.Login(t, "insp2")
+	id := userID(t, ts, "insp2")
+	if code := ts.Do(t, "PATCH", "/api/v1/users/"+id, admin, map[string]string{"region": "621021", "reason": "调往庆城县"}, nil); code != 200 {
+		t.Fatalf("move: %d", code)
+	}
+	var e APIError
+	if code := ts.Do(t, "GET", "/api/v1/me", insp.AccessToken, nil, &e); code != 401 || !strings.Contains(e.Message, "已变更") {
+		t.Fatalf("the old token after a move: %d %+v", code, e)
+	}
+	var fresh struct {
+		AccessToken string `json:"access_token"`
+	}
+	if code := ts.Do(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": insp.RefreshToken}, &fresh); code != 200 {
+		t.Fatalf("refresh after a move: %d", code)
+	}
+	var me struct{ Region string }
+	if code := ts.Do(t, "GET", "/api/v1/me", fresh.AccessToken, nil, &me); code != 200 || me.Region != "621021" {
+		t.Fatalf("me after the refresh: %d %+v", code, me)
 	}
 }

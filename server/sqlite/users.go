@@ -344,3 +344,16 @@ func (db *DB) UserDevices(ctx context.Context, userID string) ([]Device, error) 
 	})
 	return out, err
 }
+
+// AccountState is what every signed-in request checks of its caller's
+// account (server/http authenticate): one read by primary key, so that a
+// disabled account or one moved to another role, department or region
+// loses the access its still-unexpired token carries at once, not when
+// the token expires.
+func (db *DB) AccountState(ctx context.Context, id string) (role, dept, region string, disabled bool, err error) {
+	err = db.Reader().QueryRowContext(ctx, `SELECT role, dept, region, disabled FROM users WHERE id = ?`, id).Scan(&role, &dept, &region, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", "", true, nil
+	}
+	return role, dept, region, disabled, err
+}
