@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/config"
 	"zsc/server/sqlite"
 )
 
@@ -61,15 +62,17 @@ type ManifestFile struct {
 // serving server: the database copy is one read snapshot.
 func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	var f Files
+	fs.StringVar(&f.DB, "db", "data/zsc.db", "SQLite database file")
+	f.flags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("usage: zsc backup DIR [--db data/zsc.db]")
+		return errors.New("usage: zsc backup DIR [--db data/zsc.db] [--photos DIR] [--key-file FILE]")
 	}
-	m, err := Backup(ctx, *dbPath, pos[0])
+	m, err := Backup(ctx, f.resolve(fs), pos[0])
 	if err != nil {
 		return err
 	}
@@ -77,10 +80,43 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// Backup copies the database at dbPath, the photos and jwt.key beside it
-// into dir, which must not exist or be empty, and writes the manifest last:
-// a folder without manifest.json is an unfinished backup.
-func Backup(ctx context.Context, dbPath, dir string) (*Manifest, error) {
+// Files names what a backup copies and a restore puts back: the database,
+// the photo folder and the key file, which `zsc serve` may keep apart
+// (--photos, --key-file); by default both sit beside the database, as
+// serve's defaults have them.
+type Files struct{ DB, Photos, KeyFile string }
+
+// flags adds --photos and --key-file, which read ZSC_PHOTOS and
+// ZSC_KEY_FILE when not given, like serve's.
+func (f *Files) flags(fs *flag.FlagSet) {
+	fs.StringVar(&f.Photos, "photos", "", "photo folder (default: blobs beside --db) [ZSC_PHOTOS]")
+	fs.StringVar(&f.KeyFile, "key-file", "", "session signing key file (default: jwt.key beside --db) [ZSC_KEY_FILE]")
+}
+
+// resolve fills what was not given from the environment, then the defaults.
+func (f Files) resolve(fs *flag.FlagSet) Files {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if !given["photos"] {
+		f.Photos = os.Getenv(config.EnvName("photos"))
+	}
+	if !given["key-file"] {
+		f.KeyFile = os.Getenv(config.EnvName("key-file"))
+	}
+	if f.Photos == "" {
+		f.Photos = filepath.Join(filepath.Dir(f.DB), backupBlobsDir)
+	}
+	if f.KeyFile == "" {
+		f.KeyFile = filepath.Join(filepath.Dir(f.DB), backupKeyName)
+	}
+	return f
+}
+
+// Backup copies the database, the photos and the key file named by f into
+// dir, which must not exist or be empty, and writes the manifest last: a
+// folder without manifest.json is an unfinished backup.
+func Backup(ctx context.Context, f Files, dir string) (*Manifest, error) {
+	dbPath := f.DB
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return nil, fmt.Errorf("backup folder %s is not empty", dir)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -107,11 +143,10 @@ func Backup(ctx context.Context, dbPath, dir string) (*Manifest, error) {
 	if m.SchemaVersion, m.Epoch, err = dbVersion(filepath.Join(dir, backupDBName)); err != nil {
 		return nil, err
 	}
-	home := filepath.Dir(dbPath)
-	if err := copyTree(filepath.Join(home, backupBlobsDir), filepath.Join(dir, backupBlobsDir)); err != nil {
+	if err := copyTree(f.Photos, filepath.Join(dir, backupBlobsDir)); err != nil {
 		return nil, fmt.Errorf("copy the photos: %w", err)
 	}
-	if err := copyFile(filepath.Join(home, backupKeyName), filepath.Join(dir, backupKeyName), 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := copyFile(f.KeyFile, filepath.Join(dir, backupKeyName), 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("copy jwt.key: %w", err)
 	}
 	if m.Files, err = hashTree(dir); err != nil {
@@ -156,15 +191,18 @@ func dbVersion(path string) (version int, epoch string, err error) {
 // photos and jwt.key in place and stamps a new epoch.
 func restore(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	dbPath := fs.String("db", "", "the database file to restore into (the server must be stopped)")
+	var f Files
+	fs.StringVar(&f.DB, "db", "", "the database file to restore into (the server must be stopped)")
+	f.flags(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *dbPath == "" {
-		return errors.New("usage: zsc restore DIR --db PATH")
+	if len(pos) != 1 || f.DB == "" {
+		return errors.New("usage: zsc restore DIR --db PATH [--photos DIR] [--key-file FILE]")
 	}
-	m, epoch, err := Restore(ctx, pos[0], *dbPath)
+	dbPath := &f.DB
+	m, epoch, err := Restore(ctx, pos[0], f.resolve(fs))
 	if err != nil {
 		return err
 	}
@@ -243,7 +281,8 @@ func CheckBackup(dir string) (*Manifest, error) {
 // binary, with a new epoch), moves what was there aside (*.before-restore-TIME)
 // and renames the new files into place. Photos are merged: they are
 // content-addressed, so one already there is the same photo.
-func Restore(ctx context.Context, dir, dbPath string) (*Manifest, string, error) {
+func Restore(ctx context.Context, dir string, f Files) (*Manifest, string, error) {
+	dbPath := f.DB
 	m, err := CheckBackup(dir)
 	if err != nil {
 		return nil, "", err
@@ -290,11 +329,14 @@ func Restore(ctx context.Context, dir, dbPath string) (*Manifest, string, error)
 	if err := os.Rename(staged, dbPath); err != nil {
 		return nil, "", err
 	}
-	if err := copyTree(filepath.Join(dir, backupBlobsDir), filepath.Join(home, backupBlobsDir)); err != nil {
+	if err := copyTree(filepath.Join(dir, backupBlobsDir), f.Photos); err != nil {
 		return nil, "", fmt.Errorf("restore the photos: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, backupKeyName)); err == nil {
-		key := filepath.Join(home, backupKeyName)
+		key := f.KeyFile
+		if err := os.MkdirAll(filepath.Dir(key), 0o700); err != nil {
+			return nil, "", err
+		}
 		if err := aside(key); err != nil {
 			return nil, "", err
 		}

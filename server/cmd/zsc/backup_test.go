@@ -129,6 +129,35 @@ func TestBackupAndRestore(t *testing.T) {
 			t.Fatalf("epoch after restore %q (before %q); output %q", epoch, epochBefore, out.String())
 		}
 	})
+
+	// serve may keep the photos and the key apart from the database
+	// (--photos, --key-file); backup and restore take the same flags.
+	t.Run("photos and key kept apart from the database", func(t *testing.T) {
+		apart := t.TempDir()
+		photos, key := filepath.Join(apart, "photos"), filepath.Join(apart, "secrets", "zsc.key")
+		if err := copyTree(filepath.Join(home, "blobs"), photos); err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, key, []byte(strings.Repeat("cd", 32)+"\n"))
+		dir2 := filepath.Join(t.TempDir(), "backup")
+		if err := Main(ctx, []string{"backup", dir2, "--db", dbPath, "--photos", photos, "--key-file", key}, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir2, "jwt.key")); err != nil || !strings.HasPrefix(string(got), "cdcd") {
+			t.Fatalf("the backup's key: %q %v; want the one --key-file names", got, err)
+		}
+		target := t.TempDir()
+		photos2, key2 := filepath.Join(target, "p"), filepath.Join(target, "k", "zsc.key")
+		if err := Main(ctx, []string{"restore", dir2, "--db", filepath.Join(target, "db", "zsc.db"), "--photos", photos2, "--key-file", key2}, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(photos2, strings.TrimPrefix(photoRel, "blobs"+string(filepath.Separator)))); err != nil || string(got) != string(photo) {
+			t.Fatalf("photo restored into --photos: %q %v", got, err)
+		}
+		if got, err := os.ReadFile(key2); err != nil || !strings.HasPrefix(string(got), "cdcd") {
+			t.Fatalf("key restored into --key-file: %q %v", got, err)
+		}
+	})
 }
 
 func epochOf(t *testing.T, path string) string {

@@ -37,8 +37,10 @@ usage:
   zsc draw TASK_ID --as USERNAME [--seed HEX] [--db data/zsc.db]   a task's draw; a --seed is recorded as supplied
   zsc verify DRAW_ID [--db data/zsc.db]                re-run a draw and say how its seed was made
   zsc migrate [--db data/zsc.db]
-  zsc backup DIR [--db data/zsc.db]                  a consistent copy: database, photos, jwt.key, manifest.json
-  zsc restore DIR --db PATH                          check a backup, put it in place, stamp a new epoch (server stopped)
+  zsc backup DIR [--db data/zsc.db] [--photos DIR] [--key-file FILE]
+                                                     a consistent copy: database, photos, key file, manifest.json
+  zsc restore DIR --db PATH [--photos DIR] [--key-file FILE]
+                                                     check a backup, put it in place, stamp a new epoch (server stopped)
 `
 
 // Main runs one zsc command; tests call it directly with a temporary database.
