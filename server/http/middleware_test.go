@@ -423,4 +423,67 @@ func TestMeasureHugeLoginBodies(t *testing.T) {
 	if code := ts.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"username": "office", "password": demo.Password}, &ok); code != 200 {
 		t.Errorf("a normal login afterwards: %d", code)
 	}
+
+	// Two concurrent 100 MB plan uploads (multipart, announced length).
+	token := ts.Login(t, "office").AccessToken
+	before = rssMB(t)
+	statuses = map[string]int{}
+	peakDuring := before
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if r := rssMB(t); r > peakDuring {
+					peakDuring = r
+				}
+			}
+		}
+	}()
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var head bytes.Buffer
+			w := multipart.NewWriter(&head)
+			if err := w.WriteField("year", "2026"); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := w.CreateFormFile("file", "plan.csv"); err != nil {
+				t.Error(err)
+				return
+			}
+			body := &endless{n: 100 << 20}
+			req, err := http.NewRequest("POST", "http://"+addr+"/api/v1/plans/import", io.MultiReader(&head, body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.ContentLength = int64(head.Len()) + body.n
+			req.Header.Set("Content-Type", w.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			mu.Lock()
+			defer mu.Unlock()
+			key := fmt.Sprintf("sent=%dMB", body.read>>20)
+			if err != nil {
+				statuses[key+" err="+err.Error()]++
+				return
+			}
+			res.Body.Close()
+			statuses[key+" status="+strconv.Itoa(res.StatusCode)]++
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	if r := rssMB(t); r > peakDuring {
+		peakDuring = r
+	}
+	t.Logf("RSS before %.1f MB, peak during two concurrent 100 MB plan uploads %.1f MB; answers: %v", before, peakDuring, statuses)
 }
