@@ -19,10 +19,10 @@ import (
 func readUpload(c echo.Context, max int64) (name string, data []byte, err error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return "", nil, schema.Errorf(schema.EINVALID, "multipart field \"file\" is required")
+		return "", nil, schema.Errorf(schema.EINVALID, "请选择要上传的文件（表单字段 file）")
 	}
 	if fh.Size > max {
-		return "", nil, schema.Errorf(schema.ETOOLARGE, "%s is %d bytes; the limit is %d", fh.Filename, fh.Size, max)
+		return "", nil, schema.Errorf(schema.ETOOLARGE, "文件 %s 有 %d 字节，超过上限 %d 字节", fh.Filename, fh.Size, max)
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -34,7 +34,7 @@ func readUpload(c echo.Context, max int64) (name string, data []byte, err error)
 		return "", nil, err
 	}
 	if int64(len(data)) > max {
-		return "", nil, schema.Errorf(schema.ETOOLARGE, "%s is larger than %d bytes", fh.Filename, max)
+		return "", nil, schema.Errorf(schema.ETOOLARGE, "文件 %s 超过上限 %d 字节", fh.Filename, max)
 	}
 	return fh.Filename, data, nil
 }
@@ -47,7 +47,7 @@ func (s *Server) importPlans(c echo.Context) error {
 	}
 	year, err := strconv.Atoi(c.FormValue("year"))
 	if err != nil || year < 2000 || year > 2100 {
-		return schema.Errorf(schema.EINVALID, "year must be a year such as 2024, got %q", c.FormValue("year"))
+		return schema.Errorf(schema.EINVALID, "年度：应为四位年份，如 2024，而不是“%s”", c.FormValue("year"))
 	}
 	name, data, err := readUpload(c, planimport.MaxSize)
 	if err != nil {
