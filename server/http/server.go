@@ -79,7 +79,7 @@ func (s *Server) Echo() *echo.Echo { return s.e }
 func (s *Server) Listen(addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	s.ln = ln
 	s.hs = &http.Server{

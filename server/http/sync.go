@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	gosync "sync"
@@ -39,7 +40,7 @@ func (s *Server) syncRoutes(authed *echo.Group) {
 func (s *Server) visitRefused(c echo.Context) error {
 	out, err := s.Sync.Refused(c.Request().Context(), user(c), c.Param("id"))
 	if err != nil {
-		return err
+		return fmt.Errorf("refused records of a visit: %w", err)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -52,7 +53,7 @@ func (s *Server) registerClient(c echo.Context) error {
 	}
 	cl, err := s.Sync.Register(c.Request().Context(), user(c), req)
 	if err != nil {
-		return err
+		return fmt.Errorf("registering a client: %w", err)
 	}
 	return c.JSON(http.StatusOK, cl)
 }
@@ -61,7 +62,7 @@ func (s *Server) registerClient(c echo.Context) error {
 func (s *Server) retireClient(c echo.Context) error {
 	cl, err := s.Sync.Retire(c.Request().Context(), user(c), c.Param("id"))
 	if err != nil {
-		return err
+		return fmt.Errorf("retiring a client: %w", err)
 	}
 	return c.JSON(http.StatusOK, cl)
 }
@@ -72,11 +73,11 @@ func (s *Server) retireClient(c echo.Context) error {
 func (s *Server) push(c echo.Context) error {
 	req, err := zsync.Decode(c.Request().Body, s.Sync.MaxPushBytes)
 	if err != nil {
-		return err
+		return fmt.Errorf("decoding a push: %w", err)
 	}
 	resp, err := s.Sync.Push(c.Request().Context(), user(c), req)
 	if err != nil {
-		return err
+		return fmt.Errorf("push of client %s: %w", req.ClientID, err)
 	}
 	return c.JSON(http.StatusOK, resp)
 }
@@ -105,7 +106,7 @@ func (s *Server) pull(c echo.Context) error {
 	}
 	resp, err := s.Sync.Pull(c.Request().Context(), user(c), req)
 	if err != nil {
-		return err
+		return fmt.Errorf("pull of client %s from cursor %d: %w", req.ClientID, req.Cursor, err)
 	}
 	if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
 		return c.JSON(http.StatusOK, resp)
@@ -115,7 +116,7 @@ func (s *Server) pull(c echo.Context) error {
 	bp := pullBuffers.Get().(*[]byte)
 	b, err := resp.AppendJSON((*bp)[:0])
 	if err != nil {
-		return err
+		return fmt.Errorf("encoding a pull answer: %w", err)
 	}
 	b = append(b, '\n')
 	err = c.JSONBlob(http.StatusOK, b)
@@ -153,7 +154,7 @@ func queryInt(c echo.Context, name string) (int64, error) {
 func (s *Server) conflicts(c echo.Context) error {
 	cs, err := s.Sync.Conflicts(c.Request().Context(), user(c), c.QueryParam("status"))
 	if err != nil {
-		return err
+		return fmt.Errorf("listing conflicts: %w", err)
 	}
 	return c.JSON(http.StatusOK, cs)
 }
@@ -163,7 +164,7 @@ func (s *Server) conflicts(c echo.Context) error {
 func (s *Server) visitState(c echo.Context) error {
 	st, err := s.Sync.VisitState(c.Request().Context(), user(c), c.Param("id"))
 	if err != nil {
-		return err
+		return fmt.Errorf("state of a visit: %w", err)
 	}
 	return c.JSON(http.StatusOK, st)
 }
