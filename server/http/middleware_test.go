@@ -127,6 +127,19 @@ func TestABodyOverItsRoutesCapIsRefused(t *testing.T) {
 		tooLargeInChinese(t, rec)
 	})
 
+	t.Run("a chunked photo over its 10 MB cap is cut while reading and answered 413", func(t *testing.T) {
+		insp := ts.Login(t, "insp1").AccessToken
+		body := &endless{n: 30 << 20}
+		req := httptest.NewRequest("PUT", "/api/v1/blobs/"+strings.Repeat("ab", 32), io.NopCloser(body))
+		req.Header.Set("Authorization", "Bearer "+insp)
+		req.ContentLength = -1
+		rec := send(ts, req)
+		if body.read > 11<<20 {
+			t.Errorf("read %d bytes of a chunked 30 MB photo", body.read)
+		}
+		tooLargeInChinese(t, rec)
+	})
+
 	t.Run("a push may be larger than a JSON body: its own 2 MB cap", func(t *testing.T) {
 		req := httptest.NewRequest("POST", "/api/v1/sync/push", io.NopCloser(&endless{n: 1536 << 10}))
 		req.Header.Set("Content-Type", "application/json")
