@@ -100,7 +100,7 @@ export async function openPhone(browser: Browser, baseURL: string, user: string,
 }
 
 /** signIn logs in through the login screen and waits for the first sync (the bootstrap pull). */
-export async function signIn(page: Page, user: string, home = /\/tasks$/): Promise<void> {
+export async function signIn(page: Page, user: string, home = user === 'lead' ? /\/lead$/ : /\/tasks$/): Promise<void> {
   await page.goto('/login')
   await page.getByTestId('login-username').locator('input').fill(user)
   await page.getByTestId('login-password').locator('input').fill(PASSWORD)

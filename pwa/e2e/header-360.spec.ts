@@ -10,7 +10,7 @@ import { answer, expect, openPhone, signIn, test, type Phone } from './fixtures'
 /** A phone of `user` signed in through the login screen (the office lands on its 工作台). */
 async function phoneOf(browser: Parameters<typeof openPhone>[0], url: string, user: string): Promise<Phone> {
   const p = await openPhone(browser, url, user, false)
-  await signIn(p.page, user, user === 'office' ? /\/office$/ : /\/tasks$/)
+  await signIn(p.page, user, user === 'office' ? /\/office$/ : user === 'lead' ? /\/lead$/ : /\/tasks$/)
   return p
 }
 

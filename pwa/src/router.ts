@@ -16,7 +16,8 @@ declare module 'vue-router' {
 
 export function homeFor(role: string | undefined): string {
   if (role === 'office') return '/office'
-  if (role === 'lead') return '/tasks'
+  // A lead's day is arranging the department's visits (任务安排); their own checks are one tap away (我的检查).
+  if (role === 'lead') return '/lead'
   return '/tasks'
 }
 

@@ -325,7 +325,7 @@ func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 		}
 	}
 	if !onTeam {
-		return schema.Errorf(schema.EINVALID, "%s不是%s这户检查中%s的检查人员，无法换下（检查组可能刚被调整过，请刷新后再试）",
+		return schema.Errorf(schema.EINVALID, "%s已不在%s这户检查的%s检查人员中，无法换下（检查组可能刚被调整过，请刷新后再试）",
 			personName(tx, out), v.Entity.Name, deptName(tx, dept))
 	}
 	c := draw.Candidate{ID: in}

@@ -19,6 +19,8 @@ export interface LeadTask {
   departments: string[]
   draw_id?: string
   visits: number
+  /** visits complete */
+  done?: number
   created_at: string
 }
 
