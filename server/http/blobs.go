@@ -230,6 +230,11 @@ func (s *Server) putBlob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// One upload at a time per user (a phone sends its photos one by one):
+	// the quota is weighed and used without a race between two of them.
+	// The user's lock is taken first, the photo's second, never the other way.
+	unlockUser := blobLocks.lock("user:" + user(c).ID)
+	defer unlockUser()
 	unlock := blobLocks.lock(sum)
 	defer unlock()
 	if size, ok, err := s.known(c, sum); err != nil {
