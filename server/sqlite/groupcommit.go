@@ -66,20 +66,31 @@ type WriteStats struct {
 	Commits      int64         // SQLite commits (groups) that carried them
 	Busy         time.Duration // the writer inside a group: the work and the commit
 	Commit       time.Duration // of which in COMMIT (writing the WAL)
+	// Running is how long the group in progress has been running; 0 when
+	// the writer is idle. Busy only grows when a group ends, so a writer
+	// wedged inside one shows here (the metrics' "writer wedged" alert).
+	Running time.Duration
+	Queued  int // write transactions waiting for the writer
 }
 
 // WriteStats returns the writer's counters.
 func (db *DB) WriteStats() WriteStats {
-	return WriteStats{Transactions: db.stats.txs.Load(), Commits: db.stats.commits.Load(),
-		Busy: time.Duration(db.stats.busy.Load()), Commit: time.Duration(db.stats.commit.Load())}
+	ws := WriteStats{Transactions: db.stats.txs.Load(), Commits: db.stats.commits.Load(),
+		Busy: time.Duration(db.stats.busy.Load()), Commit: time.Duration(db.stats.commit.Load()), Queued: len(db.queue)}
+	if at := db.stats.groupStart.Load(); at != 0 {
+		ws.Running = time.Since(time.Unix(0, at))
+	}
+	return ws
 }
 
 type writeCounters struct {
 	txs, commits, busy, commit atomic.Int64
+	groupStart                 atomic.Int64 // UnixNano of the running group's start; 0 when idle
 }
 
 func (db *DB) commitGroup(group []*writeReq) {
 	start := time.Now()
+	db.stats.groupStart.Store(start.UnixNano())
 	// Deferred calls run last first: the transaction ends (tx.Rollback below
 	// is a no-op after a commit), the counters move, then callers wake.
 	defer func() {
@@ -90,6 +101,7 @@ func (db *DB) commitGroup(group []*writeReq) {
 	defer func() {
 		db.stats.txs.Add(int64(len(group)))
 		db.stats.busy.Add(int64(time.Since(start)))
+		db.stats.groupStart.Store(0)
 	}()
 	failAll := func(err error) {
 		for _, r := range group {
