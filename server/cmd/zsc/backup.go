@@ -287,6 +287,18 @@ func Restore(ctx context.Context, dir string, f Files) (*Manifest, string, error
 	if err != nil {
 		return nil, "", err
 	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
+		return nil, "", err
+	}
+	// The lock serve holds: replacing the database under a running server
+	// would leave it writing to the renamed file.
+	release, err := lockDatabase(dbPath)
+	if err != nil {
+		return nil, "", fmt.Errorf("restore: %w", err)
+	}
+	// Closing the lock file cannot undo the restore, and the kernel drops
+	// the lock when the process ends whatever happens.
+	defer func() { _ = release() }()
 	home := filepath.Dir(dbPath)
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return nil, "", err

@@ -95,6 +95,27 @@ func TestBackupAndRestore(t *testing.T) {
 		}
 	})
 
+	t.Run("a database a server is serving is not replaced", func(t *testing.T) {
+		livePath := filepath.Join(t.TempDir(), "zsc.db")
+		mustWrite(t, livePath, []byte("the live database"))
+		release, err := lockDatabase(livePath) // what a running serve holds
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := release(); err != nil {
+				t.Error(err)
+			}
+		}()
+		err = Main(ctx, []string{"restore", dir, "--db", livePath}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "already serving") {
+			t.Fatalf("restore under a running server: %v", err)
+		}
+		if got, err := os.ReadFile(livePath); err != nil || string(got) != "the live database" {
+			t.Fatalf("the live database changed: %q %v", got, err)
+		}
+	})
+
 	t.Run("round trip", func(t *testing.T) {
 		target := t.TempDir()
 		livePath := filepath.Join(target, "zsc.db")
