@@ -83,6 +83,10 @@ type config struct {
 	seed            uint64
 	profileDir      string
 	phases          string
+	// the soak phase (soak.go)
+	soak, sample, hostilePause time.Duration
+	hostile                    int
+	hostileBytes, nameBytes    int64
 }
 
 func (c config) runs(phase string) bool { return slices.Contains(strings.Split(c.phases, ","), phase) }
@@ -104,6 +108,12 @@ func main() {
 	flag.IntVar(&c.syncMutations, "sync-mutations", 20, "item.set mutations per phone sync")
 	flag.Uint64Var(&c.seed, "seed", 2024, "seed of every random choice")
 	flag.StringVar(&c.phases, "phases", "raw,durability,push,pull,phones,phones-bootstrap", "the phases to run")
+	flag.DurationVar(&c.soak, "soak", 10*time.Minute, "how long the soak phase runs (-phases soak): the phones sync once per -window, oversized bodies are sent meanwhile")
+	flag.DurationVar(&c.sample, "sample", 10*time.Second, "the soak phase reads the process's memory this often")
+	flag.IntVar(&c.hostile, "hostile", 4, "senders of oversized bodies during the soak, each one request at a time")
+	flag.DurationVar(&c.hostilePause, "hostile-pause", time.Second, "each oversized sender's pause between requests")
+	flag.Int64Var(&c.hostileBytes, "hostile-bytes", 256<<20, "size of each oversized body the soak sends (logins, pushes, photos, plan uploads)")
+	flag.Int64Var(&c.nameBytes, "name-bytes", 900<<10, "size of the huge usernames the soak's logins carry (just under the JSON cap)")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout, os.Stderr); err != nil {
@@ -129,6 +139,7 @@ type figures struct {
 	daily, first            *syncStats
 	durability              *durability
 	pushWriter, pullStore   string
+	soak                    *soakStats
 }
 
 func run(ctx context.Context, c config, stdout, log io.Writer) error {
@@ -260,6 +271,7 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		{"pull", func() error { return pullPhase(ctx, c, a, ts, &f, log) }},
 		{"phones", func() (err error) { f.daily, err = phonesPhase(ctx, c, a, ts, false, log); return err }},
 		{"phones-bootstrap", func() (err error) { f.first, err = phonesPhase(ctx, c, a, ts, true, log); return err }},
+		{"soak", func() (err error) { f.soak, err = soakPhase(ctx, c, a, ts, log); return err }},
 	} {
 		if c.runs(ph.name) {
 			if err := settle(ctx, work); err != nil {
@@ -501,6 +513,7 @@ type timedSync struct {
 type phoneState struct {
 	cursor  int64
 	results map[string]zsync.ItemResult
+	seq     int64 // the last mutation sequence number the phone pushed (a phone syncs more than once in the soak)
 }
 
 // phonesPhase: every phone syncs once (pull, push, pull) at a seeded random
@@ -677,7 +690,7 @@ func syncOnce(ctx context.Context, a *api, p *phone, st *phoneState, n int, rng 
 		}
 		args, _ := json.Marshal(map[string]any{"visit_id": r.VisitID, "item_id": r.ItemID, "value": v, "note": "复查", "photos": []string{},
 			"base_version": r.Version})
-		push.Mutations = append(push.Mutations, zsync.Mutation{Seq: int64(k + 1), ID: newID(), Name: "item.set", At: at, Args: args})
+		push.Mutations = append(push.Mutations, zsync.Mutation{Seq: st.seq + int64(k+1), ID: newID(), Name: "item.set", At: at, Args: args})
 	}
 	body, _ := json.Marshal(push)
 	b, t, err := a.do(ctx, "POST", "/api/v1/sync/push", p.token, body)
@@ -689,13 +702,15 @@ func syncOnce(ctx context.Context, a *api, p *phone, st *phoneState, n int, rng 
 	if err := json.Unmarshal(b, &pr); err != nil {
 		return d, err
 	}
+	want := st.seq + int64(n)
+	st.seq = max(st.seq, pr.LastSeq)
 	for _, r := range pr.Results {
 		if r.Status != zsync.StatusApplied {
 			return d, fmt.Errorf("mutation %d: %s %s", r.Seq, r.Status, r.Reason)
 		}
 	}
-	if pr.LastSeq != int64(n) {
-		return d, fmt.Errorf("push answered last_seq %d", pr.LastSeq)
+	if pr.LastSeq != want {
+		return d, fmt.Errorf("push answered last_seq %d, want %d", pr.LastSeq, want)
 	}
 	before := map[string]int64{}
 	for _, id := range ids[:n] {
@@ -813,6 +828,9 @@ func report(w io.Writer, c config, f *figures) {
 		if st != nil {
 			fmt.Fprintf(w, "- phones (bootstrap %v): %s\n", st.bootstrap, st.store)
 		}
+	}
+	if f.soak != nil {
+		reportSoak(w, c, f.soak)
 	}
 	fmt.Fprintf(w, "\nCommand: `go run ./server/bench %s`\n", strings.Join(os.Args[1:], " "))
 }
