@@ -79,8 +79,14 @@ func (s *Server) push(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("push of client %s: %w", req.ClientID, err)
 	}
+	c.Set(PushAnswerKey, resp)
 	return c.JSON(http.StatusOK, resp)
 }
+
+// PushAnswerKey is where push leaves its answer (*zsync.PushResponse) in
+// the Echo context, for the metrics middleware to count the fates
+// (server/metrics) without this package knowing about metrics.
+const PushAnswerKey = "push_answer"
 
 // pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=][&epoch=][&held=][&issued=] (§5 step 4).
 func (s *Server) pull(c echo.Context) error {

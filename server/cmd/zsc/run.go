@@ -21,6 +21,7 @@ import (
 	"zsc/server/config"
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
+	"zsc/server/metrics"
 	"zsc/server/sqlite"
 	zsync "zsc/sync"
 )
@@ -166,6 +167,7 @@ type serveConfig struct {
 	LeaseSize                       int
 	LeaseTTL                        time.Duration
 	TrustedProxies                  config.CIDRs
+	MetricsAddr                     string
 	LogFormat, LogLevel             string
 	Demo                            bool
 	DemoEntities                    int
@@ -195,6 +197,7 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.IntVar(&c.LeaseSize, "lease-size", zsync.DefaultLeaseSize, "notice numbers (告知书编号) each phone holds for offline use")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", zsync.DefaultLeaseTTL, "how long a silent phone keeps its leased notice numbers")
 	fs.Var(&c.TrustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (the variable takes a comma-separated list); none by default")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "`address` of the Prometheus /metrics listener, apart from --addr so the proxy never publishes it, e.g. 127.0.0.1:9464; off when empty (README \"Monitoring\")")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.BoolVar(&c.Demo, "demo", false, "load the demo data into an empty database and print the demo accounts")
@@ -299,6 +302,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := zhttp.New(db, a, log, pwa.Dist(), c.Photos)
 	srv.TrustProxies(c.TrustedProxies)
 	srv.Sync.LeaseSize, srv.Sync.LeaseTTL = c.LeaseSize, c.LeaseTTL
+	if c.MetricsAddr != "" {
+		m := metrics.New(db, c.Photos)
+		m.Attach(srv)
+		ml, err := m.Listen(c.MetricsAddr, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := ml.Shutdown(sctx); err != nil {
+				log.Error("stop the metrics listener", "addr", ml.Addr, "err", err)
+			}
+		}()
+		if metrics.Public(c.MetricsAddr) {
+			log.Warn("the metrics listen on every interface: firewall the port or give --metrics-addr a loopback or internal address", "metrics_addr", ml.Addr)
+		}
+		log.Info("metrics", "addr", ml.Addr)
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", displayAddr(ml.Addr))
+	}
 	bound, err := srv.Listen(c.Addr)
 	if err != nil {
 		return err
