@@ -129,6 +129,13 @@ type PullResponse struct {
 	// DeviceNo is the client's short number for its provisional notice
 	// numbers, 临-{device_no}-{n} (DESIGN §8.6).
 	DeviceNo int `json:"device_no"`
+	// BootstrapToken names the next page of a bootstrap under way: the
+	// client sends it back as bootstrap (PROTOCOL §3).
+	BootstrapToken string `json:"bootstrap_token,omitempty"`
+	// OpenYear is the plan year whose open work the caller's phone keeps
+	// besides their own teams' visits (leads, the 联席办, admins); 0 for an
+	// inspector, who keeps every visit of their teams.
+	OpenYear int `json:"open_year,omitempty"`
 }
 
 // AppendJSON appends the JSON of r to dst, byte for byte what encoding/json
@@ -189,6 +196,14 @@ func (r *PullResponse) AppendJSON(dst []byte) ([]byte, error) {
 	dst = strconv.AppendBool(dst, r.Bootstrap)
 	dst = append(dst, `,"device_no":`...)
 	dst = strconv.AppendInt(dst, int64(r.DeviceNo), 10)
+	if r.BootstrapToken != "" {
+		dst = append(dst, `,"bootstrap_token":`...)
+		dst = appendJSONString(dst, r.BootstrapToken)
+	}
+	if r.OpenYear != 0 {
+		dst = append(dst, `,"open_year":`...)
+		dst = strconv.AppendInt(dst, int64(r.OpenYear), 10)
+	}
 	return append(dst, '}'), nil
 }
 

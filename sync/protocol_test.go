@@ -30,7 +30,7 @@ func TestPullResponseAppendJSONWritesWhatEncodingJSONWrites(t *testing.T) {
 			{Kind: ChangeConflict, Op: OpPut, ID: "c1", Data: marshal(Conflict{ID: "c1", ServerValue: json.RawMessage(`{"value":"符合"}`),
 				ClientValue: json.RawMessage(`{"value":"<不符合>"}`), SettledValue: json.RawMessage("null")})},
 		},
-		MissingBlobs: []string{"ab", tricky}}
+		MissingBlobs: []string{"ab", tricky}, BootstrapToken: "b1.e." + tricky, OpenYear: 2024}
 	for name, r := range map[string]*PullResponse{
 		"full":      full,
 		"empty":     {Changes: []ChangeEntry{}, MissingBlobs: []string{}},

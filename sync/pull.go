@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"zsc/schema"
@@ -23,6 +24,9 @@ type PullRequest struct {
 	// notices carry (ParseNumberList's form): a pull of another epoch fences
 	// them before leasing anything (fence.go, DESIGN §8.5).
 	Held, Issued string
+	// Bootstrap is the bootstrap_token of the previous page of a bootstrap
+	// ("" for none): the pull answers the bootstrap's next page.
+	Bootstrap string
 }
 
 // Pull builds a client's pull (DESIGN §5 step 4), after Replicache's pull.ts:
@@ -72,6 +76,11 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 	if req.Pending != nil && *req.Pending < 0 {
 		return nil, schema.Errorf(schema.EINVALID, "pending must not be negative")
 	}
+	if req.Bootstrap != "" {
+		if _, err := parseBootstrapToken(req.Bootstrap); err != nil {
+			return nil, err
+		}
+	}
 	limit := req.Limit
 	if limit <= 0 {
 		limit = e.PullLimit
@@ -94,7 +103,7 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if due, err = fenceDue(tx, req); err != nil || due {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, held, req.Cursor, req.Epoch, limit)
+		resp, err = e.pullPage(tx, u, c, held, req, limit)
 		return err
 	})
 	if err != nil || !due {
@@ -134,7 +143,7 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		if err != nil {
 			return err
 		}
-		resp, err = e.pullPage(tx, u, c, held, req.Cursor, req.Epoch, limit)
+		resp, err = e.pullPage(tx, u, c, held, req, limit)
 		return err
 	})
 	if err != nil {
@@ -234,7 +243,8 @@ func (e *Engine) renew(tx Tx, c *Client) error {
 
 // pullPage is steps 3 and 4: the answer, read from one snapshot; held are
 // the client's leases in that snapshot.
-func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, cursor int64, otherEpoch string, limit int) (*PullResponse, error) {
+func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNumber, req PullRequest, limit int) (*PullResponse, error) {
+	cursor, otherEpoch := req.Cursor, req.Epoch
 	head, err := tx.Head()
 	if err != nil {
 		return nil, err
@@ -248,12 +258,25 @@ func (e *Engine) pullPage(tx ReadTx, u *schema.User, c *Client, held []NoticeNum
 		return nil, err
 	}
 	scope := Scope{User: u, ClientID: c.ID}
-	// A cursor counts changes of one epoch: after a restore, numbers up to
-	// the old head are reused by other changes, so a cursor of another
-	// epoch (or past the head) means nothing here (DESIGN §8.5).
-	if cursor == 0 || cursor > head || otherEpoch != "" && otherEpoch != epoch { // 3a
-		resp.Changes, err = bootstrap(tx, scope, held)
-		resp.Cursor, resp.Bootstrap = head, true
+	if keepsOpenYear(u) {
+		if resp.OpenYear, err = tx.OpenYear(e.Now().In(e.Zone).Year()); err != nil {
+			return nil, err
+		}
+	}
+	// A token names the next page of a bootstrap under way. One of another
+	// epoch or past the head (a restore since) starts the bootstrap over.
+	tok, _ := parseBootstrapToken(req.Bootstrap)
+	if tok != nil && tok.epoch == epoch && tok.head <= head { // 3a, a next page
+		if keepsOpenYear(u) {
+			resp.OpenYear = tok.year
+		}
+		err = e.bootstrapPage(tx, resp, scope, false, nil, tok, head, limit)
+	} else if tok != nil || cursor == 0 || cursor > head || otherEpoch != "" && otherEpoch != epoch { // 3a
+		// A cursor counts changes of one epoch: after a restore, numbers up to
+		// the old head are reused by other changes, so a cursor of another
+		// epoch (or past the head) means nothing here (DESIGN §8.5).
+		resp.Bootstrap = true
+		err = e.bootstrapPage(tx, resp, scope, true, held, &bootstrapToken{epoch: epoch, head: head, year: resp.OpenYear}, head, limit)
 	} else { // 3b
 		var logged []LoggedChange
 		logged, err = tx.Changes(scope, cursor, limit+1)
@@ -353,14 +376,91 @@ func (e *Engine) leaseWant(u *schema.User, c *Client, held []NoticeNumber) (want
 	return max(e.LeaseSize-have, 0), year
 }
 
-// bootstrapBatch is how many visits a bootstrap reads at once: an
-// inspector's day in one go, while an admin's bootstrap of every visit holds
-// the records of one batch at a time besides the changes made of them.
-const bootstrapBatch = 100
+// bootstrapPage is how many visits one page of a bootstrap carries at most:
+// an inspector's day in one page, while a city lead's or an admin's
+// thousands of visits come in pages whose memory this bounds, not the city
+// (a visit with its checklist and results is some 20 KB of changes).
+const bootstrapPage = 100
 
-// bootstrap is the full current state of a scope as "put" changes (step 3a);
-// leases are the client's.
-func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error) {
+// bootstrapToken is where a bootstrap stands: its epoch, the log's head when
+// it began (the cursor the client continues from once the visits are
+// done), the plan year it keeps open work of (0: every visible visit) and
+// the last visit sent (visits come in id order).
+type bootstrapToken struct {
+	epoch string
+	head  int64
+	year  int
+	after string
+}
+
+// String is the token as the wire carries it: b1.{epoch}.{head}.{year}.{after}.
+func (t *bootstrapToken) String() string {
+	return "b1." + t.epoch + "." + strconv.FormatInt(t.head, 10) + "." + strconv.Itoa(t.year) + "." + t.after
+}
+
+// parseBootstrapToken reads a bootstrap_token; "" is none.
+func parseBootstrapToken(s string) (*bootstrapToken, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := schema.Errorf(schema.EINVALID, "bootstrap is not a bootstrap_token of this server")
+	f := strings.SplitN(s, ".", 5)
+	if len(f) != 5 || f[0] != "b1" || f[1] == "" || f[4] == "" || len(s) > 200 {
+		return nil, bad
+	}
+	head, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || head < 0 {
+		return nil, bad
+	}
+	year, err := strconv.Atoi(f[3])
+	if err != nil || year < 0 {
+		return nil, bad
+	}
+	return &bootstrapToken{epoch: f[1], head: head, year: year, after: f[4]}, nil
+}
+
+// keepsOpenYear says whether u's bootstrap carries only the open work of the
+// plan year in progress besides their own team's visits: everyone who sees
+// more than their own teams (leads, the 联席办, admins), whose scope is a
+// whole city of every year. An inspector keeps every visit of their teams.
+func keepsOpenYear(u *schema.User) bool {
+	return !authz.ListFilter(u, authz.VisitRead).None
+}
+
+// bootstrapPage fills resp with the page of a bootstrap after tok.after (step
+// 3a): at most limit (and bootstrapPage) visits in id order, each with its
+// records; the first page also carries the client's leases and rejections. While visits remain, the answer says has_more with the
+// token of the next page. After the last page the client continues from the
+// log's head at the start, tok.head: whatever changed meanwhile, on a visit
+// already sent or not, is in the log after it, so nothing is skipped.
+func (e *Engine) bootstrapPage(tx ReadTx, resp *PullResponse, s Scope, first bool, leases []NoticeNumber, tok *bootstrapToken, head int64, limit int) error {
+	n := max(min(limit, bootstrapPage), 1)
+	ids, err := tx.BootstrapVisits(s, tok.year, tok.after, n+1)
+	if err != nil {
+		return err
+	}
+	more := len(ids) > n
+	if more {
+		ids = ids[:n]
+	}
+	resp.Cursor = tok.head
+	if resp.Changes, err = bootstrap(tx, s, ids, first, leases); err != nil {
+		return err
+	}
+	if more {
+		next := *tok
+		next.after = ids[len(ids)-1]
+		resp.BootstrapToken, resp.HasMore = next.String(), true
+	} else {
+		resp.HasMore = head > tok.head
+	}
+	return nil
+}
+
+// bootstrap is the full current state of the visits ids as "put" changes
+// (step 3a), then, on a bootstrap's first page, the client's leases and
+// rejections.
+func bootstrap(tx ReadTx, s Scope, visits []string, first bool, leases []NoticeNumber) ([]ChangeEntry, error) {
 	var out []ChangeEntry
 	add := func(kind, id string, data any) error {
 		b, err := json.Marshal(data)
@@ -370,17 +470,12 @@ func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error)
 		out = append(out, ChangeEntry{Kind: kind, Op: OpPut, ID: id, Data: b})
 		return nil
 	}
-	visits, err := tx.VisibleVisits(s)
-	if err != nil {
-		return nil, err
-	}
-	for from := 0; from < len(visits); from += bootstrapBatch {
-		ids := visits[from:min(from+bootstrapBatch, len(visits))]
-		states, err := tx.VisitStates(ids)
+	if len(visits) > 0 {
+		states, err := tx.VisitStates(visits)
 		if err != nil {
 			return nil, err
 		}
-		// The batch's changes are counted first: a bootstrap is hundreds
+		// The page's changes are counted first: a bootstrap is hundreds
 		// of them, and growing the slice by appending copies it repeatedly.
 		n := 0
 		for _, st := range states {
@@ -388,11 +483,15 @@ func bootstrap(tx ReadTx, s Scope, leases []NoticeNumber) ([]ChangeEntry, error)
 		}
 		out = slices.Grow(out, n+len(leases))
 		for i, st := range states {
-			if out, err = appendStateChanges(out, ids[i], st); err != nil {
+			if out, err = appendStateChanges(out, visits[i], st); err != nil {
 				return nil, err
 			}
 		}
 	}
+	if !first {
+		return nonNil(out), nil
+	}
+	var err error
 	shorts := map[string]string{}
 	for _, n := range leases {
 		short, ok := shorts[n.Dept]

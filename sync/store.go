@@ -69,6 +69,15 @@ type ReadTx interface {
 	DeviceNo(clientID string) (int, error)
 	// VisibleVisits lists the visits a scope sees (the rule of CanSee, in SQL).
 	VisibleVisits(s Scope) ([]string, error)
+	// BootstrapVisits lists, in id order, up to limit visits after the id
+	// after that a scope sees and keeps (PROTOCOL §3): with openYear 0 every
+	// visible visit; otherwise the open visits of tasks of plans of that
+	// year and the visits of the user's own teams.
+	BootstrapVisits(s Scope, openYear int, after string, limit int) ([]string, error)
+	// OpenYear is the plan year in progress (PROTOCOL §3): the newest plan
+	// year not after clockYear with an open visit; else the oldest year
+	// with one (next year's plan drawn early); else clockYear.
+	OpenYear(clockYear int) (int, error)
 	// Changes returns up to limit changes after cursor that scope receives,
 	// in sequence order, each with its sequence number.
 	Changes(s Scope, cursor int64, limit int) ([]LoggedChange, error)

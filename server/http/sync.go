@@ -88,11 +88,12 @@ func (s *Server) push(c echo.Context) error {
 // (server/metrics) without this package knowing about metrics.
 const PushAnswerKey = "push_answer"
 
-// pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=][&epoch=][&held=][&issued=] (§5 step 4).
+// pull answers GET /api/v1/sync/pull?client_id=&cursor=[&limit=][&pending=][&epoch=][&held=][&issued=][&bootstrap=] (§5 step 4).
 func (s *Server) pull(c echo.Context) error {
 	// epoch, held and issued: the restore's re-bootstrap and number fence (DESIGN §8.5).
+	// bootstrap: the token of a paged bootstrap's next page (PROTOCOL §3).
 	req := zsync.PullRequest{ClientID: c.QueryParam("client_id"), Epoch: c.QueryParam("epoch"),
-		Held: c.QueryParam("held"), Issued: c.QueryParam("issued")}
+		Held: c.QueryParam("held"), Issued: c.QueryParam("issued"), Bootstrap: c.QueryParam("bootstrap")}
 	var err error
 	if req.Cursor, err = queryInt(c, "cursor"); err != nil {
 		return err

@@ -16,6 +16,34 @@ import (
 // (VisitRecords and loadVisit): phones compare their views with the
 // server's, and the tests check that the two readings agree.
 
+// BootstrapVisits implements zsync.ReadTx: one page of a bootstrap's
+// visits, read by the primary key from after on, so that a page costs its
+// own visits and not the whole scope's.
+func (t *syncTx) BootstrapVisits(s zsync.Scope, openYear int, after string, limit int) ([]string, error) {
+	q := `SELECT v.id FROM visits v WHERE v.id > ?`
+	args := []any{after}
+	if vq, vargs := visible(s); vq != "" {
+		q += ` AND v.id IN (` + vq + `)`
+		args = append(args, vargs...)
+	}
+	if openYear != 0 {
+		// Open work of the year, and whatever of the user's own teams.
+		q += ` AND (v.status = 'open' AND (SELECT p.year FROM tasks t JOIN plans p ON p.id = t.plan_id WHERE t.id = v.task_id) = ?
+			OR v.id IN (SELECT visit_id FROM visit_members WHERE user_id = ? AND active = 1))`
+		args = append(args, openYear, s.User.ID)
+	}
+	return strings1(t, q+` ORDER BY v.id LIMIT ?`, append(args, limit)...)
+}
+
+// OpenYear implements zsync.ReadTx.
+func (t *syncTx) OpenYear(clockYear int) (int, error) {
+	var year int
+	err := t.row(`WITH open AS (SELECT DISTINCT p.year FROM plans p JOIN tasks t ON t.plan_id = p.id
+			WHERE EXISTS (SELECT 1 FROM visits v WHERE v.task_id = t.id AND v.status = 'open'))
+		SELECT coalesce((SELECT max(year) FROM open WHERE year <= ?), (SELECT min(year) FROM open), ?)`, clockYear, clockYear).Scan(&year)
+	return year, err
+}
+
 // inVisits restricts a column to the visits listed in the query's JSON
 // array argument: one statement (prepared once) for any number of visits.
 const inVisits = ` IN (SELECT value FROM json_each(?))`
