@@ -2,6 +2,7 @@ package http
 
 import (
 	"net"
+	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -43,13 +44,22 @@ func (s *Server) TrustProxies(cidrs []*net.IPNet) {
 		}
 		return false
 	}
+	// httpsViaProxy: the first X-Forwarded-Proto value is what the
+	// client-facing proxy saw; believed only from a trusted proxy.
+	httpsViaProxy := func(r *http.Request) bool {
+		p := r.Header.Get(echo.HeaderXForwardedProto)
+		if p == "" || !trusted(r.RemoteAddr) {
+			return false
+		}
+		first, _, _ := strings.Cut(p, ",")
+		return strings.EqualFold(strings.TrimSpace(first), "https")
+	}
+	// The security headers' HSTS asks the same question (middleware.go).
+	s.ViaTLS = func(r *http.Request) bool { return r.TLS != nil || httpsViaProxy(r) }
 	s.e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			r := c.Request()
-			if p := r.Header.Get(echo.HeaderXForwardedProto); p != "" && trusted(r.RemoteAddr) {
-				// The first value is what the client-facing proxy saw.
-				first, _, _ := strings.Cut(p, ",")
-				c.Set(forwardedHTTPSKey, strings.EqualFold(strings.TrimSpace(first), "https"))
+			if httpsViaProxy(c.Request()) {
+				c.Set(forwardedHTTPSKey, true)
 			}
 			return next(c)
 		}

@@ -148,5 +148,9 @@ func TestRequestIsHTTPS(t *testing.T) {
 		if rec.Body.String() != tc.want {
 			t.Fatalf("peer %s proto %q: %s, want %s", tc.peer, tc.proto, rec.Body.String(), tc.want)
 		}
+		// HSTS follows the same judgement: only over TLS, told by a trusted proxy.
+		if hsts := rec.Header().Get("Strict-Transport-Security"); (hsts != "") != (tc.want == "true") {
+			t.Fatalf("peer %s proto %q: Strict-Transport-Security %q", tc.peer, tc.proto, hsts)
+		}
 	}
 }
