@@ -57,8 +57,10 @@ export class FakeServer {
     if (p === '/api/v1/sync/pull') {
       const cursor = Number(url.searchParams.get('cursor'))
       const head = this.log.length
+      const token = url.searchParams.get('bootstrap') ?? ''
+      if (this.bootstrapPage > 0 && (token || cursor === 0 || cursor > head)) return json(200, this.bootstrapPageOf(token, head))
       const changes = cursor === 0 || cursor > head ? [...this.state.values()] : this.log.filter((l) => l.seq > cursor).map((l) => l.change)
-      return json(200, { cursor: head, has_more: false, last_seq: this.lastSeq, changes, missing_blobs: [] })
+      return json(200, { cursor: head, has_more: false, last_seq: this.lastSeq, changes, missing_blobs: [], open_year: this.openYear || undefined })
     }
     if (p.startsWith('/api/v1/blobs/') && method === 'PUT') {
       const sha = p.split('/').pop()!
@@ -74,6 +76,39 @@ export class FakeServer {
     }
     if (p === '/api/v1/departments' || p === '/api/v1/regions') return json(200, [])
     return json(404, { code: 'not_found', message: 'Not Found' })
+  }
+
+  /** bootstrapPage > 0 pages bootstraps by that many visits, as sync/pull.go does (PROTOCOL §3). */
+  bootstrapPage = 0
+  /** openYear is sent as every paged pull's open_year (a lead's). */
+  openYear = 0
+  /** bootstrapPages counts the bootstrap pages answered. */
+  bootstrapPages = 0
+
+  /** bootstrapPageOf is the page after token ("" for the first): b.{head at the start}.{visits sent}. */
+  private bootstrapPageOf(token: string, head: number) {
+    this.bootstrapPages++
+    const [start, sent] = token ? token.split('.').slice(1).map(Number) : [head, 0]
+    const all = [...this.state.values()]
+    const visits = all.filter((c) => c.kind === 'visit').map((c) => c.id).sort()
+    const page = visits.slice(sent, sent + this.bootstrapPage)
+    const changes: ChangeEntry[] = []
+    for (const v of page) {
+      changes.push(this.state.get(`visit:${v}`)!)
+      changes.push(...all.filter((c) => c.kind !== 'visit' && (c.data as { visit_id?: string })?.visit_id === v))
+    }
+    if (!token) changes.push(...all.filter((c) => c.kind !== 'visit' && !(c.data as { visit_id?: string })?.visit_id))
+    const more = sent + page.length < visits.length
+    return {
+      cursor: start,
+      has_more: more || head > start,
+      last_seq: this.lastSeq,
+      changes,
+      missing_blobs: [],
+      bootstrap: !token,
+      bootstrap_token: more ? `b.${start}.${sent + page.length}` : undefined,
+      open_year: this.openYear || undefined,
+    }
   }
 
   private push(req: { mutations: Mut[] }): [number, unknown] {

@@ -37,6 +37,20 @@ export interface PullPage {
    * row not in it is dropped first; the outbox never is.
    */
   bootstrap?: boolean
+  /**
+   * bootstrap_token names the next page of a bootstrap under way (sync
+   * PROTOCOL §3), stored with the page so that a lost answer or a closed app
+   * resumes where the pages stopped; '' when the bootstrap is done; absent
+   * leaves the stored one alone.
+   */
+  bootstrap_token?: string
+  /**
+   * open_year (a lead's pull): the plan year whose open work the phone
+   * keeps besides the visits of its user's own teams. A visit put that is
+   * complete, replaced or of another year drops the visit and its records,
+   * and a record of a visit the phone does not hold is not stored.
+   */
+  open_year?: number
 }
 
 export interface ApplyPullOptions {
@@ -46,6 +60,16 @@ export interface ApplyPullOptions {
   replay: (entry: OutboxEntry, rows: RowStore) => Promise<void>
   /** at is the time recorded on outbox rows the pull reports as rejected. */
   at: string
+  /** userId is who pulls: a visit of their own team is kept whatever open_year says. */
+  userId?: string
+}
+
+/** keepsVisit says whether a phone told open_year keeps a pulled visit record (PROTOCOL §3). */
+export function keepsVisit(v: Record<string, unknown>, openYear: number | undefined, userId: string | undefined): boolean {
+  if (!openYear) return true
+  const team = (v.team as { user_id?: string; active?: boolean }[] | null | undefined) ?? []
+  if (userId && team.some((m) => m.user_id === userId && m.active !== false)) return true
+  return v.status === 'open' && (v.plan as { year?: number } | undefined)?.year === openYear
 }
 
 /**
@@ -59,6 +83,13 @@ export async function applyPull(page: PullPage, opts: ApplyPullOptions): Promise
     // 1. The server's records replace ours whole; a row written here is clean.
     if (page.bootstrap) {
       for (const name of SYNCED_TABLES) await db.table(name).clear()
+    }
+    // Whether the phone holds a visit, asked once per visit of the page.
+    const held = new Map<string, boolean>()
+    const holds = async (visitId: string): Promise<boolean> => {
+      let h = held.get(visitId)
+      if (h === undefined) held.set(visitId, (h = (await db.visits.get(visitId)) !== undefined))
+      return h
     }
     for (const c of page.changes) {
       if (c.kind === 'rejection') {
@@ -90,11 +121,20 @@ export async function applyPull(page: PullPage, opts: ApplyPullOptions): Promise
       const target = opts.toTarget(c)
       if (!target) continue
       const t = db.table(target.table)
-      if (c.op === 'remove' || !target.record) {
+      // A lead keeps the open work of the year: a visit leaving it goes
+      // like a removal, and records of a visit not held stay off the phone.
+      const dropped = c.kind === 'visit' && c.op === 'put' && !keepsVisit((c.data ?? {}) as Record<string, unknown>, page.open_year, opts.userId)
+      if (c.op === 'remove' || !target.record || dropped) {
         await t.delete(target.key)
-        if (target.table === 'visits') await removeVisitRows(target.key)
+        if (target.table === 'visits') {
+          await removeVisitRows(target.key)
+          held.set(target.key, false)
+        }
         continue
       }
+      const visitId = target.record.visit_id
+      if (page.open_year && target.table !== 'visits' && typeof visitId === 'string' && !(await holds(visitId))) continue
+      if (target.table === 'visits') held.set(target.key, true)
       await t.put({ ...target.record, _base: target.record, _dirty: 0 })
     }
 
@@ -121,8 +161,14 @@ export async function applyPull(page: PullPage, opts: ApplyPullOptions): Promise
       await opts.replay(e, rows)
     }
     await setMeta(META.cursor, page.cursor)
+    if (page.bootstrap_token !== undefined) await setMeta(META_BOOTSTRAP_TOKEN, page.bootstrap_token)
+    if (page.open_year !== undefined) await setMeta(META_OPEN_YEAR, page.open_year)
   })
 }
+
+/** Where a paged bootstrap stands, and the open_year of the last pull (meta keys). */
+export const META_BOOTSTRAP_TOKEN = 'bootstrap_token'
+export const META_OPEN_YEAR = 'open_year'
 
 /** removeVisitRows drops the records of a visit the user no longer belongs to (a removal, not a deletion on the server). */
 async function removeVisitRows(visitId: string): Promise<void> {

@@ -29,7 +29,7 @@ import {
   type RemovedVisit,
 } from '../db/meta'
 import { countUnsent, markSendFailed, markSending, pruneSettled, realignSequence, recordFates, unsentMutations } from '../db/outbox'
-import { applyPull, type ChangeEntry } from '../db/pull'
+import { applyPull, META_BOOTSTRAP_TOKEN, META_OPEN_YEAR, type ChangeEntry } from '../db/pull'
 import { db } from '../db/index'
 import { putDepartments, putRegions } from '../db/reference'
 import type { Department, Region } from '../db/types'
@@ -59,6 +59,10 @@ interface PullResponse {
   epoch?: string
   /** The page is the whole state: drop the pulled caches first (never the outbox). */
   bootstrap?: boolean
+  /** The next page of a bootstrap under way: send it back as `bootstrap` (PROTOCOL §3). */
+  bootstrap_token?: string
+  /** A lead's pull: the plan year whose open work the phone keeps. */
+  open_year?: number
   /** This client's device number, for provisional notice numbers (DESIGN §8.6). */
   device_no?: number
 }
@@ -186,28 +190,57 @@ export async function pull(): Promise<void> {
   const id = await clientId()
   const base = await mutationContext()
   const replay = replayer(base)
-  for (let page = 0; page < 1000; page++) {
+  // A bootstrap comes in pages (PROTOCOL §3): the visits of ours the phone
+  // held before it, and those its pages bring back, are compared once the
+  // last page is in.
+  let before: RemovedVisit[] | null = null
+  const kept = new Set<string>()
+  for (let page = 0; page < 10000; page++) {
     const cursor = (await getMeta<number>(META.cursor)) ?? 0
+    const token = (await getMeta<string>(META_BOOTSTRAP_TOKEN)) ?? ''
     const pending = await countUnsent()
     let res: PullResponse
     try {
-      res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
+      res = await request<PullResponse>(await pullPath(id, cursor, pending, token), { signal: timeout() })
     } catch (err) {
       // Not registered: a server restored from a backup older than this
       // client's registration. Register again, then pull (DESIGN §8.5).
       if (!(err instanceof ApiError && err.status === 404) || page > 0) throw err
       await register(true)
-      res = await request<PullResponse>(await pullPath(id, cursor, pending), { signal: timeout() })
+      res = await request<PullResponse>(await pullPath(id, cursor, pending, token), { signal: timeout() })
     }
     const changes = (res.changes ?? []).map(readableRejection)
     // The server says when a page is the whole state: our cursor was of
-    // another epoch (a restore from backup) or past its head.
-    const bootstrap = cursor === 0 || res.cursor < cursor || res.bootstrap === true
-    const removed = await removedBy(changes, bootstrap, base.user_id)
+    // another epoch (a restore from backup) or past its head. The next page
+    // of a bootstrap under way adds to it.
+    const bootstrap = token ? res.bootstrap === true : cursor === 0 || res.cursor < cursor || res.bootstrap === true
+    if (bootstrap) {
+      before = await ownVisits(base.user_id)
+      kept.clear()
+    }
+    const removed = await removedBy(changes)
+    for (const v of removed.back) kept.add(v)
+    // A new plan year for a lead: what the phone skipped as another year's
+    // is now wanted, so the state is fetched again.
+    const openYear = await getMeta<number>(META_OPEN_YEAR)
+    const yearMoved = !bootstrap && !token && !!openYear && !!res.open_year && res.open_year !== openYear
     await applyPull(
-      { cursor: res.cursor, last_seq: res.last_seq, changes, missing_blobs: res.missing_blobs, bootstrap },
-      { toTarget, replay, at: nowISO() },
+      {
+        cursor: yearMoved ? 0 : res.cursor,
+        last_seq: res.last_seq,
+        changes,
+        missing_blobs: res.missing_blobs,
+        bootstrap,
+        bootstrap_token: res.bootstrap_token ?? '',
+        open_year: res.open_year ?? 0,
+      },
+      { toTarget, replay, at: nowISO(), userId: base.user_id },
     )
+    if (before && !res.bootstrap_token) {
+      // The bootstrap's last page: ours that it did not bring back are gone.
+      removed.gone.push(...before.filter((v) => !kept.has(v.visit_id)))
+      before = null
+    }
     // After the page: a crash in between leaves the old epoch beside the
     // new cursor, and the next pull bootstraps again, which is safe.
     if (res.epoch) await setMeta(META_EPOCH, res.epoch)
@@ -217,7 +250,7 @@ export async function pull(): Promise<void> {
     for (const sha of res.missing_blobs ?? []) {
       await db.blobs.where('sha256').equals(sha).and((b) => b.uploaded === 1).modify({ uploaded: 0, received: 0 })
     }
-    if (!res.has_more) return
+    if (!res.has_more && !yearMoved) return
   }
 }
 
@@ -226,9 +259,10 @@ export async function pull(): Promise<void> {
  * has an epoch, the notice numbers it holds and issued, which the server
  * fences when our epoch is not its own (DESIGN §8.5).
  */
-export async function pullPath(id: string, cursor: number, pending: number): Promise<string> {
+export async function pullPath(id: string, cursor: number, pending: number, bootstrap = ''): Promise<string> {
   const epoch = (await getMeta<string>(META_EPOCH)) ?? ''
   let path = `/sync/pull?client_id=${encodeURIComponent(id)}&cursor=${cursor}&pending=${pending}&epoch=${encodeURIComponent(epoch)}`
+  if (bootstrap) path += `&bootstrap=${encodeURIComponent(bootstrap)}`
   if (epoch) {
     const r = numberReport(await db.leases.toArray(), await db.notices.toArray(), id)
     if (r.held) path += `&held=${encodeURIComponent(r.held)}`
@@ -245,20 +279,24 @@ function readableRejection(c: ChangeEntry): ChangeEntry {
 }
 
 /**
- * removedBy finds the visits a pull page takes off this phone (a `visit`
- * remove: the user was swapped out; or, in a bootstrap, a visit of his that
- * the new state no longer holds) and those it puts back. Read before the
- * page is applied, while the visit's name is still on the phone.
+ * ownVisits notes the visits of the user's own teams the phone holds, before
+ * a bootstrap replaces them: one its pages do not bring back was taken off.
  */
-async function removedBy(changes: ChangeEntry[], bootstrap: boolean, userId: string): Promise<{ gone: RemovedVisit[]; back: string[] }> {
+async function ownVisits(userId: string): Promise<RemovedVisit[]> {
+  const at = nowISO()
+  const mine = await db.visits.filter((v) => v.team.some((m) => m.user_id === userId && m.active !== false)).toArray()
+  return mine.map((v) => ({ visit_id: v.id, entity_name: v.entity.name, scheduled_on: v.scheduled_on, removed_at: at, seen: false }))
+}
+
+/**
+ * removedBy finds the visits a pull page takes off this phone (a `visit`
+ * remove: the user was swapped out) and those it puts back. Read before
+ * the page is applied, while the visit's name is still on the phone.
+ */
+async function removedBy(changes: ChangeEntry[]): Promise<{ gone: RemovedVisit[]; back: string[] }> {
   const at = nowISO()
   const back = changes.filter((c) => c.kind === 'visit' && c.op === 'put').map((c) => c.id)
-  let ids = changes.filter((c) => c.kind === 'visit' && c.op === 'remove').map((c) => c.id)
-  if (bootstrap) {
-    const kept = new Set(back)
-    const mine = await db.visits.filter((v) => v.team.some((m) => m.user_id === userId && m.active !== false)).primaryKeys()
-    ids = ids.concat(mine.filter((k) => !kept.has(String(k))).map(String))
-  }
+  const ids = changes.filter((c) => c.kind === 'visit' && c.op === 'remove').map((c) => c.id)
   const gone: RemovedVisit[] = []
   for (const vid of new Set(ids)) {
     const v = await db.visits.get(vid)
