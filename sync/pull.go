@@ -48,10 +48,13 @@ type PullRequest struct {
 //     phones that synced moments ago.
 //  3. In one read snapshot:
 //     a. cursor 0, a cursor past the log's head or a cursor of another
-//     epoch (after a restore from backup, DESIGN §8.5): a bootstrap. Return the full current state of the caller's
-//     scope — every visible visit with its check-ins, results, outcomes,
-//     signatures, notices, follow-ups, conflicts and arrived photos, this
-//     client's leases and rejections — and the log's head as the cursor.
+//     epoch (after a restore from backup, DESIGN §8.5): a bootstrap, in
+//     pages of at most bootstrapPage visits (bootstrapPage below): the
+//     current state of the visits the caller keeps with their check-ins,
+//     results, outcomes, signatures, notices, follow-ups, conflicts and
+//     arrived photos, on the first page this client's leases and
+//     rejections, and the log's head at the start as the cursor; a
+//     request with a bootstrap token is the next page.
 //     b. otherwise the log's entries after cursor that the caller receives
 //     (client, user, visible visits, everyone), at most limit of them, with
 //     has_more when the page is full.
@@ -68,7 +71,7 @@ type PullRequest struct {
 // never as deletions of the visit's records.
 func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*PullResponse, error) {
 	if !IsUUID(req.ClientID) {
-		return nil, schema.Errorf(schema.EINVALID, "client_id must be a UUID")
+		return nil, schema.Errorf(schema.EINVALID, "client_id 必须是 UUID")
 	}
 	if req.Cursor < 0 {
 		return nil, schema.Errorf(schema.EINVALID, "cursor must not be negative")
