@@ -3,6 +3,8 @@ package http_test
 import (
 	"bufio"
 	"context"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -47,7 +49,7 @@ func scrape(t *testing.T, m *metrics.Metrics) (map[string]float64, string) {
 // leases outstanding.
 func TestMetricsCountRequestsPushesAndPhotos(t *testing.T) {
 	ss := mustOpenSyncServer(t)
-	m := metrics.New(ss.db, ss.BlobDir)
+	m := metrics.New(ss.db, ss.BlobDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	m.Attach(ss.Server)
 
 	before, _ := scrape(t, m)

@@ -11,6 +11,7 @@ package metrics
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,8 +51,9 @@ const (
 )
 
 // New makes the collectors of a server on db whose photos live in
-// photoDir (for the disk space of its file system).
-func New(db *sqlite.DB, photoDir string) *Metrics {
+// photoDir (for the disk space of its file system); log hears a scrape's
+// failed database read.
+func New(db *sqlite.DB, photoDir string, log *slog.Logger) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -73,7 +75,7 @@ func New(db *sqlite.DB, photoDir string) *Metrics {
 		m.fates.WithLabelValues(f)
 	}
 	m.Registry.MustRegister(m.requests, m.latency, m.fates,
-		newStoreCollector(db, photoDir),
+		newStoreCollector(db, photoDir, log),
 		collectors.NewDBStatsCollector(db.Reader(), "reader"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

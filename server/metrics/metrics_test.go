@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -20,7 +22,7 @@ func TestLabelsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m := New(db, t.TempDir())
+	m := New(db, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	e := echo.New()
 	e.Pre(m.Middleware)
 	e.GET("/api/v1/visits/:id", func(c echo.Context) error { return c.String(200, "ok") })

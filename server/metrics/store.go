@@ -22,6 +22,7 @@ const storeTimeout = time.Second
 type storeCollector struct {
 	db       *sqlite.DB
 	photoDir string
+	log      *slog.Logger
 
 	txs, commits, busy, commit, running, queued *prometheus.Desc
 	dbBytes, walBytes                           *prometheus.Desc
@@ -29,11 +30,11 @@ type storeCollector struct {
 	diskFree, diskSize                          *prometheus.Desc
 }
 
-func newStoreCollector(db *sqlite.DB, photoDir string) *storeCollector {
+func newStoreCollector(db *sqlite.DB, photoDir string, log *slog.Logger) *storeCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
-	return &storeCollector{db: db, photoDir: photoDir,
+	return &storeCollector{db: db, photoDir: photoDir, log: log,
 		txs:        d("zsc_writer_transactions_total", "Write transactions the single writer ran."),
 		commits:    d("zsc_writer_commits_total", "SQLite commits (groups of write transactions)."),
 		busy:       d("zsc_writer_busy_seconds_total", "Time the writer spent in finished groups: the work and the commit."),
@@ -85,7 +86,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if s, err := c.db.StoreStats(ctx); err != nil {
 		// Left out rather than reported as 0: a graph of photos dropping
 		// to nothing whenever the database is slow would mislead.
-		slog.Warn("metrics: reading the store's figures", "err", err)
+		c.log.Warn("metrics: reading the store's figures", "err", err)
 		gauge(c.up, 0)
 	} else {
 		gauge(c.up, 1)

@@ -303,7 +303,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.TrustProxies(c.TrustedProxies)
 	srv.Sync.LeaseSize, srv.Sync.LeaseTTL = c.LeaseSize, c.LeaseTTL
 	if c.MetricsAddr != "" {
-		m := metrics.New(db, c.Photos)
+		m := metrics.New(db, c.Photos, log)
 		m.Attach(srv)
 		ml, err := m.Listen(c.MetricsAddr, log)
 		if err != nil {
