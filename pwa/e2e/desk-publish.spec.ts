@@ -100,6 +100,8 @@ test('结果公示: the office sees every due result; the department previews, p
   // Filter by department: only 市市场监管局's rows.
   await page.getByTestId('pub-dept').selectOption('scjg')
   await expect(page.getByTestId('pub-row').first()).toBeVisible()
+  // The filtered list comes from the server: wait until the other departments' rows (the demo year has many) are gone.
+  await expect(page.getByTestId('pub-row').filter({ hasNotText: '市市场监管局' })).toHaveCount(0)
   for (const d of await page.getByTestId('pub-row').locator('td:nth-child(2)').allInnerTexts()) expect(d).toBe('市市场监管局')
   await shot(page, 'desk-publications.png')
   // On a tablet (768 px) the tab bar instead of the side navigation; the list stays usable.
