@@ -76,6 +76,7 @@ type simPhone struct {
 	seq    int64
 	outbox []zsync.Mutation
 	cursor int64
+	token  string // the bootstrap_token of a bootstrap under way
 	view   map[string]json.RawMessage
 	used   map[string]bool   // lease ids this phone used offline
 	photos map[string]bool   // photos taken and not yet uploaded
@@ -532,16 +533,17 @@ func (s *sim) conflictMutation(id string) string {
 func (s *sim) pull(p *simPhone) {
 	s.t.Helper()
 	for {
-		resp, err := s.env.e.Pull(context.Background(), p.user, zsync.PullRequest{ClientID: p.client, Cursor: p.cursor, Limit: 1 + s.pick(40)})
+		resp, err := s.env.e.Pull(context.Background(), p.user, zsync.PullRequest{ClientID: p.client, Cursor: p.cursor, Limit: 1 + s.pick(40),
+			Bootstrap: p.token})
 		if err != nil {
 			s.t.Fatalf("pull: %v", err)
 		}
 		s.m.pull(p.client, s.env.now)
-		if p.cursor == 0 {
+		if resp.Bootstrap {
 			p.view = map[string]json.RawMessage{}
 		}
-		applyChanges(p.view, resp.Changes)
-		p.cursor = resp.Cursor
+		applyKept(p.view, resp, p.user.ID)
+		p.cursor, p.token = resp.Cursor, resp.BootstrapToken
 		var keep []zsync.Mutation
 		for _, m := range p.outbox {
 			if m.Seq > resp.LastSeq {
@@ -563,6 +565,62 @@ func applyChanges(view map[string]json.RawMessage, chs []zsync.ChangeEntry) {
 		} else {
 			view[k] = ch.Data
 		}
+	}
+}
+
+// applyKept applies a page as the PWA does (PROTOCOL §3): told open_year, a
+// phone drops a visit that is not open work of that year (unless the user
+// is on its team) with its records, and stores no record of a visit it
+// does not hold.
+func applyKept(view map[string]json.RawMessage, resp *zsync.PullResponse, userID string) {
+	if resp.OpenYear == 0 {
+		applyChanges(view, resp.Changes)
+		return
+	}
+	type rec struct {
+		VisitID string `json:"visit_id"`
+		Status  string `json:"status"`
+		Plan    struct {
+			Year int `json:"year"`
+		} `json:"plan"`
+		Team []struct {
+			UserID string `json:"user_id"`
+			Active bool   `json:"active"`
+		} `json:"team"`
+	}
+	for _, ch := range resp.Changes {
+		// A photo's arrival names no visit; the PWA keeps none as a record
+		// (it marks its own photos sent), so neither view holds them.
+		if ch.Kind == zsync.ChangeBlob {
+			continue
+		}
+		var r rec
+		if ch.Op == zsync.OpPut {
+			if err := json.Unmarshal(ch.Data, &r); err != nil {
+				panic(err)
+			}
+		}
+		if ch.Kind == zsync.ChangeVisit && ch.Op == zsync.OpPut {
+			keep := r.Status == "open" && r.Plan.Year == resp.OpenYear
+			for _, m := range r.Team {
+				keep = keep || m.UserID == userID && m.Active
+			}
+			if !keep {
+				delete(view, ch.Kind+"/"+ch.ID)
+				for k, v := range view {
+					var o rec
+					if json.Unmarshal(v, &o) == nil && o.VisitID == ch.ID {
+						delete(view, k)
+					}
+				}
+				continue
+			}
+		} else if r.VisitID != "" {
+			if _, held := view[zsync.ChangeVisit+"/"+r.VisitID]; !held {
+				continue
+			}
+		}
+		applyChanges(view, []zsync.ChangeEntry{ch})
 	}
 }
 
@@ -625,7 +683,7 @@ func (s *sim) check() {
 			}
 			s.m.pull(p.client, env.now)
 			fresh := map[string]json.RawMessage{}
-			applyChanges(fresh, resp.Changes)
+			applyKept(fresh, resp, p.user.ID)
 			if err := sameJSON(p.view, fresh); err != nil {
 				t.Fatalf("%s: %v", p.user.ID, err)
 			}
