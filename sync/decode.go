@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 
 	"zsc/schema"
 )
@@ -36,7 +38,7 @@ func Decode(r io.Reader, maxBytes int64) (*PushRequest, error) {
 	// know is refused, never silently dropped.
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：%s", clip(err.Error(), 200))
+		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：%s", jsonProblem(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, schema.Errorf(schema.EINVALID, "同步数据格式错误：JSON 对象之后还有多余内容")
@@ -78,4 +80,22 @@ func (req *PushRequest) Validate() error {
 		ids[m.ID] = true
 	}
 	return nil
+}
+
+// jsonProblem says in Chinese what the JSON decoder found wrong (the phone
+// shows it; the decoder's own English stays out of the message).
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("JSON 格式错误（第 %d 字节）", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("字段 %s 的值不合要求（须为 %s）", clip(typ.Field, 64), typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return "未知字段 " + clip(strings.TrimPrefix(err.Error(), "json: unknown field "), 64)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "JSON 不完整"
+	}
+	return "JSON 无法解析"
 }

@@ -87,7 +87,7 @@ func (e *Engine) now() string { return FormatTime(e.Now()) }
 // changes: the PWA makes a new client id when another user signs in.
 func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterRequest) (*Client, error) {
 	if !IsUUID(req.ClientID) {
-		return nil, schema.Errorf(schema.EINVALID, "client_id must be a UUID")
+		return nil, schema.Errorf(schema.EINVALID, "client_id 必须是 UUID")
 	}
 	if req.Kind != KindMobile && req.Kind != KindWeb {
 		return nil, schema.Errorf(schema.EINVALID, "kind must be mobile or web")
@@ -160,7 +160,7 @@ func (e *Engine) RetireFor(ctx context.Context, u *schema.User, clientID, reason
 			return err
 		}
 		if c == nil {
-			return schema.Errorf(schema.ENOTFOUND, "no client %s", clipID(clientID))
+			return schema.Errorf(schema.ENOTFOUND, "找不到这台设备")
 		}
 		if c.UserID != u.ID {
 			owner, err := tx.User(c.UserID)
@@ -447,7 +447,7 @@ func (e *Engine) Refused(ctx context.Context, u *schema.User, visitID string) ([
 // (§5 step 5: field, both values, authors, times); status "" lists all.
 func (e *Engine) Conflicts(ctx context.Context, u *schema.User, status string) ([]Conflict, error) {
 	if status != "" && status != "open" && status != "settled" {
-		return nil, schema.Errorf(schema.EINVALID, "status must be open or settled")
+		return nil, schema.Errorf(schema.EINVALID, "状态只能是待处理（open）或已处理（settled）")
 	}
 	var out []Conflict
 	err := e.Store.Read(ctx, func(tx ReadTx) error {

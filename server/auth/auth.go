@@ -121,14 +121,14 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	err := s.DB.Reader().QueryRowContext(ctx, `SELECT id, user_id, family, expires_at, revoked_at FROM refresh_tokens WHERE token_hash = ?`, h).
 		Scan(&id, &userID, &family, &expires, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token unknown")
+		return nil, schema.Errorf(schema.EUNAUTHORIZED, "登录已失效，请重新登录")
 	} else if err != nil {
 		return nil, err
 	}
 	now := s.DB.Now()
 	successor := s.successorOf(token)
 	if !revoked.Valid && expires < sqlite.FormatTime(now) {
-		return nil, schema.Errorf(schema.EUNAUTHORIZED, "refresh token expired; sign in again")
+		return nil, schema.Errorf(schema.EUNAUTHORIZED, "登录已过期，请重新登录")
 	}
 	u, acc, err := s.accountByID(ctx, userID)
 	if err != nil {

@@ -114,7 +114,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if req.Username == "" || req.Password == "" {
-		return schema.Errorf(schema.EINVALID, "username and password are required")
+		return schema.Errorf(schema.EINVALID, "请填写用户名和密码")
 	}
 	t, err := s.Auth.Login(c.Request().Context(), req.Username, req.Password, c.RealIP())
 	if err != nil {

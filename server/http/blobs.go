@@ -146,7 +146,7 @@ func copyBody(f uploadFile, body io.Reader, limit int64, what string) (int64, er
 	case err == nil:
 		return n, nil
 	case br.err != nil:
-		return n, schema.Errorf(schema.EINVALID, "reading the %s: %v", what, br.err)
+		return n, schema.Errorf(schema.EINVALID, "读取上传的%s时中断，请重新上传", map[string]string{"photo": "照片", "chunk": "照片分段"}[what])
 	default:
 		return n, diskError("writing the "+what, err)
 	}
@@ -190,7 +190,7 @@ func (s *Server) admit(c echo.Context, sum string, size int64) error {
 func blobParam(c echo.Context) (string, error) {
 	sum := c.Param("sha256")
 	if !zsync.IsSHA256(sum) {
-		return "", schema.Errorf(schema.EINVALID, "a photo is named by its sha256 in 64 lower-case hex digits")
+		return "", schema.Errorf(schema.EINVALID, "照片名须为其 SHA-256 摘要：64 位小写十六进制数字")
 	}
 	return sum, nil
 }
@@ -243,7 +243,7 @@ func (s *Server) putBlob(c echo.Context) error {
 		return c.JSON(http.StatusCreated, blobProgress{Received: size, Complete: true})
 	}
 	max := s.Sync.MaxBlobBytes
-	tooLarge := schema.Errorf(schema.ETOOLARGE, "a photo may have at most %d bytes (%d MB): resize it on the phone", max, max>>20)
+	tooLarge := schema.Errorf(schema.ETOOLARGE, "照片超过上限 %s，请在手机上缩小后再传", sizeText(max))
 	body := c.Request().Body
 	if err := os.MkdirAll(s.partDir(user(c)), 0o755); err != nil {
 		return diskError("making the upload folder", err)
@@ -286,13 +286,13 @@ func (s *Server) putBlob(c echo.Context) error {
 	}
 	m := contentRange.FindStringSubmatch(rng)
 	if m == nil {
-		return schema.Errorf(schema.EINVALID, "Content-Range must read bytes <start>-<end>/<total>")
+		return schema.Errorf(schema.EINVALID, "Content-Range 格式应为 bytes 起点-终点/总长")
 	}
 	var start, end, total int64
 	for i, p := range []*int64{&start, &end, &total} {
 		n, err := strconv.ParseInt(m[i+1], 10, 64)
 		if err != nil {
-			return schema.Errorf(schema.EINVALID, "Content-Range %s: %s is not a byte offset", rng, m[i+1])
+			return schema.Errorf(schema.EINVALID, "Content-Range 中的“%s”不是字节位置", m[i+1])
 		}
 		*p = n
 	}
@@ -300,7 +300,7 @@ func (s *Server) putBlob(c echo.Context) error {
 		return tooLarge
 	}
 	if start > end || end >= total {
-		return schema.Errorf(schema.EINVALID, "Content-Range %s is not a range inside the photo", rng)
+		return schema.Errorf(schema.EINVALID, "Content-Range “%s”不在照片的范围之内", rng)
 	}
 	if err := s.admit(c, sum, total); err != nil {
 		return err
@@ -336,7 +336,7 @@ func (s *Server) putBlob(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return schema.Errorf(schema.EINVALID, "the chunk has %d bytes but Content-Range says %d", n, want)
+		return schema.Errorf(schema.EINVALID, "这一段有 %d 字节，Content-Range 却说是 %d 字节", n, want)
 	}
 	if end+1 < total {
 		if err := f.Sync(); err != nil {
@@ -368,7 +368,7 @@ func (s *Server) finish(c echo.Context, f uploadFile, sum string, size int64) er
 		return diskError("reading an upload back", err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
-		return schema.Errorf(schema.EINVALID, "the photo's bytes hash to %s, not to %s: upload it again", got, sum)
+		return schema.Errorf(schema.EINVALID, "照片内容与其名称（SHA-256 摘要）不符，请重新上传")
 	}
 	if err := f.Sync(); err != nil {
 		return diskError("syncing an upload", err)
@@ -440,7 +440,7 @@ func (s *Server) getBlob(c echo.Context) error {
 		}
 	}
 	if !ok {
-		return schema.Errorf(schema.ENOTFOUND, "no photo %s", sum)
+		return schema.Errorf(schema.ENOTFOUND, "找不到这张照片")
 	}
 	c.Response().Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	c.Response().Header().Set("ETag", `"`+sum+`"`)

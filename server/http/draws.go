@@ -199,7 +199,7 @@ func (s *Server) runDraw(c echo.Context) error {
 		}
 	}
 	if req.Seed != nil || c.QueryParams().Has("seed") {
-		return schema.Errorf(schema.EINVALID, "a draw's seed cannot be supplied over HTTP: the server makes it from crypto/rand after the snapshot is fixed (种子由服务器在快照固定后随机生成，不能指定)")
+		return schema.Errorf(schema.EINVALID, "种子（seed）由服务器在快照固定后随机生成，不能指定")
 	}
 	rec, err := s.DB.RunDraw(c.Request().Context(), user(c), c.Param("id"), "")
 	if err != nil {

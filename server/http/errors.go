@@ -92,6 +92,11 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			c.Response().Header().Set("Retry-After", itoa(d["retry_after"]))
 		}
 	}
+	if m := clipQuoted(body.Message); m != body.Message {
+		clipped := *body // not the error's own: it may be a shared value
+		clipped.Message = m
+		body = &clipped
+	}
 	var werr error
 	if c.Request().Method == http.MethodHead {
 		werr = c.NoContent(status)

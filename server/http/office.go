@@ -120,7 +120,7 @@ func (o *office) metrics(c echo.Context) error {
 	month := c.QueryParam("month")
 	if month != "" {
 		if !report.ValidMonth(month) {
-			return schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", month)
+			return schema.Errorf(schema.EINVALID, "月份应为“年-月”，如 2024-06，而不是“%s”", month)
 		}
 		year, _ = strconv.Atoi(month[:4]) // ValidMonth checked the four digits
 	}
@@ -158,7 +158,7 @@ func (o *office) progress(c echo.Context) error {
 		month = now.Format("2006-01")
 	}
 	if !report.ValidMonth(month) {
-		return schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", month)
+		return schema.Errorf(schema.EINVALID, "月份应为“年-月”，如 2024-06，而不是“%s”", month)
 	}
 	format := c.QueryParam("format")
 	if format == "" {

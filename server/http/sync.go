@@ -150,7 +150,7 @@ func queryInt(c echo.Context, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, schema.Errorf(schema.EINVALID, "%s must be a non-negative integer, not %q", name, v)
+		return 0, schema.Errorf(schema.EINVALID, "%s 应为非负整数，而不是“%s”", name, v)
 	}
 	return n, nil
 }

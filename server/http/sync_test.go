@@ -644,7 +644,7 @@ func TestSyncRejectsBadInput(t *testing.T) {
 	t.Run("a photo over the size cap is 413 with a clear message", func(t *testing.T) {
 		ss.Sync.MaxBlobBytes = 1000
 		sum, b := photo(strings.Repeat("x", 1001))
-		if code := ss.call(t, "PUT", "/api/v1/blobs/"+sum, "insp1", nil, b, &apiErr); code != 413 || !strings.Contains(apiErr.Message, "at most 1000 bytes") {
+		if code := ss.call(t, "PUT", "/api/v1/blobs/"+sum, "insp1", nil, b, &apiErr); code != 413 || !strings.Contains(apiErr.Message, "照片超过上限 1000 字节") {
 			t.Fatalf("%d %+v", code, apiErr)
 		}
 		if code, _ := ss.chunk(t, "insp1", sum, b, 0, 99); code != 413 {

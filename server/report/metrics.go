@@ -166,7 +166,7 @@ func Compute(f *Facts, filter Filter, by string) (*Metrics, error) {
 		return nil, schema.Errorf(schema.EINVALID, "by must be department, region, plan or month, not %q", by)
 	}
 	if filter.Month != "" && !ValidMonth(filter.Month) {
-		return nil, schema.Errorf(schema.EINVALID, "month must be YYYY-MM, not %q", filter.Month)
+		return nil, schema.Errorf(schema.EINVALID, "月份应为“年-月”，如 2024-06，而不是“%s”", filter.Month)
 	}
 	m := &Metrics{Year: f.Year, Filter: filter, By: by, Targets: targets(f, filter, exact{})}
 	if by == "" {

@@ -293,7 +293,7 @@ func (db *DB) TaskByID(ctx context.Context, tx *sql.Tx, id string) (*Task, error
 		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN draws d ON d.task_id = t.id WHERE t.id = ?`, id).
 		Scan(&t.ID, &t.PlanID, &t.PlanSeq, &t.PlanName, &t.Region, &t.Batch, &t.Level, &t.Tag, &t.Initiator, &t.CreatedAt, &t.DrawID, &t.Visits, &t.Done)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, schema.Errorf(schema.ENOTFOUND, "task %s not found", id)
+		return nil, schema.Errorf(schema.ENOTFOUND, "找不到该检查任务")
 	} else if err != nil {
 		return nil, err
 	}
@@ -744,7 +744,7 @@ func (db *DB) Snapshot(ctx context.Context, drawID string) (b []byte, err error)
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		var hash string
 		if err := tx.QueryRow(`SELECT snapshot_hash FROM draws WHERE id = ?`, drawID).Scan(&hash); err != nil {
-			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
+			return schema.Errorf(schema.ENOTFOUND, "找不到该抽取记录")
 		}
 		b, err = loadSnapshot(tx, hash)
 		return err
@@ -783,7 +783,7 @@ func (db *DB) VerifyDraw(ctx context.Context, drawID string) (*Verification, err
 		err := tx.QueryRow(`SELECT id, algorithm, seed, seed_source, snapshot_hash, result FROM draws WHERE id = ?`, drawID).
 			Scan(&v.DrawID, &v.Algorithm, &v.Seed, &v.SeedSource, &v.SnapshotHash, &result)
 		if errors.Is(err, sql.ErrNoRows) {
-			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
+			return schema.Errorf(schema.ENOTFOUND, "找不到该抽取记录")
 		} else if err != nil {
 			return err
 		}

@@ -214,7 +214,7 @@ func (db *DB) Plans(ctx context.Context, year int) ([]*Plan, error) {
 func (db *DB) PlanByID(ctx context.Context, tx *sql.Tx, id string) (*Plan, error) {
 	p, err := scanPlan(tx.QueryRow(`SELECT `+planCols+` FROM plans p JOIN departments d ON d.code = p.initiator WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, schema.Errorf(schema.ENOTFOUND, "plan %s not found", id)
+		return nil, schema.Errorf(schema.ENOTFOUND, "找不到该抽查计划")
 	} else if err != nil {
 		return nil, err
 	}

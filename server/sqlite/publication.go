@@ -55,7 +55,7 @@ type Publication struct {
 // first publication time stays. Audited as kind "publication" under the visit.
 func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, cal *report.Calendar) (*Publication, error) {
 	if req.VisitID == "" || req.Dept == "" {
-		return nil, schema.Errorf(schema.EINVALID, "visit_id and dept are required")
+		return nil, schema.Errorf(schema.EINVALID, "请指明检查对象（visit_id）和部门（dept）")
 	}
 	if len(req.Channels) == 0 {
 		return nil, schema.Errorf(schema.EINVALID, "channels: choose at least one of %s", strings.Join(report.PublicationChannels, "、"))
@@ -362,10 +362,10 @@ type PublicItemCount struct {
 func (db *DB) PublicResults(ctx context.Context, q string, limit int) ([]PublicResult, error) {
 	q = strings.TrimSpace(q)
 	if len([]rune(q)) < 2 {
-		return nil, schema.Errorf(schema.EINVALID, "q: give at least two characters of a name, or a 统一社会信用代码")
+		return nil, schema.Errorf(schema.EINVALID, "请至少输入名称中的两个字，或统一社会信用代码")
 	}
 	if len([]rune(q)) > 100 {
-		return nil, schema.Errorf(schema.EINVALID, "q is too long")
+		return nil, schema.Errorf(schema.EINVALID, "查询内容过长")
 	}
 	if limit <= 0 || limit > 100 {
 		limit = 50
@@ -476,7 +476,7 @@ func publicDetail(tx *sql.Tx, r *PublicResult, visit, dept string) error {
 // visit must be complete and the department one of its departments.
 func (db *DB) PublicationPreview(ctx context.Context, u *schema.User, visitID, dept string, channels []string) (*PublicResult, error) {
 	if visitID == "" || dept == "" {
-		return nil, schema.Errorf(schema.EINVALID, "visit_id and dept are required")
+		return nil, schema.Errorf(schema.EINVALID, "请指明检查对象（visit_id）和部门（dept）")
 	}
 	flags, err := channelFlags(channels)
 	if err != nil {
@@ -492,7 +492,7 @@ func (db *DB) PublicationPreview(ctx context.Context, u *schema.User, visitID, d
 			WHERE v.id = ?`, dept, visitID).Scan(&out.EntityName, &out.USCC, &out.Address, &out.PlanName, &out.Department,
 			&region, &status, &completedAt)
 		if errors.Is(err, sql.ErrNoRows) {
-			return schema.Errorf(schema.ENOTFOUND, "no visit %s with department %s", visitID, dept)
+			return schema.Errorf(schema.ENOTFOUND, "找不到该检查对象在该部门的结果")
 		} else if err != nil {
 			return err
 		}

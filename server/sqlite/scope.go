@@ -23,7 +23,7 @@ func (db *DB) DrawScope(ctx context.Context, drawID string) (authz.Scope, error)
 		var taskID string
 		err := tx.QueryRow(`SELECT task_id FROM draws WHERE id = ?`, drawID).Scan(&taskID)
 		if errors.Is(err, sql.ErrNoRows) {
-			return schema.Errorf(schema.ENOTFOUND, "draw %s not found", drawID)
+			return schema.Errorf(schema.ENOTFOUND, "找不到该抽取记录")
 		} else if err != nil {
 			return err
 		}

@@ -40,7 +40,7 @@ const (
 // department's outcome.
 func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*report.Trail, error) {
 	if !slicesContains(TrailKinds, kind) {
-		return nil, schema.Errorf(schema.EINVALID, "kind must be one of %s", strings.Join(TrailKinds, ", "))
+		return nil, schema.Errorf(schema.EINVALID, "记录类型（kind）只能是 %s 之一", strings.Join(TrailKinds, "、"))
 	}
 	if id == "" {
 		return nil, schema.Errorf(schema.EINVALID, "id is required")

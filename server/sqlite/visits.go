@@ -129,7 +129,7 @@ func loadVisit(tx querier, id string) (*Visit, error) {
 		Scan(&v.ID, &v.TaskID, &v.DrawID, &v.Status, &v.ScheduledOn, &v.CompletedAt, &v.Version, &v.Region,
 			&v.Plan.ID, &v.Plan.Year, &v.Plan.Seq, &v.Plan.Name, &v.Entity.ID, &v.Entity.USCC, &v.Entity.Name, &v.Entity.Address, &v.Entity.Region, &v.Entity.Lat, &v.Entity.Lng)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, schema.Errorf(schema.ENOTFOUND, "visit %s not found", id)
+		return nil, schema.Errorf(schema.ENOTFOUND, "找不到该检查对象")
 	} else if err != nil {
 		return nil, err
 	}
@@ -423,7 +423,7 @@ func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, 
 // RedrawVisit performs a re-draw for one visit.
 func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r Redraw) (*RedrawResult, error) {
 	if r.Reason == "" {
-		return nil, schema.Errorf(schema.EINVALID, "a re-draw needs a reason (回避, 不在岗, 对象已注销…)")
+		return nil, schema.Errorf(schema.EINVALID, "重新抽取须写明原因（回避、不在岗、对象已注销…）")
 	}
 	var out *RedrawResult
 	err := db.Write(ctx, func(tx *sql.Tx) error {
