@@ -87,6 +87,7 @@ type config struct {
 	soak, sample, hostilePause time.Duration
 	hostile                    int
 	hostileBytes, nameBytes    int64
+	memProfile                 string
 }
 
 func (c config) runs(phase string) bool { return slices.Contains(strings.Split(c.phases, ","), phase) }
@@ -114,6 +115,7 @@ func main() {
 	flag.DurationVar(&c.hostilePause, "hostile-pause", time.Second, "each oversized sender's pause between requests")
 	flag.Int64Var(&c.hostileBytes, "hostile-bytes", 256<<20, "size of each oversized body the soak sends (logins, pushes, photos, plan uploads)")
 	flag.Int64Var(&c.nameBytes, "name-bytes", 900<<10, "size of the huge usernames the soak's logins carry (just under the JSON cap)")
+	flag.StringVar(&c.memProfile, "memprofile", "", "write the heap profile after the soak (after a forced GC) to this file")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
 	if err := run(context.Background(), c, os.Stdout, os.Stderr); err != nil {

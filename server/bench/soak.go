@@ -11,7 +11,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +57,15 @@ type soakStats struct {
 	duration, sampleEvery   time.Duration
 	hostileSenders          int
 	hostileBytes, nameBytes int64
+	// After a forced GC, once the phones were bootstrapped and once the
+	// soak's traffic had stopped: what the process keeps, without the
+	// requests in flight that the samples catch at random moments.
+	heapBefore, heapAfter uint64
+	rssBefore, rssAfter   uint64
+	// The lowest heap live of each minute: the troughs, when the
+	// backlog of requests in flight has drained.
+	troughs     []uint64
+	troughSlope float64
 }
 
 // hostileKinds are what the oversized senders send, in turn.
@@ -227,6 +239,7 @@ func soakPhase(ctx context.Context, c config, a *api, ts *timedStore, log io.Wri
 
 	fmt.Fprintf(log, "soak: %d phones syncing once per %s for %s; %d senders of %d MB bodies; a sample every %s…\n",
 		len(phones), c.window, c.soak, c.hostile, c.hostileBytes>>20, c.sample)
+	st.heapBefore, st.rssBefore = settledMemory()
 	ts.reset()
 	ctx, cancel := context.WithTimeout(ctx, c.soak)
 	defer cancel()
@@ -332,6 +345,29 @@ func soakPhase(ctx context.Context, c config, a *api, ts *timedStore, log io.Wri
 		sample()
 	}
 
+	st.heapAfter, st.rssAfter = settledMemory()
+	if c.memProfile != "" {
+		if err := writeHeapProfile(c.memProfile); err != nil {
+			return st, err
+		}
+	}
+	for _, s := range st.samples {
+		m := int(s.at / time.Minute)
+		if m >= int(c.soak/time.Minute) {
+			break // the last sample, at the very end: no minute of its own
+		}
+		for m >= len(st.troughs) {
+			st.troughs = append(st.troughs, s.live)
+		}
+		st.troughs[m] = min(st.troughs[m], s.live)
+	}
+	var mx, my []float64
+	for m, v := range st.troughs {
+		if m >= 1 {
+			mx, my = append(mx, float64(m)), append(my, float64(v)/(1<<20))
+		}
+	}
+	st.troughSlope = slope(mx, my)
 	var xs, rss, live []float64
 	for _, s := range st.samples {
 		if s.at < time.Minute {
@@ -350,8 +386,10 @@ func soakPhase(ctx context.Context, c config, a *api, ts *timedStore, log io.Wri
 		}
 	}
 	st.rssSlope, st.liveSlope = slope(xs, rss), slope(xs, live)
-	fmt.Fprintf(log, "  slope after the first minute: RSS %+.2f MB/min, heap live %+.2f MB/min; %d syncs p99 %s, %d errors\n",
-		st.rssSlope, st.liveSlope, len(st.syncs), ms(st.syncs.p(0.99)), syncErrs.Load())
+	fmt.Fprintf(log, "  slope after the first minute: RSS %+.2f MB/min, heap live %+.2f MB/min, lowest heap live of each minute %+.2f MB/min; %d syncs p99 %s, %d errors\n",
+		st.rssSlope, st.liveSlope, st.troughSlope, len(st.syncs), ms(st.syncs.p(0.99)), syncErrs.Load())
+	fmt.Fprintf(log, "  after a forced GC: heap %d MB before the soak, %d MB after; RSS %d MB before, %d MB after\n",
+		st.heapBefore>>20, st.heapAfter>>20, st.rssBefore>>20, st.rssAfter>>20)
 	for _, e := range st.syncErrors {
 		fmt.Fprintf(log, "  error: %s\n", e)
 	}
@@ -388,9 +426,39 @@ func reportSoak(w io.Writer, c config, st *soakStats) {
 	}
 	fmt.Fprintf(w, "| RSS after the first minute: min / max, slope | %d / %d MB, %+.2f MB/min |\n", st.rssSpread[0]>>20, st.rssSpread[1]>>20, st.rssSlope)
 	fmt.Fprintf(w, "| Go heap live after the first minute: min / max, slope | %d / %d MB, %+.2f MB/min |\n", st.liveSpread[0]>>20, st.liveSpread[1]>>20, st.liveSlope)
+	var tr []string
+	for _, v := range st.troughs {
+		tr = append(tr, strconv.FormatUint(v>>20, 10))
+	}
+	fmt.Fprintf(w, "| Go heap live, the lowest of each minute (MB), slope after the first | %s; %+.2f MB/min |\n", strings.Join(tr, ", "), st.troughSlope)
+	fmt.Fprintf(w, "| After a forced GC, before the soak → after it (traffic stopped): Go heap in use, RSS | %d → %d MB, %d → %d MB |\n",
+		st.heapBefore>>20, st.heapAfter>>20, st.rssBefore>>20, st.rssAfter>>20)
 	fmt.Fprintf(w, "\nEvery %s (RSS and heap of the one process that is both server and load generator; \"413/cut\": refused with 413, or the connection closed while the body was still being sent):\n\n", st.sampleEvery)
 	fmt.Fprintf(w, "| t | RSS MB | heap live MB | heap MB | goroutines | syncs | sync p99 in the interval | oversized sent |\n|---|---|---|---|---|---|---|---|\n")
 	for _, s := range st.samples {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %s | %d |\n", s.at, s.rss>>20, s.live>>20, s.heap>>20, s.goroutines, s.syncs, ms(s.syncP99), s.hostile)
 	}
+}
+
+// settledMemory forces a GC, returns the freed pages to the system and
+// reads the heap in use and the RSS: what the process keeps.
+func settledMemory() (heap, rss uint64) {
+	debug.FreeOSMemory() // runs a GC first
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc, vmRSS()
+}
+
+// writeHeapProfile writes the heap profile (-memprofile): what holds the
+// memory left after the soak.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
