@@ -140,6 +140,7 @@ type phone struct {
 	seq      int64
 	outbox   []zsync.Mutation
 	cursor   int64
+	token    string // the bootstrap_token of a bootstrap under way
 	lastSeq  int64
 	view     map[string]json.RawMessage // kind/id → data
 	leases   []zsync.Lease
@@ -187,21 +188,68 @@ func (p *phone) drop(lastSeq int64) {
 	p.outbox = keep
 }
 
+// keptByPhone applies what a phone told open_year does with a change: a
+// visit put that is not open work of the year (the user not on its team)
+// drops the visit and its records; a record of a visit not held is not
+// stored. It reports whether the change is to be applied as usual.
+func keptByPhone(p *phone, ch zsync.ChangeEntry, year int) bool {
+	type rec struct {
+		VisitID string `json:"visit_id"`
+		Status  string `json:"status"`
+		Plan    struct {
+			Year int `json:"year"`
+		} `json:"plan"`
+		Team []struct {
+			UserID string `json:"user_id"`
+			Active bool   `json:"active"`
+		} `json:"team"`
+	}
+	var r rec
+	if ch.Op != "put" || json.Unmarshal(ch.Data, &r) != nil {
+		return true
+	}
+	if ch.Kind != zsync.ChangeVisit {
+		_, held := p.view[zsync.ChangeVisit+"/"+r.VisitID]
+		return r.VisitID == "" || held
+	}
+	keep := r.Status == "open" && r.Plan.Year == year
+	for _, m := range r.Team {
+		keep = keep || m.UserID == p.user && m.Active
+	}
+	if !keep {
+		delete(p.view, ch.Kind+"/"+ch.ID)
+		for k, v := range p.view {
+			var o rec
+			if json.Unmarshal(v, &o) == nil && o.VisitID == ch.ID {
+				delete(p.view, k)
+			}
+		}
+	}
+	return keep
+}
+
 // pull pulls until has_more is false and applies the changes to the view.
 func (ss *syncServer) pull(tb testing.TB, p *phone) zsync.PullResponse {
 	tb.Helper()
 	var last zsync.PullResponse
 	for {
 		var resp zsync.PullResponse
-		path := fmt.Sprintf("/api/v1/sync/pull?client_id=%s&cursor=%d&pending=%d", p.id, p.cursor, len(p.outbox))
+		path := fmt.Sprintf("/api/v1/sync/pull?client_id=%s&cursor=%d&pending=%d&bootstrap=%s", p.id, p.cursor, len(p.outbox), p.token)
 		if code := ss.call(tb, "GET", path, p.user, nil, nil, &resp); code != 200 {
 			tb.Fatalf("pull %s: %d", p.user, code)
 		}
-		if p.cursor == 0 {
+		if resp.Bootstrap {
 			p.view = map[string]json.RawMessage{}
 		}
+		p.token = resp.BootstrapToken
 		for _, ch := range resp.Changes {
 			k := ch.Kind + "/" + ch.ID
+			// A lead's phone keeps the open work of open_year (PROTOCOL §3);
+			// a photo's arrival names no visit and the PWA keeps none as a
+			// record, so a lead's views hold none.
+			if resp.OpenYear != 0 && (ch.Kind == zsync.ChangeBlob || !keptByPhone(p, ch, resp.OpenYear)) {
+				continue
+			}
 			if ch.Op == "remove" {
 				delete(p.view, k)
 			} else {
@@ -418,8 +466,15 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 		t.Fatalf("conflict %+v", c)
 	}
 	ss.pull(t, lead)
-	if _, ok := lead.view["conflict/"+c.ID]; !ok {
-		t.Fatal("the lead's phone did not receive the conflict")
+	// A lead's phone keeps open work only (PROTOCOL §3): the conflict of a
+	// visit still open arrives by pull; one of a completed visit is in the
+	// list above, which the phone reads online.
+	if _, held := lead.view["visit/v1"]; held {
+		if _, ok := lead.view["conflict/"+c.ID]; !ok {
+			t.Fatal("the lead's phone did not receive the conflict")
+		}
+	} else if n := ss.count(t, `SELECT count(*) FROM visits WHERE id = 'v1' AND status = 'open'`); n != 0 {
+		t.Fatal("the lead's phone dropped an open visit")
 	}
 	lead.do(zsync.MutConflictSettle, map[string]any{"visit_id": "v1", "conflict_id": c.ID, "pick": "client", "base_version": c.ServerVersion})
 	if r := ss.push(t, lead); resultsOf(r) != "applied" {
