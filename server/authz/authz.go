@@ -35,8 +35,8 @@ const (
 	EntityImport    Action = "entity.import"    // write entities of a region (risk class, status, tags)
 	InspectorImport Action = "inspector.import" // write inspector accounts of a department and region
 	ConflictImport  Action = "conflict.import"  // record 回避 of an inspector with an entity
-	TaskList        Action = "task.list"        // read a task
 	DirectoryRead   Action = "directory.read"   // search the entity and inspector directories and 回避 (名录库)
+	TaskList        Action = "task.list"        // read a task
 	TaskCreate      Action = "task.create"      // create a task of a plan for a region
 	DrawRun         Action = "draw.run"         // run a task's draw
 	DrawVerify      Action = "draw.verify"      // re-run a draw and compare; read its snapshot
@@ -150,13 +150,13 @@ var table = map[Action]Rule{
 	EntityImport:    {Label: "导入检查对象名录", Roles: office, Needs: NeedRegion},
 	InspectorImport: {Label: "导入执法检查人员名录", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
 	ConflictImport:  {Label: "登记回避关系", Roles: office, Needs: NeedRegion | NeedDept, Dept: DeptActsFor},
+	// The desk's 名录库: a county office sees its county, a department's
+	// office its own department's inspectors (entities have no department).
+	DirectoryRead: {Label: "查看名录库", Roles: office, Needs: NeedRegion, Dept: DeptActsFor},
 
 	TaskList:    {Label: "查看抽查任务", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	TaskCreate:  {Label: "创建抽查任务", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
 	DrawRun:     {Label: "运行双随机抽取", Roles: office, Needs: NeedRegion | NeedTask, Task: TaskInitiates},
-	// The desk's 名录库: a county office sees its county, a department's
-	// office its own department's inspectors (entities have no department).
-	DirectoryRead: {Label: "查看名录库", Roles: office, Needs: NeedRegion, Dept: DeptActsFor},
 	DrawVerify:  {Label: "核验抽取结果", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	DrawRead:    {Label: "查看抽取记录", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},
 	VisitList:   {Label: "查看检查户", Roles: deskLead, Needs: NeedRegion | NeedTask, Task: TaskTakesPart},

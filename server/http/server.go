@@ -141,8 +141,8 @@ func (s *Server) routes() {
 	route(authed, http.MethodPost, "/plans/:id/settle", authz.PlanSettle, s.settlePlan)
 
 	s.drawRoutes(authed)
-	s.checklistRoutes(authed)
 	s.directoryRoutes(authed)
+	s.checklistRoutes(authed)
 	s.syncRoutes(authed)
 	s.officeRoutes(api, authed)
 	s.followupRoutes(authed)
