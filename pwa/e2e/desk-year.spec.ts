@@ -78,14 +78,15 @@ async function giveReason(page: Page, reason: string) {
 }
 
 async function readOtp(page: Page): Promise<string> {
-  await expect(page.getByTestId('otp-dialog')).toBeVisible()
+  // A password is hashed with bcrypt: on a busy 2-core machine that alone can take seconds.
+  await expect(page.getByTestId('otp-dialog')).toBeVisible({ timeout: 45_000 })
   const pw = (await page.getByTestId('otp-password').textContent())?.trim() ?? ''
   expect(pw).toMatch(/^[A-Za-z2-9]{12}$/)
   return pw
 }
 
 test('the office walks its year: plan, directory, task and draw, results, publication, users and phones, trail', async ({ api, browser, baseURL, page, shot }) => {
-  test.setTimeout(300_000)
+  test.setTimeout(420_000)
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   await signIn(page, 'office', /\/office$/)
@@ -292,12 +293,12 @@ test('the office walks its year: plan, directory, task and draw, results, public
   await phone.getByTestId('login-username').locator('input').fill('sunba.xf')
   await phone.getByTestId('login-password').locator('input').fill(otp)
   await phone.getByTestId('login-submit').click()
-  await expect(phone.getByTestId('first-password-form')).toBeVisible()
+  await expect(phone.getByTestId('first-password-form')).toBeVisible({ timeout: 45_000 })
   await phone.getByTestId('first-password-new').locator('input').fill('孙八的密码2027')
   await phone.getByTestId('first-password-again').locator('input').fill('孙八的密码2027')
   await shot(phone, 'desk-year-6-first-password.png')
   await phone.getByTestId('first-password-submit').click()
-  await expect(phone).toHaveURL(/\/tasks$/)
+  await expect(phone).toHaveURL(/\/tasks$/, { timeout: 45_000 })
   await waitSynced(phone)
   await expect((await userRow()).getByTestId('user-status')).not.toHaveText('待修改初始密码')
 
