@@ -392,7 +392,11 @@ func TestMeasureHugeLoginBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ts.Shutdown(context.Background())
+	defer func() {
+		if err := ts.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
 	runtime.GC()
 	before := rssMB(t)
 	var wg sync.WaitGroup
