@@ -2,10 +2,12 @@
 // order it happens and through the side navigation, as a user would move:
 // 年度计划 (a broken 2027 table refused with its rows shown, the fixed one
 // previewed and imported, a 待定 settled) → 名录库 (three new 大中型餐饮
-// entities of 西峰区 previewed and imported, then found) → 任务与抽取 (plan
+// entities of 西峰区 and two inspectors of 庆城县 previewed, imported,
+// found) → 任务与抽取 (plan
 // 66's 2027 task in 西峰区 created, drawn, verified, one visit's inspector
-// re-drawn with a reason, the 抽取记录 printed) → the visit's results (the
-// team's phones, through the API: a desk cannot make them) → 结果公示 (the
+// re-drawn with a reason, the 抽取记录 printed) → the visit's results (one
+// department's phones, played by the API helpers; two on paper, entered in
+// 录入纸质结果) → 结果公示 (the
 // office previews; 谁检查、谁公开: 市市场监管局's lead publishes) and the
 // result on /public → 用户与设备 (a user created, the password reset, the
 // one-time password changed at first sign-in on the user's phone, which
@@ -13,6 +15,7 @@
 // trail shows the draw, the re-draw's reason, the results and the
 // publication). Everything it needs it makes itself: the demo's year and
 // directory may change under it; 2027 is a year no other spec uses.
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -156,6 +159,28 @@ test('the office walks its year: plan, directory, task and draw, results, public
   await expect(page.getByTestId('dir-entities-total')).toHaveText('共 1 户')
   await expect(page.locator(`[data-testid="dir-entity-row"][data-uscc="${NEW[0].uscc}"]`)).toContainText(NEW[0].name)
 
+  // Two new inspectors of 庆城县's 市场监管 (not 西峰区's: the draw below takes only people the walk can sign in as).
+  await page.getByRole('tab', { name: '执法检查人员名录库' }).click()
+  const inspectors = [
+    'username,name,dept,region,cert_no,specialities,expert,on_duty',
+    'scjg-621021-91,马晓东,scjg,621021,62621021009191,食品安全|餐饮服务,否,是',
+    'scjg-621021-92,白玉兰,scjg,621021,62621021009192,餐饮服务,否,是',
+  ]
+  await page.getByTestId('dir-inspectors-file').setInputFiles({ name: '庆城县执法人员.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + inspectors.join('\r\n') + '\r\n', 'utf8') })
+  await page.getByTestId('dir-inspectors-preview').click()
+  const ibox = page.getByTestId('dir-inspectors-preview-box')
+  await expect(ibox).toHaveAttribute('data-created', '2')
+  await expect(ibox.getByTestId('dir-added-row').nth(0)).toContainText('马晓东')
+  await shot(page, 'desk-year-2-inspectors-preview.png')
+  expect((await api.json<{ total: number }>('office', 'GET', '/inspectors?q=scjg-621021-9')).total).toBe(0)
+  await page.getByTestId('dir-inspectors-confirm').click()
+  await expect(page.getByTestId('dir-inspectors-result')).toContainText('新增 2 名')
+  await page.getByTestId('dir-inspectors-q').fill('马晓东')
+  await page.getByTestId('dir-inspectors-tag').fill('餐饮服务')
+  await page.getByTestId('dir-inspectors-search').click()
+  await expect(page.getByTestId('dir-inspectors-total')).toHaveText('共 1 名')
+  await expect(page.locator('[data-testid="dir-inspector-row"][data-username="scjg-621021-91"]')).toBeVisible()
+
   // ——— 3. 任务与抽取: plan 66's task in 西峰区, drawn, verified, a re-draw with a reason, the record printed.
   await nav(page, '/office/tasks', '任务与抽取')
   await page.getByTestId('tasks-year').selectOption(String(YEAR))
@@ -214,9 +239,39 @@ test('the office walks its year: plan, directory, task and draw, results, public
   await page.emulateMedia({ media: 'screen' })
   expect(await page.locator('body').innerText()).not.toMatch(UUID)
 
-  // ——— 4. The visit is done by its team's phones (through the API: the desk cannot check in on site).
-  const done = await api.completeVisit(visitId)
-  const entity = done.visit.entity.name
+  // ——— 4. The results: 市市场监管局's team on their phones (the API helpers play them), 市住建局 and
+  // 市卫生健康委 on paper, entered at the desk in 录入纸质结果; the last department's finish completes the visit.
+  const entity = (await api.state(visitId)).visit.entity.name
+  // On site, 市市场监管局's phone checks in, records its part and the entity's signature.
+  const scjg = await api.answerDepartment(visitId, 'scjg', { finish: true })
+  const sig = await api.upload(scjg.username, `被检查单位签名 ${randomUUID()}`)
+  const fates = await scjg.push([
+    { name: 'visit.checkin', args: { id: randomUUID(), visit_id: visitId, lat: null, lng: null, accuracy: null } },
+    { name: 'signature.add', args: { id: randomUUID(), visit_id: visitId, kind: 'entity', signer: '王经理', role: '负责人', phone: '13800000000', confirmed: true, photo: sig } },
+  ])
+  expect(fates.map((f) => f.status)).toEqual(['applied', 'applied'])
+  await nav(page, '/office/entry', '录入纸质结果')
+  await page.getByTestId('entry-task').selectOption(taskId)
+  await page.getByTestId('entry-search').locator('input').fill(entity)
+  await page.getByTestId('entry-visit').click()
+  await expect(page).toHaveURL(new RegExp(`visit=${visitId}`))
+  await expect(page.getByTestId('entry-visit-head')).toContainText(entity)
+  for (const code of ['zjj', 'wjw']) {
+    const section = page.locator(`[data-testid="entry-dept"][data-dept="${code}"]`)
+    await section.getByTestId('entry-edit').click()
+    const form = section.getByTestId('entry-form')
+    await expect(form).toBeVisible()
+    const rest = form.getByTestId('entry-rest-pass')
+    while ((await rest.count()) > 0) await rest.first().click()
+    await form.locator('[data-category="未发现问题"]').click()
+    await form.getByTestId('entry-completed').click()
+    await form.getByTestId('entry-submit').click()
+    await expect(section.getByTestId('entry-answer')).toContainText('已确认本部门检查完毕')
+  }
+  await expect(page.getByTestId('entry-status')).toHaveText('已完成')
+  await shot(page, 'desk-year-4-paper-entry.png')
+  const done = await api.state(visitId)
+  expect(done.visit.status).toBe('complete')
 
   // ——— 5. 结果公示: the office sees it due and previews; 谁检查、谁公开: the department publishes.
   await nav(page, '/office/publications', '结果公示')
