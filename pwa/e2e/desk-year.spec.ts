@@ -269,6 +269,9 @@ test('the office walks its year: plan, directory, task and draw, results, public
     await expect(section.getByTestId('entry-answer')).toContainText('已确认本部门检查完毕')
   }
   await expect(page.getByTestId('entry-status')).toHaveText('已完成')
+  // The screen scrolls smoothly to its answer: let it settle, then show the visit's head (已完成).
+  await page.waitForFunction(() => new Promise<boolean>((r) => { const y = scrollY; setTimeout(() => r(scrollY === y), 300) }))
+  await page.getByTestId('entry-visit-head').scrollIntoViewIfNeeded()
   await shot(page, 'desk-year-4-paper-entry.png')
   const done = await api.state(visitId)
   expect(done.visit.status).toBe('complete')
