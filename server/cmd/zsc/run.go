@@ -166,6 +166,8 @@ type serveConfig struct {
 	Login                           auth.LimiterConfig
 	LeaseSize                       int
 	LeaseTTL                        time.Duration
+	PhotoQuotaMB                    int64
+	PhotoTTL                        time.Duration
 	TrustedProxies                  config.CIDRs
 	MetricsAddr                     string
 	LogFormat, LogLevel             string
@@ -196,6 +198,8 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	fs.IntVar(&c.Login.MaxEntries, "login-max-entries", c.Login.MaxEntries, "most failure counters kept in memory (least recent dropped first)")
 	fs.IntVar(&c.LeaseSize, "lease-size", zsync.DefaultLeaseSize, "notice numbers (告知书编号) each phone holds for offline use")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", zsync.DefaultLeaseTTL, "how long a silent phone keeps its leased notice numbers")
+	fs.Int64Var(&c.PhotoQuotaMB, "photo-quota-mb", zsync.DefaultBlobQuota>>20, "MB of photos (and partial uploads) a user may hold that no visit names yet")
+	fs.DurationVar(&c.PhotoTTL, "photo-ttl", zsync.DefaultBlobTTL, "how long a photo no visit names, or a partial upload, is kept before the sweeper deletes it")
 	fs.Var(&c.TrustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed; repeatable (the variable takes a comma-separated list); none by default")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "`address` of the Prometheus /metrics listener, apart from --addr so the proxy never publishes it, e.g. 127.0.0.1:9464; off when empty (README \"Monitoring\")")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
@@ -229,6 +233,12 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	case c.LeaseTTL < 48*time.Hour:
 		// A pull renews leases a day before they end (sync/pull.go).
 		return nil, fmt.Errorf("--lease-ttl must be at least 48h, not %s", c.LeaseTTL)
+	case c.PhotoQuotaMB < 10:
+		// One photo may be 10 MB: a smaller quota refuses a phone's first.
+		return nil, fmt.Errorf("--photo-quota-mb must be at least 10, not %d", c.PhotoQuotaMB)
+	case c.PhotoTTL < 24*time.Hour:
+		// A phone uploads photos before the push naming them; a day offline must not lose them.
+		return nil, fmt.Errorf("--photo-ttl must be at least 24h, not %s", c.PhotoTTL)
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return nil, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
 	}
@@ -302,6 +312,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := zhttp.New(db, a, log, pwa.Dist(), c.Photos)
 	srv.TrustProxies(c.TrustedProxies)
 	srv.Sync.LeaseSize, srv.Sync.LeaseTTL = c.LeaseSize, c.LeaseTTL
+	srv.Sync.BlobQuota, srv.Sync.BlobTTL = c.PhotoQuotaMB<<20, c.PhotoTTL
 	if c.MetricsAddr != "" {
 		m := metrics.New(db, c.Photos, log)
 		m.Attach(srv)

@@ -25,7 +25,7 @@ func TestServeConfigFlagAndEnv(t *testing.T) {
 	env := map[string]string{
 		"ZSC_DATA": "/srv/zsc", "ZSC_ADDR": ":9000", "ZSC_LOGIN_LOCKOUT": "1m", "ZSC_LOGIN_ADDRESS_FAILURES": "80",
 		"ZSC_TRUSTED_PROXY": "10.0.0.0/8, fd00::/8", "ZSC_LEASE_SIZE": "7", "ZSC_LEASE_TTL": "240h",
-		"ZSC_LOG_FORMAT": "json", "ZSC_DEMO": "true",
+		"ZSC_LOG_FORMAT": "json", "ZSC_DEMO": "true", "ZSC_PHOTO_QUOTA_MB": "50", "ZSC_PHOTO_TTL": "72h",
 	}
 	c, err := parseServe([]string{"--addr", ":7000", "--log-format", "text"}, envOf(env), io.Discard)
 	if err != nil {
@@ -35,7 +35,7 @@ func TestServeConfigFlagAndEnv(t *testing.T) {
 		t.Fatalf("a flag did not win over its variable: addr %q, log format %q", c.Addr, c.LogFormat)
 	}
 	if c.Login.Lockout != time.Minute || c.Login.AddressFailures != 80 || c.Login.AccountFailures != 5 ||
-		c.LeaseSize != 7 || c.LeaseTTL != 240*time.Hour || !c.Demo || c.TrustedProxies.String() != "10.0.0.0/8,fd00::/8" {
+		c.LeaseSize != 7 || c.LeaseTTL != 240*time.Hour || c.PhotoQuotaMB != 50 || c.PhotoTTL != 72*time.Hour || !c.Demo || c.TrustedProxies.String() != "10.0.0.0/8,fd00::/8" {
 		t.Fatalf("variables not applied: %+v", c)
 	}
 	if c.DB != "/srv/zsc/zsc.db" || c.Photos != "/srv/zsc/blobs" || c.KeyFile != "/srv/zsc/jwt.key" {
@@ -67,6 +67,8 @@ func TestServeConfigFlagAndEnv(t *testing.T) {
 		{nil, []string{"--log-format", "xml"}, "--log-format must be text or json"},
 		{nil, []string{"--login-lockout", "10m"}, "shorter than the first lockout"},
 		{nil, []string{"--lease-ttl", "1h"}, "--lease-ttl must be at least 48h"},
+		{nil, []string{"--photo-quota-mb", "5"}, "--photo-quota-mb must be at least 10"},
+		{nil, []string{"--photo-ttl", "1h"}, "--photo-ttl must be at least 24h"},
 		{nil, []string{"extra"}, `unexpected argument "extra"`},
 	} {
 		if _, err := parseServe(bad.args, envOf(bad.env), io.Discard); err == nil || !strings.Contains(err.Error(), bad.want) {
@@ -82,7 +84,7 @@ func TestServeHelpListsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"data", "db", "photos", "key-file", "addr", "login-account-failures", "login-address-failures",
-		"login-window", "login-lockout", "login-lockout-max", "login-max-entries", "lease-size", "lease-ttl", "trusted-proxy",
+		"login-window", "login-lockout", "login-lockout-max", "login-max-entries", "lease-size", "lease-ttl", "photo-quota-mb", "photo-ttl", "trusted-proxy",
 		"log-format", "log-level", "demo"} {
 		re := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(name) + `\b[^\n]*\n[^\n]*\[` + config.EnvName(name) + `\]`)
 		if !re.MatchString(out.String()) {
