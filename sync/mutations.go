@@ -37,6 +37,22 @@ const (
 var MutationNames = []string{MutCheckin, MutItemSet, MutOutcomeSet, MutSignatureAdd, MutNoticeIssue,
 	MutNoticeServe, MutFollowupRecord, MutVisitComplete, MutConflictSettle, MutDeptFinish, MutNoticeVoid}
 
+// MutationTitles are the mutations' names in words: the server's audit
+// reasons name a mutation by them (a user reads 签名, not signature.add),
+// and the trail's screen and CSV name the actions with them
+// (server/report.TrailActionNames).
+var MutationTitles = map[string]string{
+	MutCheckin: "到场签到", MutItemSet: "录入检查项", MutOutcomeSet: "录入检查结论", MutSignatureAdd: "签名",
+	MutNoticeIssue: "开具通知书", MutNoticeServe: "送达通知书", MutFollowupRecord: "记录复查",
+	MutVisitComplete: "完成检查", MutConflictSettle: "处理冲突", MutDeptFinish: "部门录入完成", MutNoticeVoid: "作废通知书",
+}
+
+// AutoCompleteReason is the audit reason of a completion the server made by
+// itself when mutation name made the visit ready (R10a).
+func AutoCompleteReason(name string) string {
+	return "各部门均已检查完毕，现场记录齐全，服务器自动完成（由“" + MutationTitles[name] + "”触发）"
+}
+
 // Item values (R8).
 const (
 	ValueYes = "符合"

@@ -697,7 +697,7 @@ func (p *pusher) deptLabel(code string) string {
 // completeIfReady completes v when this mutation made it ready (R10a).
 func (p *pusher) completeIfReady(m Mutation, v *Visit) error {
 	done, err := completeIfReady(p.tx, &p.names, v, p.at, AuditEntry{UserID: p.u.ID, ClientID: p.c.ID, Channel: p.c.Channel(),
-		Reason: "各部门均已检查完毕，现场记录齐全，服务器自动完成（由" + m.Name + "触发）"})
+		Reason: AutoCompleteReason(m.Name)})
 	if done {
 		delete(p.visits, v.ID)
 	}

@@ -3,7 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"regexp"
 	"strconv"
+
+	"zsc/sync"
 )
 
 // Positions of a trail entry relative to the record asked about.
@@ -56,18 +59,38 @@ var TrailKindNames = map[string]string{
 	"notice_number": "通知书编号", "mutation": "同步记录", "checklist_template": "检查表",
 }
 
-// TrailActionNames: see TrailKindNames.
+// TrailActionNames: see TrailKindNames; the phones' mutations are added from
+// sync.MutationTitles (init below).
 var TrailActionNames = map[string]string{
 	"plan.import": "导入年度计划", "plan.settle": "确定牵头部门", "task.create": "创建任务", "draw.run": "抽取", "draw.redraw": "重新抽取",
-	"visit.create": "生成检查户", "visit.adjust": "调整检查组或日期", "visit.checkin": "到场签到", "item.set": "录入检查项",
-	"outcome.set": "录入检查结论", "signature.add": "签名", "notice.issue": "开具通知书", "notice.serve": "送达通知书",
-	"notice.void": "作废通知书", "followup.record": "记录复查", "visit.complete": "完成检查", "dept.finish": "部门录入完成",
-	"conflict.settle": "处理冲突", "publication.publish": "公示", "entities.import": "导入检查对象名录",
+	"visit.create": "生成检查户", "visit.adjust": "调整检查组或日期", "publication.publish": "公示", "entities.import": "导入检查对象名录",
 	"inspectors.import": "导入执法检查人员名录", "conflicts.import": "登记回避", "checklists.import": "导入检查表",
 	"client.register": "登记设备", "client.retire": "停用设备", "notice_number.lease": "领取通知书编号",
 	"notice_number.void": "作废通知书编号", "notice_number.fence": "通知书编号恢复校验",
 	"user.create": "创建用户", "user.update": "修改用户", "user.disable": "停用账号", "user.enable": "启用账号",
 	"user.password_reset": "重置密码", "user.password_change": "修改密码",
+}
+
+// The phones' mutations are named once, in sync.MutationTitles.
+func init() {
+	for name, title := range sync.MutationTitles {
+		TrailActionNames[name] = title
+	}
+}
+
+// legacyTrigger is how an automatic completion named its mutation before the
+// reason was stored in words (…（由signature.add触发）).
+var legacyTrigger = regexp.MustCompile(`（由([a-z_]+\.[a-z_]+)触发）`)
+
+// TrailReason is an audit reason in words: a reason stored before the
+// server named mutations by their titles reads as one stored after.
+func TrailReason(r string) string {
+	return legacyTrigger.ReplaceAllStringFunc(r, func(all string) string {
+		if t, ok := TrailActionNames[legacyTrigger.FindStringSubmatch(all)[1]]; ok {
+			return "（由“" + t + "”触发）"
+		}
+		return all
+	})
 }
 
 var channelNames = map[string]string{"mobile": "移动端", "web": "网页", "import": "导入"}

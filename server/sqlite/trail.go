@@ -62,6 +62,9 @@ func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*repo
 	if err := db.Read(ctx, func(tx *sql.Tx) error { return w.userNames(tx) }); err != nil {
 		return nil, err
 	}
+	for i := range w.out.Entries {
+		w.out.Entries[i].Reason = report.TrailReason(w.out.Entries[i].Reason)
+	}
 	return w.out, nil
 }
 

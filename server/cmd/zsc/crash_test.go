@@ -1131,9 +1131,9 @@ func (p *crashPhone) call(ctx context.Context, method, path string, body, out an
 // by itself with (sync/push.go and sync/engine.go): triggered by one of
 // the phones' mutations, or by the arrival of the visit's last photo.
 var completionReasons = []string{
-	"各部门均已检查完毕，现场记录齐全，服务器自动完成（由" + zsync.MutDeptFinish + "触发）",
-	"各部门均已检查完毕，现场记录齐全，服务器自动完成（由" + zsync.MutSignatureAdd + "触发）",
-	"各部门均已检查完毕，现场记录齐全，服务器自动完成（由" + zsync.MutCheckin + "触发）",
+	zsync.AutoCompleteReason(zsync.MutDeptFinish),
+	zsync.AutoCompleteReason(zsync.MutSignatureAdd),
+	zsync.AutoCompleteReason(zsync.MutCheckin),
 	"最后一张照片已上传，各部门均已检查完毕，服务器自动完成",
 }
 
