@@ -72,5 +72,5 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	return "internal error"
+	return "服务器内部错误"
 }

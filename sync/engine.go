@@ -90,7 +90,7 @@ func (e *Engine) Register(ctx context.Context, u *schema.User, req RegisterReque
 		return nil, schema.Errorf(schema.EINVALID, "client_id 必须是 UUID")
 	}
 	if req.Kind != KindMobile && req.Kind != KindWeb {
-		return nil, schema.Errorf(schema.EINVALID, "kind must be mobile or web")
+		return nil, schema.Errorf(schema.EINVALID, "设备类型（kind）只能是 mobile（移动端）或 web（网页）")
 	}
 	if err := mayUseKind(u, req.Kind); err != nil {
 		return nil, err

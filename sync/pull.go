@@ -74,10 +74,10 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 		return nil, schema.Errorf(schema.EINVALID, "client_id 必须是 UUID")
 	}
 	if req.Cursor < 0 {
-		return nil, schema.Errorf(schema.EINVALID, "cursor must not be negative")
+		return nil, schema.Errorf(schema.EINVALID, "同步游标（cursor）不能为负数")
 	}
 	if req.Pending != nil && *req.Pending < 0 {
-		return nil, schema.Errorf(schema.EINVALID, "pending must not be negative")
+		return nil, schema.Errorf(schema.EINVALID, "待上传条数（pending）不能为负数")
 	}
 	if req.Bootstrap != "" {
 		if _, err := parseBootstrapToken(req.Bootstrap); err != nil {

@@ -339,6 +339,27 @@ func TestRedraw(t *testing.T) {
 			t.Fatalf("status %d", code)
 		}
 	})
+	t.Run("a re-draw that cannot be made says why in Chinese, by name", func(t *testing.T) {
+		var other string // a member of another department's team, named as if on wjw's
+		for _, m := range v.Team {
+			if m.Dept != "wjw" {
+				other = m.UserID
+				break
+			}
+		}
+		var name string
+		scanRow(t, ts.DB.Reader().QueryRow(`SELECT name FROM users WHERE id = ?`, other), &name)
+		var e APIError
+		if code := ts.Do(t, "POST", "/api/v1/visits/"+v.ID+"/redraw", office, map[string]string{"kind": "inspector", "dept": "wjw", "inspector_id": other, "reason": "回避"}, &e); code != 422 {
+			t.Fatalf("status %d, %+v", code, e)
+		}
+		if !strings.Contains(e.Message, name) || !strings.Contains(e.Message, v.Entity.Name) || strings.Contains(e.Message, other) || englishRE.MatchString(e.Message) {
+			t.Fatalf("message %q: want %s and %s by name, no id, no English", e.Message, name, v.Entity.Name)
+		}
+		if code := ts.Do(t, "POST", "/api/v1/visits/"+v.ID+"/redraw", office, map[string]string{"kind": "team", "reason": "回避"}, &e); code != 400 || !strings.Contains(e.Message, "只能是") {
+			t.Fatalf("status %d, %+v", code, e)
+		}
+	})
 	t.Run("an inspector re-drawn for 回避 is replaced by another of the same department", func(t *testing.T) {
 		var out string
 		for _, m := range v.Team {

@@ -47,7 +47,7 @@ type errorBody struct {
 }
 
 // errorHandler is the single place that writes error JSON. Internal errors
-// are logged and reach the caller as "internal error" only. A client that
+// are logged and reach the caller as "服务器内部错误" only. A client that
 // hung up is no error of ours: it is logged at info, and nothing is written.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
@@ -79,12 +79,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 			body.Message = m
 		}
 	default:
-		body.Code, body.Message = schema.EINTERNAL, "internal error"
+		body.Code, body.Message = schema.EINTERNAL, "服务器内部错误"
 	}
 	if status >= 500 {
 		s.Log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", routeOf(c), "err", err)
 		if body.Code != schema.EINSUFFICIENTSTORAGE { // its Chinese message tells the phone to retry later
-			body = &schema.Error{Code: schema.EINTERNAL, Message: "internal error"}
+			body = &schema.Error{Code: schema.EINTERNAL, Message: "服务器内部错误"}
 		}
 	}
 	if body.Code == schema.ERATELIMITED {

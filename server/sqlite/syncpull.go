@@ -175,7 +175,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 	for id, st := range by {
 		v, ok := visits[id]
 		if !ok {
-			return nil, schema.Errorf(schema.ENOTFOUND, "visit %s not found", id)
+			return nil, schema.Errorf(schema.ENOTFOUND, "要下载的一户检查记录已不存在，请重新同步")
 		}
 		if st.Visit, err = json.Marshal(v); err != nil {
 			return nil, err

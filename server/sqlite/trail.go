@@ -43,7 +43,7 @@ func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*repo
 		return nil, schema.Errorf(schema.EINVALID, "记录类型（kind）只能是 %s 之一", strings.Join(TrailKinds, "、"))
 	}
 	if id == "" {
-		return nil, schema.Errorf(schema.EINVALID, "id is required")
+		return nil, schema.Errorf(schema.EINVALID, "缺少要追溯的记录编号（id）")
 	}
 	w := &trailWalker{u: u, out: &report.Trail{Kind: kind, ID: id, Entries: []report.TrailEntry{}}, names: map[string]string{}}
 	err := db.Read(ctx, func(tx *sql.Tx) error {

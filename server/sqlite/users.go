@@ -58,7 +58,7 @@ func (db *DB) UserByUsername(ctx context.Context, username string) (*schema.User
 	err := db.read.QueryRowContext(ctx, `SELECT id, username, name, role, dept, region, cert_no, expert, on_duty FROM users WHERE username = ?`, username).
 		Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region, &u.CertNo, &u.Expert, &u.OnDuty)
 	if err == sql.ErrNoRows {
-		return nil, schema.Errorf(schema.ENOTFOUND, "user %s not found", username)
+		return nil, schema.Errorf(schema.ENOTFOUND, "找不到用户名为 %s 的账号", username)
 	}
 	return &u, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -467,7 +468,7 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 			}
 			in, err := draw.ReplaceInspector(seed, snap, &res, v.Entity.USCC, r.Dept, r.Inspector)
 			if err != nil {
-				return schema.Errorf(schema.EUNPROCESSABLE, "re-draw: %v", err)
+				return redrawError(tx, err, v, r, &res)
 			}
 			if err := swapMember(tx, t, v, r.Dept, r.Inspector, in); err != nil {
 				return err
@@ -485,7 +486,7 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 		case "entity":
 			nv, err := draw.ReplaceEntity(seed, snap, &res, v.Entity.USCC)
 			if err != nil {
-				return schema.Errorf(schema.EUNPROCESSABLE, "re-draw: %v", err)
+				return redrawError(tx, err, v, r, &res)
 			}
 			var entityID string
 			if err := tx.QueryRow(`SELECT id FROM entities WHERE uscc = ?`, nv.USCC).Scan(&entityID); err != nil {
@@ -507,7 +508,7 @@ func (db *DB) RedrawVisit(ctx context.Context, u *schema.User, visitID string, r
 			}
 			out.Old, out.New, out.NewVisit = v.Entity.USCC, nv.USCC, newVisit
 		default:
-			return schema.Errorf(schema.EINVALID, "kind must be entity or inspector")
+			return schema.Errorf(schema.EINVALID, "重新抽取的类型（kind）只能是 entity（检查对象）或 inspector（检查人员）")
 		}
 		if _, err := tx.Exec(`INSERT INTO redraws (id, draw_id, visit_id, kind, old_ref, new_ref, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			out.ID, v.DrawID, visitID, r.Kind, out.Old, out.New, r.Reason, u.ID, now); err != nil {
@@ -550,6 +551,35 @@ func applyRedraws(tx *sql.Tx, drawID string, res *draw.Result) error {
 		}
 	}
 	return rows.Err()
+}
+
+// redrawError says in words why a re-draw of visit v could not be made,
+// naming the entity, department and inspector by name (the draw package
+// speaks in codes and ids, for the log). A draw that does not replay is the
+// server's fault, not the lead's, and stays an internal error.
+func redrawError(tx *sql.Tx, err error, v *Visit, r Redraw, res *draw.Result) error {
+	var pe *draw.PoolError
+	switch {
+	case errors.As(err, &pe):
+		return &schema.Error{Code: schema.EUNPROCESSABLE, Message: fmt.Sprintf(
+			"%s没有可替换的检查人员：%s需要 %d 名持证在岗且无回避的检查人员，只有 %d 名", deptName(tx, pe.Dept), v.Entity.Name, pe.Need, pe.Have)}
+	case errors.Is(err, draw.ErrNoReplacement):
+		return schema.Errorf(schema.EUNPROCESSABLE, "%s所在的抽取类别已没有未抽中的检查对象，无法重新抽取", v.Entity.Name)
+	case errors.Is(err, draw.ErrInvalid) && r.Kind == "inspector" && !onDrawnTeam(res, v.Entity.USCC, r.Dept, r.Inspector):
+		return schema.Errorf(schema.EUNPROCESSABLE, "%s不在%s的%s检查人员中，不能替换", personName(tx, r.Inspector), v.Entity.Name, deptName(tx, r.Dept))
+	}
+	return fmt.Errorf("re-draw of visit %s: %w", v.ID, err)
+}
+
+// onDrawnTeam says whether the draw (with its re-draws applied) put
+// inspector on dept's team for the entity uscc.
+func onDrawnTeam(res *draw.Result, uscc, dept, inspector string) bool {
+	for _, dv := range res.Visits {
+		if dv.USCC == uscc {
+			return slices.Contains(dv.Team[dept], inspector)
+		}
+	}
+	return false
 }
 
 // personName names a user for a message a lead reads; an unknown id
