@@ -76,14 +76,6 @@ export const kindName = (k: string) => KIND_NAMES[k] ?? '其他记录'
 export const actionName = (a: string) => ACTION_NAMES[a] ?? '其他操作'
 
 /**
- * reasonText is an entry's reason in words: the server's automatic
- * completion names the mutation that triggered it (…（由signature.add触发）),
- * which a user reads as its action's Chinese name (…（由签名触发）).
- */
-export const reasonText = (r?: string) =>
-  (r ?? '').replace(/（由([a-z_]+\.[a-z_]+)触发）/g, (all, a: string) => (ACTION_NAMES[a] ? `（由“${ACTION_NAMES[a]}”触发）` : all))
-
-/**
  * walkable says whether an entry can be the start of a new trail: the
  * records of the chain, so that a click on a notice walks back to its
  * visit, task, plan and draw (逆向可溯), a click on a task forward.
