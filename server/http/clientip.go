@@ -8,9 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// forwardedHTTPSKey marks a request that reached a trusted proxy over TLS.
-const forwardedHTTPSKey = "forwarded_https"
-
 // TrustProxies says which direct peers are reverse proxies (zsc serve
 // --trusted-proxy). From a peer inside one of cidrs the client address is
 // taken from X-Forwarded-For (the nearest address that is not itself a
@@ -56,24 +53,9 @@ func (s *Server) TrustProxies(cidrs []*net.IPNet) {
 	}
 	// The security headers' HSTS asks the same question (middleware.go).
 	s.ViaTLS = func(r *http.Request) bool { return r.TLS != nil || httpsViaProxy(r) }
-	s.e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if httpsViaProxy(c.Request()) {
-				c.Set(forwardedHTTPSKey, true)
-			}
-			return next(c)
-		}
-	})
 }
 
 // RequestIsHTTPS says whether the client's connection was TLS: to this
 // server directly, or to a trusted proxy that said so in X-Forwarded-Proto
-// (for the Strict-Transport-Security header, which only means something
-// over TLS).
-func RequestIsHTTPS(c echo.Context) bool {
-	if c.Request().TLS != nil {
-		return true
-	}
-	v, _ := c.Get(forwardedHTTPSKey).(bool)
-	return v
-}
+// (the Strict-Transport-Security header's question, middleware.go).
+func (s *Server) RequestIsHTTPS(r *http.Request) bool { return s.viaTLS(r) }

@@ -128,7 +128,7 @@ func TestRequestIsHTTPS(t *testing.T) {
 	ts := MustOpenServer(t)
 	ts.TrustProxies(mustCIDRs(t, "10.0.0.0/8"))
 	ts.Echo().GET("/test/https", func(c echo.Context) error {
-		return c.String(http.StatusOK, fmt.Sprint(zhttp.RequestIsHTTPS(c)))
+		return c.String(http.StatusOK, fmt.Sprint(ts.RequestIsHTTPS(c.Request())))
 	})
 	for _, tc := range []struct {
 		peer, proto, want string
