@@ -33,11 +33,17 @@ let pulls: URL[]
 /** unregistered: the server was restored from a backup older than this client's registration. */
 let unregistered = false
 let registrations = 0
+/** serverEpoch: when set, a push naming another epoch is refused as the restored server does (409 epoch_changed). */
+let serverEpoch = ''
+/** requests: push and pull, in order, with the epoch each carried. */
+let requests: { path: string; epoch: string }[]
 
 beforeEach(async () => {
   pulls = []
   unregistered = false
   registrations = 0
+  serverEpoch = ''
+  requests = []
   vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
     const url = new URL(input, 'http://zsc.test')
     const json = (v: unknown) => new Response(JSON.stringify(v), { status: 200, headers: { 'Content-Type': 'application/json' } })
@@ -47,9 +53,17 @@ beforeEach(async () => {
       return json({ client_id: CLIENT, last_seq: 0 })
     }
     // The server acknowledges nothing: the outbox stays unsynced throughout.
-    if (url.pathname === '/api/v1/sync/push') return json({ last_seq: 0, results: [] })
+    if (url.pathname === '/api/v1/sync/push') {
+      const epoch = (JSON.parse(String(init.body)) as { epoch?: string }).epoch ?? ''
+      requests.push({ path: 'push', epoch })
+      if (serverEpoch && epoch && epoch !== serverEpoch) {
+        return new Response(JSON.stringify({ code: 'epoch_changed', message: '服务器已从备份恢复，请先同步下载后再上传' }), { status: 409, headers: { 'Content-Type': 'application/json' } })
+      }
+      return json({ last_seq: 0, results: [] })
+    }
     if (url.pathname === '/api/v1/sync/pull') {
       pulls.push(url)
+      requests.push({ path: 'pull', epoch: url.searchParams.get('epoch') ?? '' })
       if (unregistered) return new Response(JSON.stringify({ code: 'not_found', message: 'client not registered' }), { status: 404, headers: { 'Content-Type': 'application/json' } })
       return json({ ...answer, has_more: false, last_seq: 0, missing_blobs: [] })
     }
@@ -101,6 +115,26 @@ describe('the epoch of the change log on the phone', () => {
     expect((await db.results.get('i-1'))?.value).toBe('不符合')
     expect(await getMeta(META_EPOCH)).toBe('e-after')
     expect(await getMeta<number>('cursor')).toBe(9)
+  })
+})
+
+describe('a push after a restore', () => {
+  it('is refused until the phone has pulled (which reports its numbers), then sent again in the new epoch', async () => {
+    answer = { cursor: 5, epoch: 'e-before', bootstrap: true, device_no: 7, changes: [visitChange(), leaseChange(1), leaseChange(2)] }
+    await syncNow()
+    await setItem(VISIT_ID, 'i-1', { value: '不符合', note: '', photos: [] })
+    // The server is restored: a new epoch, and pushes of the old one are refused.
+    serverEpoch = 'e-after'
+    answer = { cursor: 9, epoch: 'e-after', bootstrap: true, device_no: 7, changes: [visitChange(), leaseChange(1), leaseChange(2)] }
+    requests = []
+    expect((await syncNow()).kind).toBe('ok')
+    expect(requests.slice(0, 3)).toEqual([
+      { path: 'push', epoch: 'e-before' },
+      { path: 'pull', epoch: 'e-before' },
+      { path: 'push', epoch: 'e-after' },
+    ])
+    expect(pulls.find((u) => u.searchParams.get('epoch') === 'e-before' && u.searchParams.has('held'))?.searchParams.get('held')).toBe(`scjg:${YEAR}:1-2`)
+    expect(await db.outbox.count()).toBe(1) // the fake acknowledges nothing: the work is still there
   })
 })
 
