@@ -32,7 +32,7 @@ test-go:
 
 # The convergence property test for many more seeds (CI runs 250).
 test-long:
-	$(GO) test -count=1 -run Convergence ./server/sqlite/ -sync.seeds=$(SEEDS) -timeout 2h
+	$(GO) test -count=1 -run Convergence ./server/sqlstore/ -sync.seeds=$(SEEDS) -timeout 2h
 
 test-pwa: pwa/node_modules/.package-lock.json
 	cd pwa && npm test

@@ -3,7 +3,7 @@
 // validation, and the Engine that applies a push and builds a pull.
 //
 // It knows no HTTP and no SQL: it talks to storage through the Store
-// interface it defines (store.go), which server/sqlite implements. Importers
+// interface it defines (store.go), which server/sqlstore implements. Importers
 // name it zsync to keep the standard library's sync usable beside it.
 package sync
 

@@ -10,7 +10,7 @@ import (
 	"zsc/server/authz"
 )
 
-// Store is the storage the Engine runs on; server/sqlite implements it.
+// Store is the storage the Engine runs on; server/sqlstore implements it.
 // Every method of a transaction works inside it, so a push's mutations, its
 // change-log entries and its audit rows commit together or not at all
 // (§5 step 3: one transaction per push, the answer only after the commit).

@@ -19,7 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"zsc/schema"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // Default lifetimes. The refresh token is long because an inspector may work
@@ -32,7 +32,7 @@ const (
 
 // Service issues and checks tokens.
 type Service struct {
-	DB         *sqlite.DB
+	DB         *sqlstore.DB
 	Secret     []byte
 	AccessTTL  time.Duration
 	RefreshTTL time.Duration
@@ -40,7 +40,7 @@ type Service struct {
 }
 
 // New returns a Service with the default lifetimes and limiter.
-func New(db *sqlite.DB, secret []byte) *Service {
+func New(db *sqlstore.DB, secret []byte) *Service {
 	return &Service{DB: db, Secret: secret, AccessTTL: AccessTTL, RefreshTTL: RefreshTTL, Limiter: NewLimiter(db.Now)}
 }
 
@@ -127,7 +127,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 	}
 	now := s.DB.Now()
 	successor := s.successorOf(token)
-	if !revoked.Valid && expires < sqlite.FormatTime(now) {
+	if !revoked.Valid && expires < sqlstore.FormatTime(now) {
 		return nil, schema.Errorf(schema.EUNAUTHORIZED, "登录已过期，请重新登录")
 	}
 	u, acc, err := s.accountByID(ctx, userID)
@@ -139,7 +139,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		// Rotate in one transaction: the old token is marked used and its
 		// successor stored together, so a retry never sees one without the other.
 		err = s.DB.Write(ctx, func(tx *sql.Tx) error {
-			res, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, sqlite.FormatTime(now), id)
+			res, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, sqlstore.FormatTime(now), id)
 			if err != nil {
 				return err
 			}
@@ -165,7 +165,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Tokens, error) {
 		return s.tokens(u, acc.mustChange, successor, now)
 	}
 	err = s.DB.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, sqlite.FormatTime(now), family)
+		_, err := tx.Exec(`UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, sqlstore.FormatTime(now), family)
 		return err
 	})
 	if err != nil {
@@ -198,8 +198,8 @@ func (s *Service) retried(ctx context.Context, family, successor string, now tim
 	} else if err != nil {
 		return false, err
 	}
-	fresh := created >= sqlite.FormatTime(now.Add(-RefreshGrace))
-	return sFamily == family && !revoked.Valid && fresh && expires >= sqlite.FormatTime(now), nil
+	fresh := created >= sqlstore.FormatTime(now.Add(-RefreshGrace))
+	return sFamily == family && !revoked.Valid && fresh && expires >= sqlstore.FormatTime(now), nil
 }
 
 // Logout revokes a refresh token's family.
@@ -240,7 +240,7 @@ func (s *Service) issue(ctx context.Context, u *schema.User, mustChange bool, fa
 // storeRefresh stores a refresh token (its hash only) of family.
 func (s *Service) storeRefresh(tx *sql.Tx, userID, family, refresh string, now time.Time) error {
 	_, err := tx.Exec(`INSERT INTO refresh_tokens (id, user_id, family, token_hash, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		uuid.Must(uuid.NewV7()).String(), userID, family, hashToken(refresh), sqlite.FormatTime(now.Add(s.RefreshTTL)), sqlite.FormatTime(now))
+		uuid.Must(uuid.NewV7()).String(), userID, family, hashToken(refresh), sqlstore.FormatTime(now.Add(s.RefreshTTL)), sqlstore.FormatTime(now))
 	return err
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/account"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // ChangePassword changes u's own password (我的, and the first sign-in with
@@ -35,7 +35,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *schema.User, old, pw, a
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.DB.SetPassword(ctx, u.ID, u.ID, newHash, false, "user.password_change", func(sqlite.UserRecord) error { return nil }); err != nil {
+	if _, err := s.DB.SetPassword(ctx, u.ID, u.ID, newHash, false, "user.password_change", func(sqlstore.UserRecord) error { return nil }); err != nil {
 		return nil, err
 	}
 	s.Limiter.Succeed(u.Username)
@@ -50,7 +50,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *schema.User, old, pw, a
 // stored only as a bcrypt hash, that must be changed at the next sign-in;
 // the account's sessions end. check sees the account first (the caller's
 // scope) and may refuse.
-func (s *Service) ResetPassword(ctx context.Context, actorID, id string, check func(sqlite.UserRecord) error) (string, *sqlite.UserRecord, error) {
+func (s *Service) ResetPassword(ctx context.Context, actorID, id string, check func(sqlstore.UserRecord) error) (string, *sqlstore.UserRecord, error) {
 	otp, err := account.OneTimePassword()
 	if err != nil {
 		return "", nil, err

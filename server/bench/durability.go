@@ -8,13 +8,13 @@ import (
 	gosync "sync"
 	"time"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // durability is what synchronous=FULL (DESIGN §8.4: an acknowledged write
 // survives power loss) costs the single writer, measured in one run against
 // NORMAL on the same file: writers commit write transactions of 50
-// result-shaped rows each through sqlite.DB.Write, first one writer alone
+// result-shaped rows each through sqlstore.DB.Write, first one writer alone
 // (every transaction its own commit, its own fsync), then c.concurrency at
 // once (group commit: one fsync per group).
 type durability struct {
@@ -30,12 +30,12 @@ const durabilityTxs = 2000
 func durabilityPhase(ctx context.Context, c config, path string, rd *runData, log io.Writer) (*durability, error) {
 	var d durability
 	for _, m := range []struct {
-		sync    sqlite.Synchronous
+		sync    sqlstore.Synchronous
 		writers int
 		rate    *float64
 	}{
-		{sqlite.SyncNormal, 1, &d.normal1}, {sqlite.SyncFull, 1, &d.full1},
-		{sqlite.SyncNormal, c.concurrency, &d.normalN}, {sqlite.SyncFull, c.concurrency, &d.fullN},
+		{sqlstore.SyncNormal, 1, &d.normal1}, {sqlstore.SyncFull, 1, &d.full1},
+		{sqlstore.SyncNormal, c.concurrency, &d.normalN}, {sqlstore.SyncFull, c.concurrency, &d.fullN},
 	} {
 		if err := settle(ctx, path); err != nil {
 			return nil, err
@@ -45,7 +45,7 @@ func durabilityPhase(ctx context.Context, c config, path string, rd *runData, lo
 			return nil, fmt.Errorf("durability %s × %d: %w", m.sync, m.writers, err)
 		}
 		*m.rate = rate
-		if m.sync == sqlite.SyncFull && m.writers > 1 {
+		if m.sync == sqlstore.SyncFull && m.writers > 1 {
 			d.groupN = perCommit
 		}
 		fmt.Fprintf(log, "  synchronous=%s, %d writers: %.0f transactions/s (%.1f per commit)\n", m.sync, m.writers, rate, perCommit)
@@ -56,8 +56,8 @@ func durabilityPhase(ctx context.Context, c config, path string, rd *runData, lo
 // durabilityRun opens path with sync and commits durabilityTxs transactions
 // of 50 rows into the bare table from writers goroutines; it returns
 // transactions per second and per commit.
-func durabilityRun(ctx context.Context, path string, sync sqlite.Synchronous, writers int, rd *runData) (rate, perCommit float64, err error) {
-	db, err := sqlite.OpenWith(path, sqlite.Options{Synchronous: sync})
+func durabilityRun(ctx context.Context, path string, sync sqlstore.Synchronous, writers int, rd *runData) (rate, perCommit float64, err error) {
+	db, err := sqlstore.OpenWith(path, sqlstore.Options{Synchronous: sync})
 	if err != nil {
 		return 0, 0, err
 	}

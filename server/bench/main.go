@@ -63,7 +63,7 @@ import (
 
 	"zsc/server/auth"
 	zhttp "zsc/server/http"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -197,7 +197,7 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		f.dbBytes = st.Size()
 	}
 
-	db, err := sqlite.Open(work)
+	db, err := sqlstore.Open(work)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 	}
 
 	// The real server on a real listener.
-	db, err = sqlite.Open(work)
+	db, err = sqlstore.Open(work)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/demo"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -200,7 +200,7 @@ type people struct {
 // row, as the sync engine would have left them. The office rollup triggers
 // are set aside during the load and the rollups rebuilt at the end.
 func build(ctx context.Context, path string, results, phones int, history bool, log io.Writer) error {
-	db, err := sqlite.Open(path)
+	db, err := sqlstore.Open(path)
 	if err != nil {
 		return err
 	}
@@ -243,7 +243,7 @@ func build(ctx context.Context, path string, results, phones int, history bool, 
 		return err
 	}
 	pp := &people{clients: map[string]string{}, seqs: map[string]int64{}, hash: string(hash)}
-	now := sqlite.FormatTime(time.Now())
+	now := sqlstore.FormatTime(time.Now())
 	planID := newID()
 	err = db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.Exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
@@ -417,8 +417,8 @@ func (w *writers) visit(pp *people, rng *rand.Rand, i, n, phones int, task, draw
 		b := (a + 1 + (i/partners)%(partners-1)) % partners
 		team = [2]string{pp.partners[a], pp.partners[b]}
 		day := time.Date(2024, 3, 1, 2, 0, 0, 0, time.UTC).AddDate(0, 0, i%240)
-		scheduled, at = day.Format("2006-01-02"), sqlite.FormatTime(day)
-		completed = sqlite.FormatTime(day.Add(3 * time.Hour))
+		scheduled, at = day.Format("2006-01-02"), sqlstore.FormatTime(day)
+		completed = sqlstore.FormatTime(day.Add(3 * time.Hour))
 	}
 	if err := w.visits.add(vid, task, draw, eid, "B", "B", scheduled, status, completed, historyStart); err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"zsc/schema"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -36,7 +36,7 @@ type runData struct {
 }
 
 // setupRun writes the run's users, visits and items (not measured).
-func setupRun(ctx context.Context, db *sqlite.DB, concurrency, rowsPerUser, rawRows int) (*runData, error) {
+func setupRun(ctx context.Context, db *sqlstore.DB, concurrency, rowsPerUser, rawRows int) (*runData, error) {
 	rd := &runData{}
 	var plan, office string
 	var partners []string
@@ -69,7 +69,7 @@ func setupRun(ctx context.Context, db *sqlite.DB, concurrency, rowsPerUser, rawR
 	if err := db.Reader().QueryRowContext(ctx, `SELECT password_hash FROM users WHERE username = 'bench-office'`).Scan(&hash); err != nil {
 		return nil, err
 	}
-	now := sqlite.FormatTime(time.Now())
+	now := sqlstore.FormatTime(time.Now())
 	today := time.Now().UTC().Format("2006-01-02")
 	run := time.Now().UnixNano() % 1_000_000_000
 	err = db.Write(ctx, func(tx *sql.Tx) error {
@@ -156,7 +156,7 @@ func setupRun(ctx context.Context, db *sqlite.DB, concurrency, rowsPerUser, rawR
 	return rd, nil
 }
 
-// serverDSN is the DSN server/sqlite opens its writer with (same pragmas), so
+// serverDSN is the DSN server/sqlstore opens its writer with (same pragmas), so
 // that the raw ceiling runs under the server's settings.
 func serverDSN(path string) string {
 	q := url.Values{}
@@ -187,7 +187,7 @@ func rawInsert(ctx context.Context, path, table string, items []itemRef, batch i
 	for i := range mids {
 		mids[i] = newID()
 	}
-	at := sqlite.FormatTime(time.Now())
+	at := sqlstore.FormatTime(time.Now())
 	start := time.Now()
 	for from := 0; from < len(items); from += batch {
 		tx, err := db.BeginTx(ctx, nil)
@@ -237,7 +237,7 @@ func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int
 		defer st.Close()
 		stmts = append(stmts, st)
 	}
-	at := sqlite.FormatTime(time.Now())
+	at := sqlstore.FormatTime(time.Now())
 	type row struct{ mid, args, data string }
 	rows := make([]row, len(items))
 	for i, it := range items {

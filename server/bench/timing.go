@@ -6,7 +6,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -14,11 +14,11 @@ import (
 // goes: per transaction, the wait for the writer, the work inside it, and
 // the wait until the commit that carries it (group commit: the rest of its
 // group's work and the COMMIT); for the writer as a whole, the database's
-// own counters (sqlite.DB.WriteStats).
+// own counters (sqlstore.DB.WriteStats).
 type timedStore struct {
 	zsync.Store
-	db                 *sqlite.DB
-	stats0             sqlite.WriteStats
+	db                 *sqlstore.DB
+	stats0             sqlstore.WriteStats
 	mu                 gosync.Mutex
 	wait, work, commit latencies
 	readN              int

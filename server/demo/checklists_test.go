@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"zsc/schema"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // The checklist table of testdata imports cleanly over the seed plan: every
 // 事项 it names is in the plan's catalogue, every row is well formed.
 func TestSeedChecklistsImport(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

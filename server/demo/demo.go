@@ -16,7 +16,7 @@ import (
 	"zsc/server/auth"
 	"zsc/server/checklists"
 	"zsc/server/planimport"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	"zsc/testdata"
 )
 
@@ -53,12 +53,12 @@ type Options struct {
 }
 
 // LoadReference loads departments and regions; every start calls it.
-func LoadReference(ctx context.Context, db *sqlite.DB) error {
+func LoadReference(ctx context.Context, db *sqlstore.DB) error {
 	return db.LoadReference(ctx, testdata.FS)
 }
 
 // ImportSeedPlan imports the seed plan table of testdata for year 2024.
-func ImportSeedPlan(ctx context.Context, db *sqlite.DB, by *schema.User) (*sqlite.ImportResult, error) {
+func ImportSeedPlan(ctx context.Context, db *sqlstore.DB, by *schema.User) (*sqlstore.ImportResult, error) {
 	b, err := fs.ReadFile(testdata.FS, "plans/qingyang-2024.tsv")
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ const SeedChecklists = "checklists/qingyang-2024.tsv"
 // ImportSeedChecklists imports the check-point templates of testdata for the
 // 抽查事项 of the seed plan (R8a). The file ships with the binary, so any
 // problem in it is a mistake to fix there: the error lists every row.
-func ImportSeedChecklists(ctx context.Context, db *sqlite.DB, by *schema.User) (*sqlite.ChecklistImport, error) {
+func ImportSeedChecklists(ctx context.Context, db *sqlstore.DB, by *schema.User) (*sqlstore.ChecklistImport, error) {
 	b, err := fs.ReadFile(testdata.FS, SeedChecklists)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func ImportSeedChecklists(ctx context.Context, db *sqlite.DB, by *schema.User) (
 // It loads on the clock of the plan year (tasks drawn and visits done in
 // 2024, within the plans' windows) and gives the database its clock back
 // when done.
-func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error {
+func Load(ctx context.Context, db *sqlstore.DB, opt Options, out io.Writer) error {
 	if n, err := db.UserCount(ctx); err != nil || n > 0 {
 		return err
 	}
@@ -124,7 +124,7 @@ func Load(ctx context.Context, db *sqlite.DB, opt Options, out io.Writer) error 
 	}
 	var admin *schema.User
 	for _, a := range Accounts {
-		id, err := db.AddUser(ctx, sqlite.NewUser{Username: a.Username, Name: a.Name, PasswordHash: hash, Role: a.Role, Dept: a.Dept, Region: a.Region,
+		id, err := db.AddUser(ctx, sqlstore.NewUser{Username: a.Username, Name: a.Name, PasswordHash: hash, Role: a.Role, Dept: a.Dept, Region: a.Region,
 			CertNo: certFor(a), OnDuty: true})
 		if err != nil {
 			return fmt.Errorf("demo account %s: %w", a.Username, err)

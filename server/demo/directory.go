@@ -9,7 +9,7 @@ import (
 	"zsc/schema"
 	"zsc/server/directory"
 	"zsc/server/planimport"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	"zsc/server/synth"
 )
 
@@ -26,7 +26,7 @@ var DemoTasks = []struct {
 // Config returns the synthetic directory of the demo for the year's plans:
 // one tag per plan target, sub-population flags from the ratio overrides,
 // pools for every department in every region (and the city).
-func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Region, entities int) (synth.Config, error) {
+func Config(plans []*sqlstore.Plan, depts []sqlstore.Department, regions []sqlstore.Region, entities int) (synth.Config, error) {
 	c := synth.Config{Seed: 2024, Entities: entities, SubFlags: map[string][]string{}, InspectorsPerPool: 4}
 	for _, r := range regions {
 		if r.Level == "county" {
@@ -58,7 +58,7 @@ func Config(plans []*sqlite.Plan, depts []sqlite.Department, regions []sqlite.Re
 
 // loadDirectory imports the synthetic directory, pools and conflicts, then
 // draws the demo tasks as the office.
-func loadDirectory(ctx context.Context, db *sqlite.DB, clk *clock, opt Options, admin *schema.User, hash string) error {
+func loadDirectory(ctx context.Context, db *sqlstore.DB, clk *clock, opt Options, admin *schema.User, hash string) error {
 	plans, err := db.Plans(ctx, Year)
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func loadDirectory(ctx context.Context, db *sqlite.DB, clk *clock, opt Options, 
 	if err != nil {
 		return err
 	}
-	planOf := func(seq int) (*sqlite.Plan, error) {
+	planOf := func(seq int) (*sqlstore.Plan, error) {
 		for _, p := range plans {
 			if p.Seq == seq {
 				return p, nil

@@ -19,7 +19,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/report"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 	"zsc/testdata"
 )
@@ -62,7 +62,7 @@ func (c *clock) at(day string, h int) error {
 
 // drawDay is when a task of plan p is drawn: the first Monday of its window
 // (or of May when the window does not read), at 9 o'clock.
-func drawDay(p *sqlite.Plan) string {
+func drawDay(p *sqlstore.Plan) string {
 	d, err := time.Parse("2006-01-02", p.Start)
 	if err != nil || d.Year() != Year {
 		d = time.Date(Year, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -75,11 +75,11 @@ func drawDay(p *sqlite.Plan) string {
 
 // drawTask creates and draws one task of the demo as the office, on the
 // plan's first Monday, with a seed fixed by plan and region.
-func drawTask(ctx context.Context, db *sqlite.DB, clk *clock, office *schema.User, plan *sqlite.Plan, region string) (*sqlite.Task, error) {
+func drawTask(ctx context.Context, db *sqlstore.DB, clk *clock, office *schema.User, plan *sqlstore.Plan, region string) (*sqlstore.Task, error) {
 	if err := clk.at(drawDay(plan), 9); err != nil {
 		return nil, err
 	}
-	t, err := db.CreateTask(ctx, office, sqlite.NewTask{PlanID: plan.ID, Region: region, Batch: 1})
+	t, err := db.CreateTask(ctx, office, sqlstore.NewTask{PlanID: plan.ID, Region: region, Batch: 1})
 	if err != nil {
 		return nil, fmt.Errorf("demo task of plan %d in %s: %w", plan.Seq, region, err)
 	}
@@ -96,7 +96,7 @@ func drawTask(ctx context.Context, db *sqlite.DB, clk *clock, office *schema.Use
 // the office's paper entry (channel web, as POST /office/results does), then
 // publishes a result or two as 市市场监管局's lead (谁检查、谁公开).
 type yearWork struct {
-	db      *sqlite.DB
+	db      *sqlstore.DB
 	clk     *clock
 	eng     *zsync.Engine
 	photos  string
@@ -104,11 +104,11 @@ type yearWork struct {
 	lead    *schema.User
 	seqs    map[string]int64 // client id → last seq
 	clients map[string]string
-	done    []*sqlite.Visit // completed, in order
+	done    []*sqlstore.Visit // completed, in order
 }
 
-func newYearWork(db *sqlite.DB, clk *clock, photos string, office, lead *schema.User) *yearWork {
-	return &yearWork{db: db, clk: clk, eng: zsync.NewEngine(sqlite.NewSyncStore(db), clk.now), photos: photos, office: office, lead: lead,
+func newYearWork(db *sqlstore.DB, clk *clock, photos string, office, lead *schema.User) *yearWork {
+	return &yearWork{db: db, clk: clk, eng: zsync.NewEngine(sqlstore.NewSyncStore(db), clk.now), photos: photos, office: office, lead: lead,
 		seqs: map[string]int64{}, clients: map[string]string{}}
 }
 
@@ -196,7 +196,7 @@ func (w *yearWork) signature(ctx context.Context, u *schema.User, who string) (s
 
 // answers are one department's check points with their values: all 符合,
 // or the first one 不符合 with what was found.
-func answers(v *sqlite.Visit, dept string, fail bool) ([]mut, []string) {
+func answers(v *sqlstore.Visit, dept string, fail bool) ([]mut, []string) {
 	var ms []mut
 	cats := []string{zsync.NoProblem}
 	first := true
@@ -218,9 +218,9 @@ func answers(v *sqlite.Visit, dept string, fail bool) ([]mut, []string) {
 // byPhone completes a visit as its team does on site: each department's
 // first inspector's phone records the department's part; the first one
 // checks in and takes the entity's signature.
-func (w *yearWork) byPhone(ctx context.Context, v *sqlite.Visit, fail bool) error {
+func (w *yearWork) byPhone(ctx context.Context, v *sqlstore.Visit, fail bool) error {
 	for i, d := range v.Departments {
-		var members []sqlite.Member
+		var members []sqlstore.Member
 		for _, m := range v.Team {
 			if m.Dept == d.Code && m.Active {
 				members = append(members, m)
@@ -268,7 +268,7 @@ func (w *yearWork) byPhone(ctx context.Context, v *sqlite.Visit, fail bool) erro
 
 // onPaper completes a visit checked on paper: the office enters every
 // department's record, as its 录入纸质结果 screen does (channel web).
-func (w *yearWork) onPaper(ctx context.Context, v *sqlite.Visit) error {
+func (w *yearWork) onPaper(ctx context.Context, v *sqlstore.Visit) error {
 	id, err := w.client(ctx, w.office, zsync.KindWeb)
 	if err != nil {
 		return err
@@ -285,7 +285,7 @@ func (w *yearWork) onPaper(ctx context.Context, v *sqlite.Visit) error {
 
 // complete does `done` visits of task t on their scheduled days: every
 // other one on paper, the first by phone with a 不符合.
-func (w *yearWork) complete(ctx context.Context, t *sqlite.Task, done int) error {
+func (w *yearWork) complete(ctx context.Context, t *sqlstore.Task, done int) error {
 	vs, err := w.db.Visits(ctx, w.office, t.ID)
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func (w *yearWork) publish(ctx context.Context) error {
 		if err := w.clk.at(day.AddDate(0, 0, 7).Format("2006-01-02"), 15); err != nil {
 			return err
 		}
-		if _, err := w.db.Publish(ctx, w.lead, sqlite.PublishRequest{VisitID: v.ID, Dept: "scjg", Channels: []string{report.ChannelPlatform}}, cal); err != nil {
+		if _, err := w.db.Publish(ctx, w.lead, sqlstore.PublishRequest{VisitID: v.ID, Dept: "scjg", Channels: []string{report.ChannelPlatform}}, cal); err != nil {
 			return fmt.Errorf("demo publication of %s: %w", v.Entity.Name, err)
 		}
 		n++
@@ -342,7 +342,7 @@ func (w *yearWork) publish(ctx context.Context) error {
 }
 
 // userByID reads an account as the engine needs it.
-func userByID(ctx context.Context, db *sqlite.DB, id string) (*schema.User, error) {
+func userByID(ctx context.Context, db *sqlstore.DB, id string) (*schema.User, error) {
 	var u schema.User
 	err := db.Reader().QueryRowContext(ctx, `SELECT id, username, name, role, dept, region, cert_no, expert, on_duty FROM users WHERE id = ?`, id).
 		Scan(&u.ID, &u.Username, &u.Name, &u.Role, &u.Dept, &u.Region, &u.CertNo, &u.Expert, &u.OnDuty)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"zsc/server/report"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // The demo is a 2024 year under way (issue 12 item 9): tasks drawn in
@@ -18,7 +18,7 @@ import (
 // and the spec's 西峰区 tasks left open for insp1.
 func TestDemoIsAYearUnderWay(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

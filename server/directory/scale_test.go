@@ -11,7 +11,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/directory"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	"zsc/server/synth"
 	"zsc/testdata"
 )
@@ -25,7 +25,7 @@ func TestDirectory100k(t *testing.T) {
 		t.Skip("set ZSC_SCALE=1 to measure")
 	}
 	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestDirectory100k(t *testing.T) {
 	if err := db.LoadReference(ctx, testdata.FS); err != nil {
 		t.Fatal(err)
 	}
-	nu := sqlite.NewUser{Username: "office", Name: "联席办", Role: schema.RoleOffice, Dept: schema.OfficeDept, Region: schema.CityRegion, PasswordHash: "x", OnDuty: true}
+	nu := sqlstore.NewUser{Username: "office", Name: "联席办", Role: schema.RoleOffice, Dept: schema.OfficeDept, Region: schema.CityRegion, PasswordHash: "x", OnDuty: true}
 	if _, err := db.AddUser(ctx, nu); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestDirectory100k(t *testing.T) {
 		es, err = directory.ParseEntitiesFile(file.Bytes(), "e.csv", valid)
 		return err
 	})
-	var p *sqlite.DirectoryPreview
+	var p *sqlstore.DirectoryPreview
 	step("preview (dry run), empty db", func() (err error) {
 		p, err = db.EntityImport(ctx, es, office, schema.ChannelWeb, true)
 		return err

@@ -14,7 +14,7 @@ import (
 	"zsc/server/auth"
 	"zsc/server/authz"
 	"zsc/server/demo"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // scopeCase is one call of a route by a user in or out of the resource's
@@ -317,7 +317,7 @@ func previewOf66(f *policyFixture) string {
 }
 
 // policyUsers are the users out of the demo's scope that the cases need.
-var policyUsers = []sqlite.NewUser{
+var policyUsers = []sqlstore.NewUser{
 	{Username: "mzj-lead", Name: "民政组长", Role: schema.RoleLead, Dept: "mzj", Region: schema.CityRegion},
 	{Username: "scjg-lead-621022", Name: "环县组长", Role: schema.RoleLead, Dept: "scjg", Region: "621022"},
 	{Username: "wjw-office-621021", Name: "庆城县卫健委", Role: schema.RoleOffice, Dept: "wjw", Region: "621021"},

@@ -8,7 +8,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/authz"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // The desk's 名录库 (directories): search and read the entities, the
@@ -55,7 +55,7 @@ func (s *Server) searchEntities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := sqlite.EntityQuery{Q: c.QueryParam("q"), Region: c.QueryParam("region"), Risk: c.QueryParam("risk"), Page: page, Size: size}
+	q := sqlstore.EntityQuery{Q: c.QueryParam("q"), Region: c.QueryParam("region"), Risk: c.QueryParam("risk"), Page: page, Size: size}
 	switch q.Risk {
 	case "", "A", "B", "C", "D":
 	default:
@@ -73,7 +73,7 @@ func (s *Server) searchInspectors(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := sqlite.InspectorQuery{Q: c.QueryParam("q"), Dept: c.QueryParam("dept"), Region: c.QueryParam("region"), Tag: c.QueryParam("tag"), Page: page, Size: size}
+	q := sqlstore.InspectorQuery{Q: c.QueryParam("q"), Dept: c.QueryParam("dept"), Region: c.QueryParam("region"), Tag: c.QueryParam("tag"), Page: page, Size: size}
 	out, err := s.DB.SearchInspectors(c.Request().Context(), authz.ListFilter(user(c), authz.DirectoryRead), q)
 	if err != nil {
 		return err
@@ -86,7 +86,7 @@ func (s *Server) searchConflicts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.DB.SearchConflicts(c.Request().Context(), authz.ListFilter(user(c), authz.DirectoryRead), sqlite.ConflictQuery{Q: c.QueryParam("q"), Page: page, Size: size})
+	out, err := s.DB.SearchConflicts(c.Request().Context(), authz.ListFilter(user(c), authz.DirectoryRead), sqlstore.ConflictQuery{Q: c.QueryParam("q"), Page: page, Size: size})
 	if err != nil {
 		return err
 	}

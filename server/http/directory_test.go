@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"zsc/schema"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // seesDirectory checks a directory page: every row of the region and, when
@@ -40,7 +40,7 @@ func uscc(t *testing.T, first17 string) string {
 }
 
 type dirPreview struct {
-	sqlite.DirectoryPreview
+	sqlstore.DirectoryPreview
 }
 
 // TestDirectoryImportPreview: ?dry_run=1 answers what the import would do
@@ -79,7 +79,7 @@ func TestDirectoryImportPreview(t *testing.T) {
 	if len(p.Changed) != 1 || p.Changed[0].Key != old || p.Changed[0].Row != 3 {
 		t.Fatalf("changed %+v", p.Changed)
 	}
-	var risk *sqlite.FieldChange
+	var risk *sqlstore.FieldChange
 	for i, f := range p.Changed[0].Fields {
 		if f.Field == "risk" {
 			risk = &p.Changed[0].Fields[i]
@@ -88,7 +88,7 @@ func TestDirectoryImportPreview(t *testing.T) {
 	if risk == nil || risk.Before != oldRisk || risk.After != newRisk {
 		t.Fatalf("risk change %+v in %+v", risk, p.Changed[0].Fields)
 	}
-	if p.Absent != inRegion-1 || len(p.AbsentRows) != min(inRegion-1, sqlite.PreviewRows) {
+	if p.Absent != inRegion-1 || len(p.AbsentRows) != min(inRegion-1, sqlstore.PreviewRows) {
 		t.Fatalf("absent %d (%d listed), want %d", p.Absent, len(p.AbsentRows), inRegion-1)
 	}
 	for k, n := range map[string]int{
@@ -112,7 +112,7 @@ func TestDirectoryImportPreview(t *testing.T) {
 
 	// The search finds the new entity by part of its name and by its code.
 	for _, q := range []string{"q=预览测试", "q=" + fresh[:12] + "&region=621027&risk=B"} {
-		var page sqlite.Page[sqlite.EntityInfo]
+		var page sqlstore.Page[sqlstore.EntityInfo]
 		if code := ts.Do(t, "GET", "/api/v1/entities?"+q, office, nil, &page); code != 200 || page.Total != 1 || page.Items[0].USCC != fresh || page.Items[0].RegionName != "镇原县" {
 			t.Fatalf("search %s: %d %+v", q, code, page)
 		}
@@ -157,7 +157,7 @@ func TestDirectoryImportRowErrors(t *testing.T) {
 	if code := ts.Do(t, "POST", "/api/v1/inspectors/import", office, Multipart("i.tsv", []byte(fixed), nil), &p); code != 200 || p.Created != 2 {
 		t.Fatalf("import: %d %+v", code, p)
 	}
-	var page sqlite.Page[sqlite.InspectorInfo]
+	var page sqlstore.Page[sqlstore.InspectorInfo]
 	if code := ts.Do(t, "GET", "/api/v1/inspectors?tag=计量&region=621027&q=测试", office, nil, &page); code != 200 || page.Total != 1 ||
 		page.Items[0].Username != "scjg-621027-d2a" || page.Items[0].CertNo != "62000000000001" || strings.Join(page.Items[0].Specialities, "|") != "食品安全|计量" {
 		t.Fatalf("search: %d %+v", code, page)
@@ -177,7 +177,7 @@ func TestDirectoryImportRowErrors(t *testing.T) {
 		len(page.Items[0].Conflicts) != 1 || page.Items[0].Conflicts[0].USCC != entity || page.Items[0].Conflicts[0].Reason != "亲属关系" {
 		t.Fatalf("inspector's 回避: %d %+v", code, page)
 	}
-	var pairs sqlite.Page[sqlite.Pair]
+	var pairs sqlstore.Page[sqlstore.Pair]
 	if code := ts.Do(t, "GET", "/api/v1/recusals?q=测试甲", office, nil, &pairs); code != 200 || pairs.Total != 1 {
 		t.Fatalf("回避 list: %d %+v", code, pairs)
 	}

@@ -10,7 +10,7 @@ import (
 	"zsc/server/auth"
 	"zsc/server/authz"
 	"zsc/server/directory"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // maxDirectoryUpload caps a directory CSV upload.
@@ -130,13 +130,13 @@ func (s *Server) listTasks(c echo.Context) error {
 		return err
 	}
 	if ts == nil {
-		ts = []*sqlite.Task{}
+		ts = []*sqlstore.Task{}
 	}
 	return c.JSON(http.StatusOK, ts)
 }
 
 func (s *Server) createTask(c echo.Context) error {
-	var req sqlite.NewTask
+	var req sqlstore.NewTask
 	if err := bind(c, &req); err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (s *Server) createTask(c echo.Context) error {
 // createTasks answers POST /tasks/batch: a plan's tasks in every region of
 // a level the caller covers, in one transaction.
 func (s *Server) createTasks(c echo.Context) error {
-	var req sqlite.NewTasks
+	var req sqlstore.NewTasks
 	if err := bind(c, &req); err != nil {
 		return err
 	}
@@ -235,13 +235,13 @@ func (s *Server) listVisits(c echo.Context) error {
 		return err
 	}
 	if vs == nil {
-		vs = []*sqlite.Visit{}
+		vs = []*sqlstore.Visit{}
 	}
 	return c.JSON(http.StatusOK, vs)
 }
 
 func (s *Server) patchVisit(c echo.Context) error {
-	var p sqlite.VisitPatch
+	var p sqlstore.VisitPatch
 	if err := bind(c, &p); err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (s *Server) visitMemberWork(c echo.Context) error {
 }
 
 func (s *Server) redrawVisit(c echo.Context) error {
-	var r sqlite.Redraw
+	var r sqlstore.Redraw
 	if err := bind(c, &r); err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"zsc/schema"
 	"zsc/server/authz"
 	"zsc/server/report"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	"zsc/testdata"
 )
 
@@ -60,7 +60,7 @@ func (f *followups) answer(c echo.Context, status string) error {
 		}
 		limit = n
 	}
-	list, err := f.s.DB.Followups(c.Request().Context(), user(c), sqlite.FollowupQuery{
+	list, err := f.s.DB.Followups(c.Request().Context(), user(c), sqlstore.FollowupQuery{
 		Status: status, NoticeID: c.QueryParam("notice_id"), Limit: limit,
 	}, f.cal)
 	if err != nil {

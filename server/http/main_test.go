@@ -17,13 +17,13 @@ import (
 	"zsc/server/auth"
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // TestServer is a real server on a temporary database with the demo loaded.
 type TestServer struct {
 	*zhttp.Server
-	DB    *sqlite.DB
+	DB    *sqlstore.DB
 	clock time.Time
 }
 
@@ -34,7 +34,7 @@ func (ts *TestServer) Advance(d time.Duration) { ts.clock = ts.clock.Add(d) }
 func MustOpenServer(tb testing.TB) *TestServer {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"zsc/schema"
 	"zsc/server/authz"
 	"zsc/server/report"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 	"zsc/testdata"
 )
@@ -176,7 +176,7 @@ func (o *office) progress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	facts, err := o.s.DB.ProgressFacts(ctx, sqlite.ProgressScope{Month: month, Region: region, Dept: dept,
+	facts, err := o.s.DB.ProgressFacts(ctx, sqlstore.ProgressScope{Month: month, Region: region, Dept: dept,
 		Unit: unit, Date: now.Format(report.DateLayout)})
 	if err != nil {
 		return err
@@ -212,12 +212,12 @@ func (o *office) staleDevices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"stale_after_days": int(sqlite.StaleAfter / (24 * time.Hour)), "devices": ds})
+	return c.JSON(http.StatusOK, map[string]any{"stale_after_days": int(sqlstore.StaleAfter / (24 * time.Hour)), "devices": ds})
 }
 
 // publish answers POST /api/v1/publications (R13).
 func (o *office) publish(c echo.Context) error {
-	var req sqlite.PublishRequest
+	var req sqlstore.PublishRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (o *office) publications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := o.s.DB.Publications(c.Request().Context(), user(c), sqlite.PublicationQuery{
+	l, err := o.s.DB.Publications(c.Request().Context(), user(c), sqlstore.PublicationQuery{
 		Status: status, Dept: c.QueryParam("dept"), Region: c.QueryParam("region"), Limit: int(min(limit, 10000)),
 	}, o.cal)
 	if err != nil {

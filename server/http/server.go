@@ -25,13 +25,13 @@ import (
 	"zsc/schema"
 	"zsc/server/auth"
 	"zsc/server/authz"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
 // Server is the HTTP front of zsc.
 type Server struct {
-	DB   *sqlite.DB
+	DB   *sqlstore.DB
 	Auth *auth.Service
 	Log  *slog.Logger
 	// PWA is the built app (pwa/dist); nil serves no UI.
@@ -52,7 +52,7 @@ type Server struct {
 }
 
 // New wires the routes.
-func New(db *sqlite.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir string) *Server {
+func New(db *sqlstore.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir string) *Server {
 	s := &Server{DB: db, Auth: a, Log: log, PWA: pwa, BlobDir: blobDir}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -11,7 +11,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/authz"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -21,7 +21,7 @@ import (
 // may call these, and each sees and touches only their own scope.
 func (s *Server) syncRoutes(authed *echo.Group) {
 	if s.Sync == nil {
-		s.Sync = zsync.NewEngine(sqlite.NewSyncStore(s.DB), func() time.Time { return s.DB.Now() })
+		s.Sync = zsync.NewEngine(sqlstore.NewSyncStore(s.DB), func() time.Time { return s.DB.Now() })
 	}
 	route(authed, http.MethodPost, "/sync/clients", authz.SyncClient, s.registerClient)
 	route(authed, http.MethodPost, "/sync/clients/:id/retire", authz.SyncClient, s.retireClient)

@@ -22,16 +22,16 @@ import (
 
 	"zsc/server/auth"
 	zhttp "zsc/server/http"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
 // syncServer is the real Server on a temporary database holding the sync
-// fixture (server/sqlite/testdata/sync_fixture.sql): a joint task of scjg,
+// fixture (server/sqlstore/testdata/sync_fixture.sql): a joint task of scjg,
 // wjw and zjj with visits v1..v3, and v9 of wjw and zjj only.
 type syncServer struct {
 	*zhttp.Server
-	db     *sqlite.DB
+	db     *sqlstore.DB
 	now    time.Time
 	tokens map[string]string
 }
@@ -41,7 +41,7 @@ const syncPassword = "sync-test-password"
 func mustOpenSyncServer(tb testing.TB) *syncServer {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlite.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"zsc/server/account"
 	"zsc/server/auth"
 	"zsc/server/authz"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // userRoutes registers 用户与设备 (issue 12 item 5): the accounts an admin or
@@ -37,18 +37,18 @@ var mustChangeAllowed = map[string]bool{
 }
 
 // userScope is the policy's scope of an account.
-func userScope(r sqlite.UserRecord) authz.Scope { return authz.Scope{Region: r.Region, Dept: r.Dept} }
+func userScope(r sqlstore.UserRecord) authz.Scope { return authz.Scope{Region: r.Region, Dept: r.Dept} }
 
 // mayManage checks that u oversees the account r (its region and
 // department) and may touch its role (only an admin touches an admin).
-func mayManage(u *schema.User, r sqlite.UserRecord) error {
+func mayManage(u *schema.User, r sqlstore.UserRecord) error {
 	if err := authz.Check(u, authz.UserManage, userScope(r)); err != nil {
 		return err
 	}
 	return authz.GrantRole(u, r.Role)
 }
 
-func fieldsOf(r sqlite.UserRecord) account.Fields {
+func fieldsOf(r sqlstore.UserRecord) account.Fields {
 	return account.Fields{Username: r.Username, Name: r.Name, Role: r.Role, Dept: r.Dept, Region: r.Region, CertNo: r.CertNo}
 }
 
@@ -72,7 +72,7 @@ type createUserRequest struct {
 // createdUser is the answer of a creation or a reset: the one-time password
 // is shown this once and stored only as a hash.
 type createdUser struct {
-	User     *sqlite.UserRecord `json:"user"`
+	User     *sqlstore.UserRecord `json:"user"`
 	Password string             `json:"password"`
 }
 
@@ -96,7 +96,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.DB.CreateUser(c.Request().Context(), u.ID, sqlite.NewUser{Username: f.Username, Name: f.Name, PasswordHash: hash,
+	r, err := s.DB.CreateUser(c.Request().Context(), u.ID, sqlstore.NewUser{Username: f.Username, Name: f.Name, PasswordHash: hash,
 		Role: f.Role, Dept: f.Dept, Region: f.Region, CertNo: f.CertNo, OnDuty: true})
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (s *Server) patchUser(c echo.Context) error {
 		return err
 	}
 	u := user(c)
-	r, err := s.DB.ChangeUser(c.Request().Context(), u.ID, c.Param("id"), "user.update", strings.TrimSpace(req.Reason), func(cur sqlite.UserRecord) (sqlite.UserRecord, error) {
+	r, err := s.DB.ChangeUser(c.Request().Context(), u.ID, c.Param("id"), "user.update", strings.TrimSpace(req.Reason), func(cur sqlstore.UserRecord) (sqlstore.UserRecord, error) {
 		if err := mayManage(u, cur); err != nil {
 			return cur, err
 		}
@@ -190,7 +190,7 @@ func (s *Server) setDisabled(c echo.Context, disabled bool) error {
 	}
 	u := user(c)
 	action := map[bool]string{true: "user.disable", false: "user.enable"}[disabled]
-	r, err := s.DB.ChangeUser(c.Request().Context(), u.ID, c.Param("id"), action, reason, func(cur sqlite.UserRecord) (sqlite.UserRecord, error) {
+	r, err := s.DB.ChangeUser(c.Request().Context(), u.ID, c.Param("id"), action, reason, func(cur sqlstore.UserRecord) (sqlstore.UserRecord, error) {
 		if err := mayManage(u, cur); err != nil {
 			return cur, err
 		}
@@ -214,7 +214,7 @@ func (s *Server) setDisabled(c echo.Context, disabled bool) error {
 // imported with the inspector directory get their first password here.
 func (s *Server) resetPassword(c echo.Context) error {
 	u := user(c)
-	otp, r, err := s.Auth.ResetPassword(c.Request().Context(), u.ID, c.Param("id"), func(cur sqlite.UserRecord) error {
+	otp, r, err := s.Auth.ResetPassword(c.Request().Context(), u.ID, c.Param("id"), func(cur sqlstore.UserRecord) error {
 		if err := mayManage(u, cur); err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Server) resetPassword(c echo.Context) error {
 
 // loadOverseen loads the account of the path's :id and checks that u may
 // read it (authz.UserRead).
-func (s *Server) loadOverseen(c echo.Context) (*sqlite.UserRecord, error) {
+func (s *Server) loadOverseen(c echo.Context) (*sqlstore.UserRecord, error) {
 	r, err := s.DB.UserRecordByID(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	zhttp "zsc/server/http"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -53,7 +53,7 @@ const (
 // New makes the collectors of a server on db whose photos live in
 // photoDir (for the disk space of its file system); log hears a scrape's
 // failed database read.
-func New(db *sqlite.DB, photoDir string, log *slog.Logger) *Metrics {
+func New(db *sqlstore.DB, photoDir string, log *slog.Logger) *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -10,14 +10,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // Labels stay bounded whatever clients send: a made-up method is "other",
 // a path no route knows is "unmatched" (or its node's pattern), never the
 // path itself.
 func TestLabelsAreBounded(t *testing.T) {
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

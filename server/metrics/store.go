@@ -8,7 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // storeTimeout bounds the database read of a scrape: a scrape that waits
@@ -17,10 +17,10 @@ import (
 const storeTimeout = time.Second
 
 // storeCollector reads, at each scrape, the figures that live in the
-// database and on disk. None scans a table (sqlite.StoreStats says why);
+// database and on disk. None scans a table (sqlstore.StoreStats says why);
 // file sizes and disk space are stat calls.
 type storeCollector struct {
-	db       *sqlite.DB
+	db       *sqlstore.DB
 	photoDir string
 	log      *slog.Logger
 
@@ -30,7 +30,7 @@ type storeCollector struct {
 	diskFree, diskSize                          *prometheus.Desc
 }
 
-func newStoreCollector(db *sqlite.DB, photoDir string, log *slog.Logger) *storeCollector {
+func newStoreCollector(db *sqlstore.DB, photoDir string, log *slog.Logger) *storeCollector {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
 	}

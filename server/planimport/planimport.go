@@ -59,7 +59,7 @@ type Plan struct {
 	Row          int          `json:"row"`            // the row of the plan's first line
 }
 
-// Levels are the 抽查层级 a plan may name: a task of the plan runs at 市级 or 县区级 (server/sqlite CreateTask), and
+// Levels are the 抽查层级 a plan may name: a task of the plan runs at 市级 or 县区级 (server/sqlstore CreateTask), and
 // "市县级" (plan 29 of the 2024 table) stands for both.
 var Levels = []string{"市级", "县区级", "市县级"}
 

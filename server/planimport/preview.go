@@ -14,7 +14,7 @@ type Summary struct {
 	Placeholders int `json:"placeholders"` // 待定 / 相关成员单位 rows to settle later
 }
 
-// Summarize counts plans as the import writes them (server/sqlite ImportPlans counts the same while inserting).
+// Summarize counts plans as the import writes them (server/sqlstore ImportPlans counts the same while inserting).
 func Summarize(plans []Plan) Summary {
 	var s Summary
 	seqs := map[int]bool{}

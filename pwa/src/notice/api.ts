@@ -16,7 +16,7 @@ export interface FollowupOutcome {
   at: string
 }
 
-/** One notice of a 复查 list (server/sqlite/followups.go FollowupNotice). */
+/** One notice of a 复查 list (server/sqlstore/followups.go FollowupNotice). */
 export interface FollowupNotice {
   notice_id: string
   number_text: string

@@ -1,6 +1,6 @@
 // Which notices are due for 复查 (R12), worked out on the phone from what it
 // holds, by the rule the server's GET /followups uses
-// (server/sqlite/followups.go): a live (not voided) notice not yet followed
+// (server/sqlstore/followups.go): a live (not voided) notice not yet followed
 // up whose deadline has passed or comes within FOLLOWUP_DUE_WITHIN days, of
 // the user's own department.
 import type { Followup, Notice, Visit } from '../db/types'

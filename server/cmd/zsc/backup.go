@@ -19,7 +19,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/config"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // A backup is a folder (DESIGN §8.5):
@@ -128,7 +128,7 @@ func Backup(ctx context.Context, f Files, dir string) (*Manifest, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(dbPath)
+	db, err := sqlstore.Open(dbPath)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +312,7 @@ func Restore(ctx context.Context, dir string, f Files) (*Manifest, string, error
 	if err := copyFile(filepath.Join(dir, backupDBName), staged, 0o600); err != nil {
 		return nil, "", err
 	}
-	db, err := sqlite.Open(staged)
+	db, err := sqlstore.Open(staged)
 	if err != nil {
 		return nil, "", fmt.Errorf("open the restored database: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // zsc backup copies the database, the photos and jwt.key with a manifest;
@@ -134,7 +134,7 @@ func TestBackupAndRestore(t *testing.T) {
 		if err != nil || len(aside) != 1 {
 			t.Fatalf("the replaced database was not kept aside: %v %v", aside, err)
 		}
-		db, err := sqlite.Open(livePath)
+		db, err := sqlstore.Open(livePath)
 		if err != nil {
 			t.Fatal(err)
 		}

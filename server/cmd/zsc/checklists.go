@@ -11,7 +11,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/checklists"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // importChecklists is `zsc import-checklists FILE`: it imports checklist
@@ -47,7 +47,7 @@ func importChecklists(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
-func importChecklistFile(ctx context.Context, db *sqlite.DB, path string) (*sqlite.ChecklistImport, error) {
+func importChecklistFile(ctx context.Context, db *sqlstore.DB, path string) (*sqlstore.ChecklistImport, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

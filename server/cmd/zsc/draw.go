@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // drawTask runs `zsc draw TASK_ID --as USERNAME [--seed HEX]`: the draw of a
@@ -69,7 +69,7 @@ func verifyDraw(ctx context.Context, args []string, stdout io.Writer) error {
 	return printVerification(stdout, v)
 }
 
-func printVerification(w io.Writer, v *sqlite.Verification) error {
+func printVerification(w io.Writer, v *sqlstore.Verification) error {
 	fmt.Fprintf(w, "draw %s: algorithm %s, %d visits\nsnapshot  %s\nseed      %s (%s)\n", v.DrawID, v.Algorithm, v.Visits, v.SnapshotHash, v.Seed, seedSourceText(v.SeedSource))
 	switch {
 	case v.Match:

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"zsc/server/demo"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 // Issue 11 item 8: a seed given on the command line is recorded as
@@ -34,7 +34,7 @@ func TestDrawCommandRecordsASuppliedSeed(t *testing.T) {
 	task := func(region string) string {
 		for _, p := range plans {
 			if p.Seq == 4 {
-				tk, err := db.CreateTask(ctx, office, sqlite.NewTask{PlanID: p.ID, Region: region})
+				tk, err := db.CreateTask(ctx, office, sqlstore.NewTask{PlanID: p.ID, Region: region})
 				if err != nil {
 					t.Fatal(err)
 				}

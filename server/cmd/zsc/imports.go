@@ -19,10 +19,10 @@ import (
 
 	"zsc/server/auth"
 	"zsc/server/planimport"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
-func importPlanFile(ctx context.Context, db *sqlite.DB, path string, year int) (*sqlite.ImportResult, error) {
+func importPlanFile(ctx context.Context, db *sqlstore.DB, path string, year int) (*sqlstore.ImportResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -64,7 +64,7 @@ func importDirectory(ctx context.Context, kind string, args []string, stdout io.
 	if err != nil {
 		return err
 	}
-	var res *sqlite.DirectoryResult
+	var res *sqlstore.DirectoryResult
 	switch kind {
 	case "entities":
 		es, err := directory.ParseEntities(f, func(r string) bool { return regions(r) && r != schema.CityRegion })
@@ -205,7 +205,7 @@ func userAdd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	id, err := db.AddUser(ctx, sqlite.NewUser{Username: *username, Name: *name, PasswordHash: hash, Role: *role, Dept: *dept, Region: *region, CertNo: *cert, OnDuty: true})
+	id, err := db.AddUser(ctx, sqlstore.NewUser{Username: *username, Name: *name, PasswordHash: hash, Role: *role, Dept: *dept, Region: *region, CertNo: *cert, OnDuty: true})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ import (
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
 	"zsc/server/metrics"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
 
@@ -111,8 +111,8 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
-func openDB(ctx context.Context, path string) (*sqlite.DB, error) {
-	db, err := sqlite.Open(path)
+func openDB(ctx context.Context, path string) (*sqlstore.DB, error) {
+	db, err := sqlstore.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/config"
-	"zsc/server/sqlite"
+	"zsc/server/sqlstore"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -163,7 +163,7 @@ func TestServeLocksTheDatabase(t *testing.T) {
 // serve refuses a database a newer zsc has migrated, naming both versions.
 func TestServeRefusesNewerDatabase(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "zsc.db")
-	db, err := sqlite.Open(path)
+	db, err := sqlstore.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // What an inspector has already recorded on a visit (GET /visits/{id}/work),
 // and the warning the lead reads before swapping them out. The words say
-// what the server does on a swap (server/sqlite/visits.go swapMember): the
+// what the server does on a swap (server/sqlstore/visits.go swapMember): the
 // work stays on the visit, attributed to them, and the incoming inspector
 // receives it; the outgoing one's phone drops the visit, and whatever it
 // sends afterwards is kept by the server but not counted (shown in red on

@@ -49,7 +49,7 @@ export interface ChecklistTemplate {
   versions?: TemplateVersion[]
 }
 
-/** What an import did (server/sqlite ChecklistImport). */
+/** What an import did (server/sqlstore ChecklistImport). */
 export interface ChecklistImport {
   source: string
   items: number

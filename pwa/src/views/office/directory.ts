@@ -37,7 +37,7 @@ export interface PreviewChange {
   fields: FieldChange[]
 }
 
-/** What an import does or, in a dry run, would do (server/sqlite DirectoryPreview). */
+/** What an import does or, in a dry run, would do (server/sqlstore DirectoryPreview). */
 export interface DirectoryPreview {
   created: number
   updated: number

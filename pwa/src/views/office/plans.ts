@@ -61,7 +61,7 @@ export interface PlanChange {
   fields?: string[]
 }
 
-/** What importing a table would do (server/sqlite PlanPreview). */
+/** What importing a table would do (server/sqlstore PlanPreview). */
 export interface PlanPreview {
   year: number
   plans: number
@@ -75,7 +75,7 @@ export interface PlanPreview {
   changes: PlanChange[]
 }
 
-/** What an import wrote (server/sqlite ImportResult). */
+/** What an import wrote (server/sqlstore ImportResult). */
 export interface PlanImport {
   year: number
   plans: number

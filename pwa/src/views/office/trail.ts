@@ -45,7 +45,7 @@ export interface VisitRow {
   entity: { uscc: string; name: string }
 }
 
-/** The kinds a trail can start from (server/sqlite TrailKinds). */
+/** The kinds a trail can start from (server/sqlstore TrailKinds). */
 export const TRAIL_KINDS = ['plan', 'task', 'draw', 'visit', 'result', 'notice', 'publication', 'entity', 'user']
 
 // The words of the codes (the CSV has the same: server/report/trail.go).

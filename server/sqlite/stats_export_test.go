@@ -1,4 +1,0 @@
-package sqlite
-
-// StoreStatsQuery is storeStatsQuery, for stats_test.go's plan check.
-const StoreStatsQuery = storeStatsQuery

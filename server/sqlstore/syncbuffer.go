@@ -1,0 +1,314 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	gosync "sync"
+
+	zsync "zsc/sync"
+)
+
+// Why a push buffers its rows: every applied item.set writes its result
+// and appends a mutation record, an audit row and a change. Written one
+// statement each, each row cost about as much as the result itself
+// (server/bench, a database of a million results); held in memory and
+// written at the end of the transaction as multi-row INSERTs, they cost
+// much less. The order of the rows is kept, so change sequence numbers
+// still follow commit order. Nothing else reads these rows back in the same
+// transaction without flushing first (MutationFate, Head, Changes,
+// Rejections, VisitRecords) or looking in the buffer (ItemResult).
+//
+// Why savepoints are lazy: the engine brackets every mutation in a
+// savepoint so that a rejection undoes what the mutation wrote. Most
+// mutations write nothing but buffered rows before their fate is known, so
+// the SAVEPOINT statement is issued only before the first real write, and a
+// rollback truncates the buffers to where they stood.
+
+// appendBuffer holds one transaction's unwritten rows: the three logs and
+// the item results, the one record a push writes by the thousand. Reads of
+// a buffered result see the buffer (ItemResult); any other read of
+// item_results flushes first (VisitRecords).
+type appendBuffer struct {
+	mutations [][]any
+	changes   [][]any
+	audits    [][]any
+	results   []bufferedResult
+	// ids are the mutation ids in mutations, for the duplicate check.
+	ids map[string]int
+	// latest is the index in results of each item's newest buffered value.
+	latest map[string]int
+	// mark is where the buffers stood at the open savepoint.
+	mark [4]int
+}
+
+type bufferedResult struct {
+	r    zsync.ItemResult
+	args []any
+}
+
+func (b *appendBuffer) empty() bool {
+	return len(b.mutations)+len(b.changes)+len(b.audits)+len(b.results) == 0
+}
+
+func (b *appendBuffer) setMark() {
+	b.mark = [4]int{len(b.mutations), len(b.changes), len(b.audits), len(b.results)}
+}
+
+// truncate drops what was buffered since the mark.
+func (b *appendBuffer) truncate() {
+	for _, m := range b.mutations[b.mark[0]:] {
+		delete(b.ids, m[0].(string))
+	}
+	b.mutations, b.changes, b.audits = b.mutations[:b.mark[0]], b.changes[:b.mark[1]], b.audits[:b.mark[2]]
+	if len(b.results) > b.mark[3] {
+		b.results = b.results[:b.mark[3]]
+		clear(b.latest)
+		for i, r := range b.results {
+			b.latest[r.r.ItemID] = i
+		}
+	}
+}
+
+const (
+	mutationInsert = `INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel, code, sent_id) VALUES `
+	mutationRow    = `(?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?)`
+	changeInsert   = `INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at) VALUES `
+	changeRow      = `(?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?)`
+	auditInsert    = `INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason) VALUES `
+	auditRow       = `(?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	resultInsert   = `INSERT INTO item_results (` + resultCols + `) VALUES `
+	resultRow      = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// Rows of one statement are upserted in order, so an item set twice in
+	// one push ends with its later value.
+	resultUpsert = ` ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, note = excluded.note, photos = excluded.photos,
+		version = excluded.version, user_id = excluded.user_id, client_id = excluded.client_id, channel = excluded.channel,
+		mutation_id = excluded.mutation_id, updated_at = excluded.updated_at`
+)
+
+// multiRow caches the text of an INSERT of n rows; chunks are powers of
+// two, so each table has at most maxChunk's bit length statement shapes.
+var multiRow gosync.Map // string → string
+
+const maxChunk = 64
+
+func multiInsert(head, row, tail string, n int) string {
+	key := head + string(rune('0'+n))
+	if q, ok := multiRow.Load(key); ok {
+		return q.(string)
+	}
+	q := head + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + tail
+	multiRow.Store(key, q)
+	return q
+}
+
+// flush writes every buffered row (inside the open savepoint, if any: then
+// they are all the current mutation's, see beforeWrite).
+func (t *syncTx) flush() error {
+	b := t.buf
+	if b == nil || b.empty() {
+		return nil
+	}
+	if err := t.beforeWrite(); err != nil {
+		return err
+	}
+	return t.flushFirst([4]int{len(b.mutations), len(b.results), len(b.changes), len(b.audits)})
+}
+
+// flushFirst writes the first n rows of each buffer (mutations, results,
+// changes, audits: the order rows reference each other in), each table in
+// chunks of a power of two, and keeps the rest.
+func (t *syncTx) flushFirst(n [4]int) error {
+	b := t.buf
+	results := make([][]any, n[1])
+	for i, r := range b.results[:n[1]] {
+		results[i] = r.args
+	}
+	for i, tbl := range []struct {
+		head, row, tail string
+		rows            [][]any
+	}{{mutationInsert, mutationRow, "", b.mutations[:n[0]]}, {resultInsert, resultRow, resultUpsert, results},
+		{changeInsert, changeRow, "", b.changes[:n[2]]}, {auditInsert, auditRow, "", b.audits[:n[3]]}} {
+		rows := tbl.rows
+		for len(rows) > 0 {
+			k := maxChunk
+			for k > len(rows) {
+				k /= 2
+			}
+			args := make([]any, 0, k*len(rows[0]))
+			for _, r := range rows[:k] {
+				args = append(args, r...)
+			}
+			if _, err := t.execNow(multiInsert(tbl.head, tbl.row, tbl.tail, k), args...); err != nil {
+				return fmt.Errorf("write buffered rows (%d of table %d): %w", k, i, dup(err))
+			}
+			rows = rows[k:]
+		}
+	}
+	for _, r := range b.results[:n[1]] {
+		if t.known != nil {
+			c := r.r
+			t.known[c.ItemID] = &c
+		}
+	}
+	b.mutations, b.results = slices.Delete(b.mutations, 0, n[0]), slices.Delete(b.results, 0, n[1])
+	b.changes, b.audits = slices.Delete(b.changes, 0, n[2]), slices.Delete(b.audits, 0, n[3])
+	if b.ids == nil {
+		b.ids = map[string]int{}
+	}
+	if b.latest == nil {
+		b.latest = map[string]int{}
+	}
+	clear(b.ids)
+	for i, m := range b.mutations {
+		b.ids[m[0].(string)] = i
+	}
+	clear(b.latest)
+	for i, r := range b.results {
+		b.latest[r.r.ItemID] = i
+	}
+	for i := range b.mark {
+		b.mark[i] = max(0, b.mark[i]-[4]int{n[0], n[2], n[3], n[1]}[i])
+	}
+	return nil
+}
+
+// beforeWrite opens the savepoint the engine asked for, if it is not open
+// yet. The rows buffered before the savepoint was asked for belong to
+// earlier mutations, already decided: they are written first, outside it,
+// so that rolling this mutation back cannot take them along.
+func (t *syncTx) beforeWrite() error {
+	if !t.spWanted || t.spOpen {
+		return nil
+	}
+	if b := t.buf; b != nil && !b.empty() {
+		if err := t.flushFirst([4]int{b.mark[0], b.mark[3], b.mark[1], b.mark[2]}); err != nil {
+			return err
+		}
+	}
+	if _, err := t.execNow(`SAVEPOINT mutation`); err != nil {
+		return err
+	}
+	t.spOpen = true
+	return nil
+}
+
+// Savepoint implements zsync.Tx: noted now, opened before the first write.
+func (t *syncTx) Savepoint() error {
+	t.spWanted, t.spOpen = true, false
+	if t.buf != nil {
+		t.buf.setMark()
+	}
+	return nil
+}
+
+// RollbackToSavepoint implements zsync.Tx.
+func (t *syncTx) RollbackToSavepoint() error {
+	if t.buf != nil {
+		t.buf.truncate()
+	}
+	if !t.spOpen {
+		return nil
+	}
+	// Results written inside the savepoint may be undone: forget them all.
+	clear(t.known)
+	_, err := t.execNow(`ROLLBACK TO mutation`)
+	return err
+}
+
+// ReleaseSavepoint implements zsync.Tx.
+func (t *syncTx) ReleaseSavepoint() error {
+	open := t.spOpen
+	t.spWanted, t.spOpen = false, false
+	if !open {
+		return nil
+	}
+	_, err := t.execNow(`RELEASE mutation`)
+	return err
+}
+
+// MutationIDsTaken implements zsync.Tx: one query for a whole push.
+func (t *syncTx) MutationIDsTaken(ids []string) (map[string]bool, error) {
+	taken := map[string]bool{}
+	if len(ids) == 0 {
+		return taken, nil
+	}
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	found, err := strings1(t, `SELECT id FROM mutations WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	for _, id := range found {
+		taken[id] = true
+	}
+	return taken, err
+}
+
+// RecordMutation implements zsync.Tx. In a write transaction it checks only
+// this transaction's buffer: the engine asked MutationIDsTaken first, and the
+// UNIQUE constraints are the last word when the buffer is written.
+func (t *syncTx) RecordMutation(r *zsync.MutationRecord) error {
+	args := []any{r.ID, r.ClientID, r.Seq, r.Name, string(r.Args), r.ClientAt, r.ReceivedAt, r.Status, r.Reason, r.VisitID, r.UserID, r.Channel, r.Code, r.SentID}
+	if t.buf == nil {
+		_, err := t.exec(mutationInsert+mutationRow, args...)
+		return dup(err)
+	}
+	if _, ok := t.buf.ids[r.ID]; ok {
+		return zsync.ErrDuplicate
+	}
+	if t.buf.ids == nil {
+		t.buf.ids = map[string]int{}
+	}
+	t.buf.ids[r.ID] = len(t.buf.mutations)
+	t.buf.mutations = append(t.buf.mutations, args)
+	return nil
+}
+
+// PutItemResult implements zsync.Tx: buffered in a write transaction.
+func (t *syncTx) PutItemResult(r *zsync.ItemResult) error {
+	photos, err := jsonText(nonNilStrings(r.Photos))
+	if err != nil {
+		return err
+	}
+	args := []any{r.ItemID, r.VisitID, r.Dept, r.Value, r.Note, photos, r.Version, r.UserID, r.ClientID, r.Channel, r.MutationID, r.UpdatedAt}
+	if t.buf == nil {
+		_, err = t.exec(resultInsert+resultRow+resultUpsert, args...)
+		return err
+	}
+	if t.buf.latest == nil {
+		t.buf.latest = map[string]int{}
+	}
+	c := *r
+	c.Photos = slices.Clone(nonNilStrings(r.Photos))
+	t.buf.latest[r.ItemID] = len(t.buf.results)
+	t.buf.results = append(t.buf.results, bufferedResult{r: c, args: args})
+	return nil
+}
+
+// ItemResult implements zsync.ReadTx, seeing this transaction's buffer.
+func (t *syncTx) ItemResult(itemID string) (*zsync.ItemResult, error) {
+	if t.buf != nil {
+		if i, ok := t.buf.latest[itemID]; ok {
+			r := t.buf.results[i].r
+			r.Photos = slices.Clone(r.Photos)
+			return &r, nil
+		}
+		if k, ok := t.known[itemID]; ok {
+			if k == nil {
+				return nil, nil
+			}
+			r := *k
+			r.Photos = slices.Clone(r.Photos)
+			return &r, nil
+		}
+	}
+	r, err := scanResult(t.row(`SELECT `+resultCols+` FROM item_results WHERE item_id = ?`, itemID))
+	if err != nil {
+		return nil, none(err)
+	}
+	return &r, nil
+}
