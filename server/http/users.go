@@ -73,7 +73,7 @@ type createUserRequest struct {
 // is shown this once and stored only as a hash.
 type createdUser struct {
 	User     *sqlstore.UserRecord `json:"user"`
-	Password string             `json:"password"`
+	Password string               `json:"password"`
 }
 
 func (s *Server) createUser(c echo.Context) error {
