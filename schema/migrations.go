@@ -12,6 +12,14 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+//go:embed postgres/*.sql
+var postgresFS embed.FS
+
+// PostgresBaseline is the first version of PostgreSQL's migrations: its
+// history starts with the schema SQLite reached through 0001–0017, in one
+// file; later migrations take the same number in both folders.
+const PostgresBaseline = 17
+
 // Migration is one numbered, append-only SQL file of schema/migrations.
 type Migration struct {
 	Version int
@@ -22,9 +30,15 @@ type Migration struct {
 // Migrations returns the embedded migrations in order. It fails on a file
 // whose name does not start with a number, on a duplicate number and on a
 // gap, so a bad migration set never reaches a database.
-func Migrations() ([]Migration, error) { return loadMigrations(migrationFS, "migrations") }
+func Migrations() ([]Migration, error) { return loadMigrations(migrationFS, "migrations", 1) }
 
-func loadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
+// PostgresMigrations returns PostgreSQL's migrations (schema/postgres) in
+// order, numbered from PostgresBaseline with no gap.
+func PostgresMigrations() ([]Migration, error) {
+	return loadMigrations(postgresFS, "postgres", PostgresBaseline)
+}
+
+func loadMigrations(fsys fs.FS, dir string, first int) ([]Migration, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -53,8 +67,8 @@ func loadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
 	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected number %d (gap in the sequence)", m.Name, i+1)
+		if m.Version != first+i {
+			return nil, fmt.Errorf("migration %s: expected number %d (gap in the sequence)", m.Name, first+i)
 		}
 	}
 	return ms, nil

@@ -31,7 +31,7 @@ func TestMigrations(t *testing.T) {
 			for _, f := range c.files {
 				fsys["m/"+f] = &fstest.MapFile{Data: []byte("SELECT 1;")}
 			}
-			_, err := loadMigrations(fsys, "m")
+			_, err := loadMigrations(fsys, "m", 1)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want error containing %q, got %v", c.want, err)
 			}

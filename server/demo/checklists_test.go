@@ -2,17 +2,17 @@ package demo
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"zsc/schema"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // The checklist table of testdata imports cleanly over the seed plan: every
 // 事项 it names is in the plan's catalogue, every row is well formed.
 func TestSeedChecklistsImport(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"zsc/server/report"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // The demo is a 2024 year under way (issue 12 item 9): tasks drawn in
@@ -18,7 +19,7 @@ import (
 // and the spec's 西峰区 tasks left open for insp1.
 func TestDemoIsAYearUnderWay(t *testing.T) {
 	dir := t.TempDir()
-	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

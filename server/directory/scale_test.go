@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"zsc/schema"
 	"zsc/server/directory"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	"zsc/server/synth"
 	"zsc/testdata"
 )
@@ -25,7 +25,7 @@ func TestDirectory100k(t *testing.T) {
 		t.Skip("set ZSC_SCALE=1 to measure")
 	}
 	ctx := context.Background()
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

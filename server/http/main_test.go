@@ -18,6 +18,7 @@ import (
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // TestServer is a real server on a temporary database with the demo loaded.
@@ -34,7 +35,7 @@ func (ts *TestServer) Advance(d time.Duration) { ts.clock = ts.clock.Add(d) }
 func MustOpenServer(tb testing.TB) *TestServer {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

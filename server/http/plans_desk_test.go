@@ -233,7 +233,7 @@ func TestSettleAPlanPlaceholder(t *testing.T) {
 			t.Fatalf("settled %+v", got)
 		}
 		var before, after string
-		if err := ts.DB.Reader().QueryRow(`SELECT ifnull(before, ''), after FROM audit_log WHERE action = 'plan.settle' AND entity_id = ?`, p.ID).Scan(&before, &after); err != nil {
+		if err := ts.DB.Reader().QueryRow(`SELECT coalesce(before, ''), after FROM audit_log WHERE action = 'plan.settle' AND entity_id = ?`, p.ID).Scan(&before, &after); err != nil {
 			t.Fatal(err)
 		}
 		var a struct{ Departments []string }

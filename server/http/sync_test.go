@@ -23,6 +23,7 @@ import (
 	"zsc/server/auth"
 	zhttp "zsc/server/http"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	zsync "zsc/sync"
 )
 
@@ -41,7 +42,7 @@ const syncPassword = "sync-test-password"
 func mustOpenSyncServer(tb testing.TB) *syncServer {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, err := sqlstore.Open(filepath.Join(dir, "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

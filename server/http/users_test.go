@@ -46,7 +46,7 @@ func loginAs(t *testing.T, ts *TestServer, username, password string) (auth.Toke
 // audits returns the audit rows of a user account, oldest first.
 func userAudits(t *testing.T, ts *TestServer, id string) []struct{ Action, Actor, Before, After, Reason string } {
 	t.Helper()
-	rows, err := ts.DB.Reader().Query(`SELECT action, ifnull(user_id, ''), ifnull(before, ''), ifnull(after, ''), reason FROM audit_log WHERE kind = 'user' AND entity_id = ? ORDER BY id`, id)
+	rows, err := ts.DB.Reader().Query(`SELECT action, coalesce(user_id, ''), coalesce(before, ''), coalesce(after, ''), reason FROM audit_log WHERE kind = 'user' AND entity_id = ? ORDER BY id`, id)
 	if err != nil {
 		t.Fatal(err)
 	}

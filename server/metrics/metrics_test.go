@@ -4,20 +4,20 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // Labels stay bounded whatever clients send: a made-up method is "other",
 // a path no route knows is "unmatched" (or its node's pattern), never the
 // path itself.
 func TestLabelsAreBounded(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

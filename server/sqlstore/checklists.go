@@ -251,11 +251,11 @@ type ChecklistTemplate struct {
 	Versions      []TemplateVersion `json:"versions,omitempty"`
 }
 
-const templateCols = `t.id, t.catalogue_id, ifnull(c.dept, ''), ifnull(d.name, ''), c.name, c.class, t.version,
+const templateCols = `t.id, t.catalogue_id, coalesce(c.dept, ''), coalesce(d.name, ''), c.name, c.class, t.version,
 	t.version = (SELECT max(version) FROM checklist_templates t2 WHERE t2.catalogue_id = t.catalogue_id),
 	(SELECT count(*) FROM checklist_template_points p WHERE p.template_id = t.id),
 	(SELECT count(*) FROM checklist_template_points p WHERE p.template_id = t.id AND p.key_point),
-	t.source, ifnull(t.created_by, ''), ifnull(u.name, ''), t.created_at
+	t.source, coalesce(t.created_by, ''), coalesce(u.name, ''), t.created_at
 	FROM checklist_templates t JOIN catalogue_items c ON c.id = t.catalogue_id
 	LEFT JOIN departments d ON d.code = c.dept LEFT JOIN users u ON u.id = t.created_by`
 

@@ -17,6 +17,7 @@ import (
 	"zsc/server/directory"
 	"zsc/server/planimport"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	"zsc/server/synth"
 	"zsc/testdata"
 )
@@ -38,7 +39,7 @@ type clWorld struct {
 
 func mustChecklistWorld(tb testing.TB) *clWorld {
 	tb.Helper()
-	db, err := sqlstore.Open(filepath.Join(tb.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -334,7 +335,7 @@ func (w *clWorld) withDirectory(tb testing.TB) {
 // checklistLines lists a visit's checklist as "dept ord item|name|code|template version|key".
 func (w *clWorld) checklistLines(tb testing.TB, visitID string) string {
 	tb.Helper()
-	rows, err := w.db.Reader().Query(`SELECT dept, ord, item_name, name, class, code, group_name, ifnull(template_id, 'NULL'), template_version, key_point, violation
+	rows, err := w.db.Reader().Query(`SELECT dept, ord, item_name, name, class, code, group_name, coalesce(template_id, 'NULL'), template_version, key_point, violation
 		FROM checklist_items WHERE visit_id = ? ORDER BY dept, ord`, visitID)
 	if err != nil {
 		tb.Fatal(err)

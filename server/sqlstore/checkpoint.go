@@ -21,6 +21,10 @@ const checkpointEvery = 200 * time.Millisecond
 // snapshot for long.
 func (db *DB) checkpointer() {
 	defer close(db.done)
+	if db.ckpt == nil {
+		<-db.stop
+		return
+	}
 	tick := time.NewTicker(checkpointEvery)
 	defer tick.Stop()
 	var seen int64

@@ -19,15 +19,20 @@ import (
 	"time"
 
 	"zsc/schema"
+	"zsc/server/postgres"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // DB is an open database: a single writer and a pool of readers.
 type DB struct {
-	Path  string
-	write *sql.DB
-	read  *sql.DB
+	// Path is the SQLite file, or the PostgreSQL DSN without its password.
+	Path string
+	// Postgres is true on PostgreSQL: the few statements the two databases
+	// spell differently look at it (dialect.go).
+	Postgres bool
+	write    *sql.DB
+	read     *sql.DB
 	// queue feeds the one goroutine that runs write transactions
 	// (groupcommit.go), first come first served: database/sql would hand the
 	// freed connection to a random waiter, which makes the single writer's
@@ -37,7 +42,8 @@ type DB struct {
 	stats      writeCounters
 	// Now is the clock; tests replace it. Never call time.Now in store code.
 	Now func() time.Time
-	// ckpt is the connection of the background checkpointer (checkpoint.go).
+	// ckpt is the connection of the background checkpointer (checkpoint.go);
+	// nil on PostgreSQL, which checkpoints itself.
 	ckpt    *sql.DB
 	stop    chan struct{}
 	done    chan struct{}
@@ -83,12 +89,16 @@ func dsn(path string, readOnly bool, sync Synchronous) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the database at path and applies every
-// pending migration; commits are durable (SyncFull).
+// Open opens the database at path (creating a SQLite file if needed) or at
+// a postgres:// URL, and applies every pending migration; commits are
+// durable (SyncFull on SQLite; PostgreSQL's own fsync on commit).
 func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
 
 // OpenWith is Open with settings.
 func OpenWith(path string, o Options) (*DB, error) {
+	if postgres.IsDSN(path) {
+		return openPostgres(path)
+	}
 	sync := o.Synchronous
 	switch sync {
 	case "":
@@ -137,7 +147,9 @@ func (db *DB) Close() error {
 	db.closing.Do(func() { close(db.stop) })
 	<-db.done
 	<-db.writerDone
-	db.ckpt.Close()
+	if db.ckpt != nil {
+		db.ckpt.Close()
+	}
 	err1 := db.read.Close()
 	// The last connection to close checkpoints the whole WAL and removes it.
 	err2 := db.write.Close()
@@ -192,7 +204,13 @@ func (db *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Read runs fn in one read-only transaction, a consistent snapshot.
 func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Postgres {
+		// PostgreSQL's default (READ COMMITTED) takes a snapshot per
+		// statement; SQLite's read transaction is one snapshot.
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.read.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -210,12 +228,21 @@ func (db *DB) NowText() string { return FormatTime(db.Now()) }
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
 func (db *DB) migrate() error {
-	ms, err := schema.Migrations()
+	load := schema.Migrations
+	if db.Postgres {
+		load = schema.PostgresMigrations
+	}
+	ms, err := load()
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+	// In a write transaction: two instances starting at once on PostgreSQL
+	// take turns (the advisory lock) instead of racing to create it.
+	if err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
+		return err
+	}); err != nil {
 		return err
 	}
 	// A database a newer zsc has migrated may hold tables and rows this

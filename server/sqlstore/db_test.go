@@ -5,18 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"path/filepath"
 	gosync "sync"
 	"testing"
 
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // Concurrent writes share commits (group commit) but never each other's
 // fate: a failing or panicking transaction leaves the others committed and
 // leaves nothing of its own.
 func TestGroupedWritesKeepTheirOwnFate(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -284,7 +284,7 @@ func (db *DB) importEntities(ctx context.Context, es []directory.Entity, by *sch
 				return err
 			}
 			defer ins.Close()
-			if tag, err = tx.Prepare(`INSERT OR IGNORE INTO entity_tags (tag, region, entity_id) VALUES (?, ?, ?)`); err != nil {
+			if tag, err = tx.Prepare(`INSERT INTO entity_tags (tag, region, entity_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`); err != nil {
 				return err
 			}
 			defer tag.Close()

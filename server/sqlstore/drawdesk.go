@@ -153,10 +153,11 @@ func (db *DB) DrawDetail(ctx context.Context, drawID string) (*DrawDetail, error
 }
 
 // drawVisits lists a draw's visits in the order they were made (the draw's
-// key order, then re-draws), each with its team in department order.
+// key order, then re-draws: visit ids are UUIDv7, increasing within a
+// transaction), each with its team in department order.
 func drawVisits(tx *sql.Tx, drawID string) ([]DrawVisit, error) {
 	rows, err := tx.Query(`SELECT v.id, v.status, e.uscc, e.name, e.address, v.risk, v.stratum, v.scheduled_on
-		FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.draw_id = ? ORDER BY v.created_at, v.rowid`, drawID)
+		FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.draw_id = ? ORDER BY v.created_at, v.id`, drawID)
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +200,11 @@ func drawVisits(tx *sql.Tx, drawID string) ([]DrawVisit, error) {
 // redrawNotes lists a draw's re-draws, oldest first, with the names of
 // what they replaced: entities by USCC, inspectors by user id.
 func redrawNotes(tx *sql.Tx, drawID string) ([]RedrawNote, error) {
-	rows, err := tx.Query(`SELECT r.id, r.visit_id, r.kind, r.old_ref, r.new_ref, r.reason, ifnull(u.name, ''), r.created_at,
-			CASE r.kind WHEN 'entity' THEN ifnull((SELECT name FROM entities WHERE uscc = r.old_ref), '') ELSE ifnull((SELECT name FROM users WHERE id = r.old_ref), '') END,
-			CASE r.kind WHEN 'entity' THEN ifnull((SELECT name FROM entities WHERE uscc = r.new_ref), '') ELSE ifnull((SELECT name FROM users WHERE id = r.new_ref), '') END,
-			CASE r.kind WHEN 'inspector' THEN ifnull((SELECT dept FROM users WHERE id = r.new_ref), '') ELSE '' END,
-			CASE r.kind WHEN 'entity' THEN ifnull((SELECT v.id FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.draw_id = r.draw_id AND e.uscc = r.new_ref), '') ELSE '' END
+	rows, err := tx.Query(`SELECT r.id, r.visit_id, r.kind, r.old_ref, r.new_ref, r.reason, coalesce(u.name, ''), r.created_at,
+			CASE r.kind WHEN 'entity' THEN coalesce((SELECT name FROM entities WHERE uscc = r.old_ref), '') ELSE coalesce((SELECT name FROM users WHERE id = r.old_ref), '') END,
+			CASE r.kind WHEN 'entity' THEN coalesce((SELECT name FROM entities WHERE uscc = r.new_ref), '') ELSE coalesce((SELECT name FROM users WHERE id = r.new_ref), '') END,
+			CASE r.kind WHEN 'inspector' THEN coalesce((SELECT dept FROM users WHERE id = r.new_ref), '') ELSE '' END,
+			CASE r.kind WHEN 'entity' THEN coalesce((SELECT v.id FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.draw_id = r.draw_id AND e.uscc = r.new_ref), '') ELSE '' END
 		FROM redraws r LEFT JOIN users u ON u.id = r.created_by WHERE r.draw_id = ? ORDER BY r.created_at, r.id`, drawID)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 const maxGroup = 32
 
 // errClosed answers a write asked of a closed database.
-var errClosed = errors.New("sqlite: database is closed")
+var errClosed = errors.New("store: database is closed")
 
 // writeReq is one caller's write transaction, queued for the writer.
 type writeReq struct {
@@ -116,6 +116,12 @@ func (db *DB) commitGroup(group []*writeReq) {
 		return
 	}
 	defer tx.Rollback()
+	if db.Postgres {
+		if _, err := tx.Exec(pgWriteLock); err != nil {
+			failAll(fmt.Errorf("group commit: take the write lock: %w", err))
+			return
+		}
+	}
 	// A lone transaction needs no savepoint: its failure rolls back the whole.
 	single := len(group) == 1
 	ok := 0

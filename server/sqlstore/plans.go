@@ -107,7 +107,7 @@ func insertPlan(tx *sql.Tx, now string, year int, p planimport.Plan, res *Import
 
 func catalogueItem(tx *sql.Tx, now, dept string, it planimport.Item) (string, bool, error) {
 	var id string
-	err := tx.QueryRow(`SELECT id FROM catalogue_items WHERE ifnull(dept, '') = ? AND name = ?`, dept, it.Name).Scan(&id)
+	err := tx.QueryRow(`SELECT id FROM catalogue_items WHERE coalesce(dept, '') = ? AND name = ?`, dept, it.Name).Scan(&id)
 	if err == nil {
 		return id, false, nil
 	}
@@ -222,7 +222,7 @@ func (db *DB) PlanByID(ctx context.Context, tx *sql.Tx, id string) (*Plan, error
 }
 
 func loadPlanDepartments(tx *sql.Tx, where string, arg any, byID map[string]*Plan) error {
-	rows, err := tx.Query(`SELECT pd.plan_id, pd.ord, ifnull(pd.dept, ''), ifnull(d.name, pd.raw), pd.raw, pd.placeholder
+	rows, err := tx.Query(`SELECT pd.plan_id, pd.ord, coalesce(pd.dept, ''), coalesce(d.name, pd.raw), pd.raw, pd.placeholder
 		FROM plan_departments pd JOIN plans p ON p.id = pd.plan_id LEFT JOIN departments d ON d.code = pd.dept
 		WHERE `+where+` ORDER BY pd.plan_id, pd.ord`, arg)
 	if err != nil {

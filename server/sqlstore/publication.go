@@ -423,7 +423,7 @@ const publicHead = `e.name, e.uscc, e.address, p.name, d.name`
 func publicDetail(tx *sql.Tx, r *PublicResult, visit, dept string) error {
 	r.Outcome, r.FailedItems, r.Notices = []string{}, []string{}, []string{}
 	var cats, channel string
-	err := tx.QueryRow(`SELECT ifnull(categories, '[]'), channel FROM outcomes WHERE visit_id = ? AND dept = ?`, visit, dept).Scan(&cats, &channel)
+	err := tx.QueryRow(`SELECT coalesce(categories, '[]'), channel FROM outcomes WHERE visit_id = ? AND dept = ?`, visit, dept).Scan(&cats, &channel)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
@@ -434,7 +434,7 @@ func publicDetail(tx *sql.Tx, r *PublicResult, visit, dept string) error {
 		}
 		r.OfficeEntered = channel == schema.ChannelWeb
 	}
-	if err := eachRow(tx, `SELECT ci.name, ifnull(ir.value, ''), ifnull(ir.channel, '') FROM checklist_items ci
+	if err := eachRow(tx, `SELECT ci.name, coalesce(ir.value, ''), coalesce(ir.channel, '') FROM checklist_items ci
 		LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ? AND ci.dept = ? ORDER BY ci.ord`,
 		[]any{visit, dept}, func(sc scanner) error {
 			var name, value, channel string

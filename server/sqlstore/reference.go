@@ -132,7 +132,7 @@ func readColumn(fsys fs.FS, name, col string) (map[string]string, error) {
 
 // Departments lists every department with its aliases, in 附件2 order.
 func (db *DB) Departments(ctx context.Context) ([]Department, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT d.code, d.name, d.short, d.kind, d.authority, ifnull(group_concat(a.alias, '|'), '')
+	rows, err := db.read.QueryContext(ctx, `SELECT d.code, d.name, d.short, d.kind, d.authority, coalesce(string_agg(a.alias, '|'), '')
 		FROM departments d LEFT JOIN department_aliases a ON a.dept = d.code GROUP BY d.code ORDER BY d.ord`)
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (db *DB) Departments(ctx context.Context) ([]Department, error) {
 
 // Regions lists the city and its counties.
 func (db *DB) Regions(ctx context.Context) ([]Region, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT code, name, level, ifnull(parent, '') FROM regions ORDER BY code`)
+	rows, err := db.read.QueryContext(ctx, `SELECT code, name, level, coalesce(parent, '') FROM regions ORDER BY code`)
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,11 @@ package sqlstore_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"testing/fstest"
 
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	"zsc/testdata"
 )
 
@@ -26,7 +26,7 @@ func departmentsByCode(t *testing.T, db *sqlstore.DB) map[string]sqlstore.Depart
 // A notice names its issuer by the 执法主体全称 (R11), so every member
 // department of the shipped reference data carries one.
 func TestLoadReferenceStoresAuthorities(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestLoadReferenceStoresAuthorities(t *testing.T) {
 // and a file without the column still loads (with empty authorities); a
 // second load with a changed name updates the stored one.
 func TestLoadReferenceReadsAuthorityByHeader(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,8 +44,8 @@ func (db *DB) MetricsFacts(ctx context.Context, year int) (*report.Facts, error)
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.Query(`SELECT t.id, t.plan_id, t.region, t.level, p.initiator, ifnull(d.created_at, ''),
-				ifnull(d.risk_applicable, 0), ifnull(d.risk_stratified, 0)
+		rows, err = tx.Query(`SELECT t.id, t.plan_id, t.region, t.level, p.initiator, coalesce(d.created_at, ''),
+				coalesce(d.risk_applicable, 0), coalesce(d.risk_stratified, 0)
 			FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN draws d ON d.task_id = t.id
 			WHERE p.year = ? ORDER BY t.id`, year)
 		if err != nil {
@@ -100,7 +100,7 @@ func (db *DB) MetricsFacts(ctx context.Context, year int) (*report.Facts, error)
 		}); err != nil {
 			return err
 		}
-		return eachRow(tx, `SELECT pi.plan_id, pi.catalogue_id, ifnull(pd.dept, '') FROM plan_items pi
+		return eachRow(tx, `SELECT pi.plan_id, pi.catalogue_id, coalesce(pd.dept, '') FROM plan_items pi
 				JOIN plan_departments pd ON pd.plan_id = pi.plan_id AND pd.ord = pi.dept_ord
 				JOIN plans p ON p.id = pi.plan_id WHERE p.year = ?`, []any{year}, func(sc scanner) error {
 			var it report.ItemFact
@@ -191,7 +191,7 @@ func (db *DB) ProgressFacts(ctx context.Context, s ProgressScope) (*report.Progr
 		}
 		index := map[string]int{}
 		if err := eachRow(tx, `SELECT t.id, t.plan_id, p.seq, p.sub, p.name, p.initiator, t.level,
-				ifnull((SELECT sum(visits) FROM task_rollups r WHERE r.task_id = t.id), 0)
+				coalesce((SELECT sum(visits) FROM task_rollups r WHERE r.task_id = t.id), 0)
 			FROM tasks t JOIN plans p ON p.id = t.plan_id JOIN draws d ON d.task_id = t.id
 			WHERE `+where+` ORDER BY p.seq, p.sub, t.region, t.batch`, args, func(sc scanner) error {
 			var t report.ProgressTaskFact
@@ -350,7 +350,7 @@ var rebuildSQL = []string{
 		+ (SELECT count(*) FROM outcomes o WHERE o.visit_id = v.id AND o.channel <> 'mobile')
 		+ (SELECT count(*) FROM checkins c WHERE c.visit_id = v.id AND c.channel <> 'mobile')
 		+ (SELECT count(*) FROM signatures s WHERE s.visit_id = v.id AND s.channel <> 'mobile'),
-		CASE WHEN v.status = 'complete' AND v.completed_at IS NOT NULL THEN ifnull(date(v.completed_at, '+8 hours'), '') ELSE '' END,
+		CASE WHEN v.status = 'complete' AND v.completed_at IS NOT NULL THEN coalesce(date(v.completed_at, '+8 hours'), '') ELSE '' END,
 		(SELECT count(*) FROM publications p WHERE p.visit_id = v.id)
 	 FROM visits v`,
 	`INSERT INTO pub_rollups (task_id, dept, month, platform, system, website)
@@ -359,11 +359,11 @@ var rebuildSQL = []string{
 	// The 户 once per channel, in the month of the first publication carrying it.
 	`INSERT INTO pub_rollups (task_id, dept, month, platform, system, website)
 	 SELECT task_id, '', month, sum(ch = 'p'), sum(ch = 's'), sum(ch = 'w') FROM (
-		SELECT task_id, visit_id, 'p' AS ch, substr(date(min(published_at), '+8 hours'), 1, 7) AS month FROM publications WHERE platform GROUP BY task_id, visit_id
+		SELECT task_id, visit_id, 'p' AS ch, substr(date(min(published_at), '+8 hours'), 1, 7) AS month FROM publications WHERE platform = 1 GROUP BY task_id, visit_id
 		UNION ALL
-		SELECT task_id, visit_id, 's', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE system GROUP BY task_id, visit_id
+		SELECT task_id, visit_id, 's', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE system = 1 GROUP BY task_id, visit_id
 		UNION ALL
-		SELECT task_id, visit_id, 'w', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE website GROUP BY task_id, visit_id)
+		SELECT task_id, visit_id, 'w', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE website = 1 GROUP BY task_id, visit_id)
 	 GROUP BY task_id, month`,
 }
 
@@ -386,7 +386,7 @@ func joinChannels(platform, system, website bool) []string {
 // department, "庆阳市联席办" or "西峰区市市场监管局".
 func (db *DB) UnitName(ctx context.Context, u *schema.User) (string, error) {
 	var region, dept string
-	err := db.read.QueryRowContext(ctx, `SELECT ifnull((SELECT name FROM regions WHERE code = ?), ?), ifnull((SELECT name FROM departments WHERE code = ?), ?)`,
+	err := db.read.QueryRowContext(ctx, `SELECT coalesce((SELECT name FROM regions WHERE code = ?), ?), coalesce((SELECT name FROM departments WHERE code = ?), ?)`,
 		u.Region, u.Region, u.Dept, u.Dept).Scan(&region, &dept)
 	return region + dept, err
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"zsc/schema"
 	"zsc/server/report"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	"zsc/testdata"
 )
 
@@ -34,7 +34,7 @@ var (
 
 func mustOfficeFixture(tb testing.TB) *officeFixture {
 	tb.Helper()
-	db, err := sqlstore.Open(filepath.Join(tb.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

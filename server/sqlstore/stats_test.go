@@ -3,19 +3,19 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 // TestStoreStats: the photo totals follow the blobs table through inserts,
 // a repeated insert of a stored photo and deletes; leases count only the
 // numbers still leased; and the query reads no table whole.
 func TestStoreStats(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestStoreStats(t *testing.T) {
 
 // TestFileSizes: the WAL is there and grows with writes before a checkpoint.
 func TestFileSizes(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestFileSizes(t *testing.T) {
 // how long it has run and who waits behind it, which a wedged writer's
 // alert watches (Busy only grows once the group ends).
 func TestWriterRunningAndQueued(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 	zsync "zsc/sync"
 )
 
@@ -31,7 +31,7 @@ type syncEnv struct {
 // mustSyncEnv opens the store in a temporary directory and loads the fixture.
 func mustSyncEnv(tb testing.TB) *syncEnv {
 	tb.Helper()
-	db, err := sqlstore.Open(filepath.Join(tb.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -184,7 +184,7 @@ func TestAPushAfterARestoreWaitsForThePullThatFencesItsNumbers(t *testing.T) {
 	}
 	if n != 1 {
 		var got string
-		_ = db.Reader().QueryRow(`SELECT group_concat(number || ' ' || dept || ' ' || year || ' ' || ifnull(number_text,'') || ' ' || provisional, '; ') FROM notices`).Scan(&got)
+		_ = db.Reader().QueryRow(`SELECT group_concat(number || ' ' || dept || ' ' || year || ' ' || coalesce(number_text,'') || ' ' || provisional, '; ') FROM notices`).Scan(&got)
 		t.Fatalf("%d notices hold number %d: %s", n, number, got)
 	}
 }

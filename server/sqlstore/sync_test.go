@@ -410,7 +410,7 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 	}
 	var number int
 	var voided, reason string
-	scanRow(t, env.db.Reader().QueryRow(`SELECT number, ifnull(voided_at, ''), void_reason FROM notices WHERE id = ?`, first), &number, &voided, &reason)
+	scanRow(t, env.db.Reader().QueryRow(`SELECT number, coalesce(voided_at, ''), void_reason FROM notices WHERE id = ?`, first), &number, &voided, &reason)
 	if number == 0 || voided == "" || reason != "违法事实认定有误，重新开具" {
 		t.Fatalf("voided notice: number %d, voided %q, reason %q", number, voided, reason)
 	}

@@ -254,8 +254,7 @@ func (t *syncTx) MutationIDsTaken(ids []string) (map[string]bool, error) {
 func (t *syncTx) RecordMutation(r *zsync.MutationRecord) error {
 	args := []any{r.ID, r.ClientID, r.Seq, r.Name, string(r.Args), r.ClientAt, r.ReceivedAt, r.Status, r.Reason, r.VisitID, r.UserID, r.Channel, r.Code, r.SentID}
 	if t.buf == nil {
-		_, err := t.exec(mutationInsert+mutationRow, args...)
-		return dup(err)
+		return t.insertNew(mutationInsert+mutationRow, args...)
 	}
 	if _, ok := t.buf.ids[r.ID]; ok {
 		return zsync.ErrDuplicate

@@ -23,13 +23,15 @@ func (t *syncTx) NumberCounter(dept string, year int) (int, error) {
 
 func (t *syncTx) RaiseCounter(dept string, year, next int) error {
 	_, err := t.exec(`INSERT INTO notice_counters (dept, year, next) VALUES (?, ?, ?)
-		ON CONFLICT (dept, year) DO UPDATE SET next = max(next, excluded.next)`, dept, year, next)
+		ON CONFLICT (dept, year) DO UPDATE SET next = CASE WHEN excluded.next > notice_counters.next THEN excluded.next ELSE notice_counters.next END`, dept, year, next)
 	return err
 }
 
 func (t *syncTx) ClaimNumber(n *zsync.NoticeNumber, voidedAt string) error {
-	_, err := t.exec(`INSERT OR REPLACE INTO notice_numbers (dept, year, number, client_id, state, notice_id, leased_at, expires_at, voided_at, reason)
-		VALUES (?, ?, ?, ?, ?, nullif(?, ''), ?, ?, nullif(?, ''), ?)`,
+	_, err := t.exec(`INSERT INTO notice_numbers (dept, year, number, client_id, state, notice_id, leased_at, expires_at, voided_at, reason)
+		VALUES (?, ?, ?, ?, ?, nullif(?, ''), ?, ?, nullif(?, ''), ?)
+		ON CONFLICT (dept, year, number) DO UPDATE SET client_id = excluded.client_id, state = excluded.state, notice_id = excluded.notice_id,
+			leased_at = excluded.leased_at, expires_at = excluded.expires_at, voided_at = excluded.voided_at, reason = excluded.reason`,
 		n.Dept, n.Year, n.Number, n.ClientID, n.State, n.NoticeID, n.LeasedAt, n.ExpiresAt, voidedAt, n.Reason)
 	return err
 }

@@ -192,7 +192,7 @@ func (t *syncTx) VisitStates(visitIDs []string) ([]*zsync.VisitState, error) {
 // state's results in VisitRecords' order.
 func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.VisitState) (map[string]*Visit, error) {
 	out := make(map[string]*Visit, len(states))
-	err := t.each(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
+	err := t.each(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, coalesce(v.completed_at, ''), v.version, t.region,
 			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
 		FROM visits v JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN entities e ON e.id = v.entity_id
 		WHERE v.id`+inVisits, ids, func(sc interface{ Scan(...any) error }) error {
@@ -259,9 +259,9 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	var photos string
 	dest := append(append([]any{&key}, cd.dest()...),
 		&has, &r.Dept, &r.Value, &r.Note, &photos, &r.Version, &r.UserID, &r.ClientID, &r.Channel, &r.MutationID, &r.UpdatedAt)
-	err = t.each(`SELECT j.key, `+checklistCols+`, r.item_id IS NOT NULL, ifnull(r.dept, ''), ifnull(r.value, ''),
-			ifnull(r.note, ''), ifnull(r.photos, '[]'), ifnull(r.version, 0), ifnull(r.user_id, ''), ifnull(r.client_id, ''),
-			ifnull(r.channel, ''), ifnull(r.mutation_id, ''), ifnull(r.updated_at, '')
+	err = t.each(`SELECT j.key, `+checklistCols+`, r.item_id IS NOT NULL, coalesce(r.dept, ''), coalesce(r.value, ''),
+			coalesce(r.note, ''), coalesce(r.photos, '[]'), coalesce(r.version, 0), coalesce(r.user_id, ''), coalesce(r.client_id, ''),
+			coalesce(r.channel, ''), coalesce(r.mutation_id, ''), coalesce(r.updated_at, '')
 		FROM json_each(?) j JOIN checklist_items c ON c.visit_id = j.value
 		LEFT JOIN item_results r ON r.item_id = c.id AND r.visit_id = c.visit_id
 		ORDER BY j.key, c.dept, c.ord, c.id`, ids,

@@ -223,13 +223,39 @@ func (t *syncTx) row(query string, args ...any) *sql.Row {
 	return st.QueryRowContext(t.ctx, args...)
 }
 
+// insertNew runs an INSERT that must add a new row: zsync.ErrDuplicate when
+// a row with its key (or another unique value) is there already.
+//
+// Why ON CONFLICT DO NOTHING rather than catching the violation: on
+// PostgreSQL a failed statement aborts the whole transaction, and the engine
+// goes on after a duplicate (a replayed check-in, a notice already there).
+func (t *syncTx) insertNew(query string, args ...any) error {
+	res, err := t.exec(query+` ON CONFLICT DO NOTHING`, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return zsync.ErrDuplicate
+	}
+	return nil
+}
+
 // dup turns a UNIQUE or PRIMARY KEY violation into zsync.ErrDuplicate.
 func dup(err error) error {
-	var se *msqlite.Error
-	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
+	if isUnique(err) {
 		return zsync.ErrDuplicate
 	}
 	return err
+}
+
+// isSQLiteUnique says whether err is SQLite's UNIQUE or PRIMARY KEY violation.
+func isSQLiteUnique(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 // none turns sql.ErrNoRows into "no record".
@@ -580,9 +606,8 @@ func scanDeptFinish(sc interface{ Scan(...any) error }) (zsync.DeptFinish, error
 }
 
 func (t *syncTx) AddDeptFinish(f *zsync.DeptFinish) error {
-	_, err := t.exec(`INSERT INTO dept_finishes (visit_id, dept, user_id, client_id, channel, mutation_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return t.insertNew(`INSERT INTO dept_finishes (visit_id, dept, user_id, client_id, channel, mutation_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		f.VisitID, f.Dept, f.UserID, f.ClientID, f.Channel, f.MutationID, f.At)
-	return dup(err)
 }
 
 func (t *syncTx) CompleteVisit(visitID, at string) error {
@@ -655,9 +680,8 @@ func nullFloat(f sql.NullFloat64) *float64 {
 }
 
 func (t *syncTx) AddCheckin(c *zsync.Checkin) error {
-	_, err := t.exec(`INSERT INTO checkins (`+checkinCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insertNew(`INSERT INTO checkins (`+checkinCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.VisitID, c.UserID, c.At, c.Lat, c.Lng, c.Accuracy, c.ClientID, c.Channel)
-	return dup(err)
 }
 
 const signatureCols = `id, visit_id, kind, signer, photo, witness, note, user_id, client_id, channel, at,
@@ -671,10 +695,9 @@ func scanSignature(sc interface{ Scan(...any) error }) (zsync.Signature, error) 
 }
 
 func (t *syncTx) AddSignature(s *zsync.Signature) error {
-	_, err := t.exec(`INSERT INTO signatures (`+signatureCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insertNew(`INSERT INTO signatures (`+signatureCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.VisitID, s.Kind, s.Signer, s.Photo, s.Witness, s.Note, s.UserID, s.ClientID, s.Channel, s.At,
 		s.Dept, s.SignerID, s.CertNo, s.Role, s.Phone, s.Confirmed)
-	return dup(err)
 }
 
 const noticeCols = `id, visit_id, dept, year, number, number_text, provisional, items, problems, legal_basis, deadline,
@@ -733,11 +756,10 @@ func (t *syncTx) AddNotice(n *zsync.Notice) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO notices (`+noticeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insertNew(`INSERT INTO notices (`+noticeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.VisitID, n.Dept, n.Year, n.Number, n.NumberText, n.Provisional, items, n.Problems, n.LegalBasis, n.Deadline,
 		n.IssuedAt, n.UserID, n.ClientID, n.Channel, n.ServedAt, n.ServedTo, n.ServedSig, n.Status,
 		n.Authority, string(inspectors), n.Days, n.VoidedAt, n.VoidedBy, n.VoidReason)
-	return dup(err)
 }
 
 func (t *syncTx) UpdateNotice(n *zsync.Notice) error {
@@ -756,9 +778,8 @@ func scanFollowup(sc interface{ Scan(...any) error }) (zsync.Followup, error) {
 }
 
 func (t *syncTx) AddFollowup(f *zsync.Followup) error {
-	_, err := t.exec(`INSERT INTO followups (`+followupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return t.insertNew(`INSERT INTO followups (`+followupCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.NoticeID, f.VisitID, f.Corrected, f.Action, f.Penalty, f.Note, f.UserID, f.ClientID, f.Channel, f.At)
-	return dup(err)
 }
 
 // --- conflicts (§5 step 5) ---
@@ -983,10 +1004,9 @@ func (t *syncTx) TakeNumbers(dept string, year, n int) (int, error) {
 }
 
 func (t *syncTx) PutNumber(n *zsync.NoticeNumber) error {
-	_, err := t.exec(`INSERT INTO notice_numbers (dept, year, number, client_id, state, notice_id, leased_at, expires_at, reason)
+	return t.insertNew(`INSERT INTO notice_numbers (dept, year, number, client_id, state, notice_id, leased_at, expires_at, reason)
 		VALUES (?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)`,
 		n.Dept, n.Year, n.Number, n.ClientID, n.State, n.NoticeID, n.LeasedAt, n.ExpiresAt, n.Reason)
-	return dup(err)
 }
 
 func (t *syncTx) UseNumber(dept string, year, number int, noticeID string) error {

@@ -325,7 +325,7 @@ const AuditByEntity = byEntity
 
 // audit adds the audit rows of one record (a plan, task, draw or visit).
 func (w *trailWalker) audit(auditKind, entity string, base report.TrailEntry) (int, error) {
-	rows, err := w.tx.Query(`SELECT at, ifnull(user_id, ''), ifnull(client_id, ''), channel, action, reason FROM audit_log
+	rows, err := w.tx.Query(`SELECT at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_log
 		WHERE kind = ? AND entity_id = ? AND `+byEntity+` ORDER BY id`, auditKind, entity)
 	if err != nil {
 		return 0, err
@@ -351,7 +351,7 @@ func (w *trailWalker) plan(id, position string) error {
 	}
 	base := report.TrailEntry{Position: position, Depth: depthPlan, Kind: "plan", ID: id, Label: report.PlanLabel(seq, name)}
 	// A plan arrives with its year's import: that row is its history.
-	rows, err := w.tx.Query(`SELECT at, ifnull(user_id, ''), ifnull(client_id, ''), channel, action, reason FROM audit_log
+	rows, err := w.tx.Query(`SELECT at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_log
 		WHERE kind = 'plan_year' AND entity_id = ? AND `+byEntity+` AND at <= ? ORDER BY id DESC LIMIT 1`, strconv.Itoa(year), created)
 	if err != nil {
 		return err
@@ -377,7 +377,7 @@ func (w *trailWalker) plan(id, position string) error {
 func (w *trailWalker) task(id, position string) error {
 	var region, level, regionName string
 	var batch int
-	if err := w.one(`SELECT t.region, t.level, t.batch, ifnull(r.name, t.region) FROM tasks t LEFT JOIN regions r ON r.code = t.region WHERE t.id = ?`,
+	if err := w.one(`SELECT t.region, t.level, t.batch, coalesce(r.name, t.region) FROM tasks t LEFT JOIN regions r ON r.code = t.region WHERE t.id = ?`,
 		[]any{id}, &region, &level, &batch, &regionName); err != nil {
 		return err
 	}
@@ -444,7 +444,7 @@ func (w *trailWalker) visitDown(visit string, keep func(kind, entity string) boo
 	if err := w.visitLookups(visit); err != nil {
 		return err
 	}
-	rows, err := w.tx.Query(`SELECT kind, entity_id, at, ifnull(user_id, ''), ifnull(client_id, ''), channel, action, reason FROM audit_log
+	rows, err := w.tx.Query(`SELECT kind, entity_id, at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_log
 		WHERE parent_kind = 'visit' AND parent_id = ? AND kind IN ('checkin', 'signature', 'item_result', 'outcome', 'notice', 'followup', 'publication')
 		ORDER BY id`, visit)
 	if err != nil {
@@ -486,7 +486,7 @@ func (w *trailWalker) visitLookups(visit string) error {
 	queries := []struct {
 		kind, q string
 	}{
-		{"item_result", `SELECT ci.id, ci.dept, ci.name || ifnull('：' || ir.value, '') FROM checklist_items ci
+		{"item_result", `SELECT ci.id, ci.dept, ci.name || coalesce('：' || ir.value, '') FROM checklist_items ci
 			LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ?`},
 		{"outcome", `SELECT o.visit_id || ':' || o.dept, o.dept, d.name || ' 检查结果' FROM outcomes o JOIN departments d ON d.code = o.dept WHERE o.visit_id = ?`},
 		{"notice", `SELECT n.id, n.dept, CASE WHEN n.number_text <> '' THEN n.number_text ELSE n.provisional END || CASE WHEN n.voided_at IS NULL THEN '' ELSE '（已作废）' END FROM notices n WHERE n.visit_id = ?`},
@@ -607,11 +607,11 @@ const userTrailLabel = `CASE
 	WHEN a.parent_kind = 'visit' THEN (SELECT e.name FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.id = a.parent_id)
 	WHEN a.kind = 'visit' THEN (SELECT e.name FROM visits v JOIN entities e ON e.id = v.entity_id WHERE v.id = a.entity_id)
 	WHEN a.kind = 'user' THEN (SELECT name || '（' || username || '）' FROM users WHERE id = a.entity_id)
-	WHEN a.kind = 'task' THEN (SELECT ifnull(r.name, t.region) || ' 第' || t.batch || '批' FROM tasks t LEFT JOIN regions r ON r.code = t.region WHERE t.id = a.entity_id)
+	WHEN a.kind = 'task' THEN (SELECT coalesce(r.name, t.region) || ' 第' || t.batch || '批' FROM tasks t LEFT JOIN regions r ON r.code = t.region WHERE t.id = a.entity_id)
 	WHEN a.kind = 'draw' THEN (SELECT '从 ' || population || ' 户中抽取 ' || drawn || ' 户' FROM draws WHERE id = a.entity_id)
 	WHEN a.kind = 'plan_year' THEN a.entity_id || ' 年度抽查计划'
 	WHEN a.kind = 'plan' THEN (SELECT name FROM plans WHERE id = a.entity_id)
-	WHEN a.kind = 'client' THEN (SELECT '设备 ' || ifnull(device_no, '') || ' ' || platform FROM clients WHERE id = a.entity_id)
+	WHEN a.kind = 'client' THEN (SELECT '设备 ' || coalesce(device_no, '') || ' ' || platform FROM clients WHERE id = a.entity_id)
 	ELSE '' END`
 
 // user walks the trail of a person: what they did and what was done to
@@ -630,8 +630,8 @@ func (w *trailWalker) user(key string) error {
 	}
 	w.out.ID = id
 	depth := map[string]int{"plan_year": depthPlan, "plan": depthPlan, "task": depthTask, "draw": depthDraw, "visit": depthVisit, "followup": depthFollowup}
-	rows, err := w.tx.Query(`SELECT a.kind, a.entity_id, a.at, ifnull(a.user_id, ''), ifnull(a.client_id, ''), a.channel, a.action, a.reason,
-		ifnull(`+userTrailLabel+`, '')
+	rows, err := w.tx.Query(`SELECT a.kind, a.entity_id, a.at, coalesce(a.user_id, ''), coalesce(a.client_id, ''), a.channel, a.action, a.reason,
+		coalesce(`+userTrailLabel+`, '')
 		FROM audit_log a WHERE a.user_id = ? OR (a.kind = 'user' AND a.entity_id = ?)
 			OR (a.kind = 'client' AND a.entity_id IN (SELECT c.id FROM clients c WHERE c.user_id = ?))
 		ORDER BY a.id DESC LIMIT ?`, id, id, id, TrailLimit+1)

@@ -2,13 +2,13 @@ package sqlstore_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"zsc/schema"
 	"zsc/server/report"
 	"zsc/server/sqlstore"
+	"zsc/server/sqlstore/storetest"
 )
 
 func trailLine(e report.TrailEntry) string {
@@ -106,7 +106,7 @@ func TestTrail(t *testing.T) {
 
 // The trail's lookups by entity use the partial index of migration 0008.
 func TestTrailLooksUpByEntityThroughTheIndex(t *testing.T) {
-	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
+	db, err := sqlstore.Open(storetest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

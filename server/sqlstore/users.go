@@ -89,11 +89,11 @@ func (r UserRecord) Audited() map[string]any {
 		"cert_no": r.CertNo, "disabled": r.Disabled, "must_change_password": r.MustChangePassword}
 }
 
-const userRecordSelect = `SELECT u.id, u.username, u.name, u.role, u.dept, ifnull(d.name, u.dept), u.region, ifnull(r.name, u.region),
+const userRecordSelect = `SELECT u.id, u.username, u.name, u.role, u.dept, coalesce(d.name, u.dept), u.region, coalesce(r.name, u.region),
 	u.cert_no, u.disabled, u.must_change_password, u.created_at,
 	(SELECT count(*) FROM clients c WHERE c.user_id = u.id AND c.retired_at IS NULL),
-	(SELECT ifnull(sum(c.pending), 0) FROM clients c WHERE c.user_id = u.id AND c.retired_at IS NULL),
-	(SELECT ifnull(max(c.last_seen), '') FROM clients c WHERE c.user_id = u.id)
+	(SELECT coalesce(sum(c.pending), 0) FROM clients c WHERE c.user_id = u.id AND c.retired_at IS NULL),
+	(SELECT coalesce(max(c.last_seen), '') FROM clients c WHERE c.user_id = u.id)
 	FROM users u LEFT JOIN departments d ON d.code = u.dept LEFT JOIN regions r ON r.code = u.region`
 
 func scanUserRecord(sc scanner) (UserRecord, error) {
@@ -327,7 +327,7 @@ type Device struct {
 func (db *DB) UserDevices(ctx context.Context, userID string) ([]Device, error) {
 	out := []Device{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return eachRow(tx, `SELECT c.id, ifnull(c.device_no, 0), c.kind, c.platform, c.installed, c.app_version, c.pending, c.registered_at, c.last_seen, c.retired_at,
+		return eachRow(tx, `SELECT c.id, coalesce(c.device_no, 0), c.kind, c.platform, c.installed, c.app_version, c.pending, c.registered_at, c.last_seen, c.retired_at,
 			(SELECT count(*) FROM notice_numbers n WHERE n.client_id = c.id AND n.state = 'leased')
 			FROM clients c WHERE c.user_id = ? ORDER BY c.retired_at IS NOT NULL, c.last_seen DESC, c.id`, []any{userID}, func(sc scanner) error {
 			var d Device
