@@ -2,8 +2,9 @@
 -- SQLite, in one file. PostgreSQL's migration history starts here, at
 -- version 17; every later change is a migration numbered 0018+ in both
 -- schema/migrations (SQLite) and schema/postgres (this folder), and the
--- schema parity test (schema/parity_test.go) fails when the two disagree on
--- a table, a column (name, order, type, NOT NULL) or an index name.
+-- schema parity test (server/sqlstore/parity_test.go) fails when the two
+-- disagree on a table, a column (name, order, type, NOT NULL, default), an
+-- index (name, columns, unique, partial) or a trigger name.
 --
 -- Types: TEXT stays TEXT, INTEGER is BIGINT (SQLite integers are 64-bit),
 -- REAL is DOUBLE PRECISION, BLOB is BYTEA; flags stay BIGINT 0/1 because
@@ -663,6 +664,7 @@ DECLARE
     mi  int := 0;
     s   numeric := 0;
     off int := 0; -- the zone's offset east of UTC, in minutes
+    t   timestamp;
 BEGIN
     p := regexp_match(ts, '^(\d{4})-(\d\d)-(\d\d)[T\s]*(?:(\d\d):(\d\d)(?::(\d\d(?:\.\d+)?))?\s*(?:[Zz]|([+-])(\d\d):(\d\d))?\s*)?$');
     IF p IS NULL OR p[1]::int = 0 THEN
@@ -687,8 +689,12 @@ BEGIN
             off := (p[8]::int * 60 + p[9]::int) * CASE p[7] WHEN '-' THEN -1 ELSE 1 END;
         END IF;
     END IF;
-    RETURN to_char(make_date(p[1]::int, mo, 1) + (d - 1)
-        + make_interval(hours => h + 8, mins => mi - off, secs => s::double precision), 'YYYY-MM-DD');
+    t := make_date(p[1]::int, mo, 1) + (d - 1) + make_interval(hours => h + 8, mins => mi - off, secs => s::double precision);
+    -- SQLite's dates end at 9999-12-31.
+    IF t < '0001-01-01' OR t >= '10000-01-01' THEN
+        RETURN NULL;
+    END IF;
+    RETURN to_char(t, 'YYYY-MM-DD');
 END $$;
 
 -- A visit's rollup row, made with the visit (a bulk import may write its
