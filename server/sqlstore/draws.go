@@ -423,23 +423,22 @@ func snapshotOf(tx *sql.Tx, t *Task, spec draw.Spec) (*draw.Snapshot, map[string
 	}
 	// Pools: each participating department's inspectors in the task's region
 	// (a city task draws from the whole city). Membership is R5's rule
-	// (draw.Pool.Holds), the one the swap asks too; the SQL only narrows by
-	// department.
+	// (draw.Pool.InPool: enabled, inspector, department, region), the one
+	// the swap asks too; the SQL only narrows by department.
 	for _, d := range spec.Depts {
-		pool := taskPool(t, d)
-		rows, err := tx.Query(`SELECT id, region, cert_no != '', expert, on_duty FROM users WHERE role = 'inspector' AND disabled = 0 AND dept = ?`, d)
+		pool := draw.TaskPool(d, t.Region)
+		rows, err := tx.Query(`SELECT id, role, disabled, region, cert_no != '', expert, on_duty FROM users WHERE dept = ?`, d)
 		if err != nil {
 			return nil, nil, err
 		}
 		for rows.Next() {
-			in := draw.Inspector{Dept: d}
-			var region string
-			if err := rows.Scan(&in.ID, &region, &in.Cert, &in.Expert, &in.OnDuty); err != nil {
+			c := draw.Candidate{Dept: d}
+			if err := rows.Scan(&c.ID, &c.Role, &c.Disabled, &c.Region, &c.Cert, &c.Expert, &c.OnDuty); err != nil {
 				rows.Close()
 				return nil, nil, err
 			}
-			if pool.Holds(d, region) {
-				s.Inspectors = append(s.Inspectors, in)
+			if pool.InPool(c) == nil {
+				s.Inspectors = append(s.Inspectors, draw.Inspector{ID: c.ID, Dept: d, Cert: c.Cert, Expert: c.Expert, OnDuty: c.OnDuty})
 			}
 		}
 		if err := closeRows(rows); err != nil {
@@ -499,11 +498,6 @@ func closeRows(rows *sql.Rows) error {
 		err = cerr
 	}
 	return err
-}
-
-// taskPool is where the task's team of dept is drawn from (R5).
-func taskPool(t *Task, dept string) draw.Pool {
-	return draw.Pool{Dept: dept, Region: t.Region, CityWide: t.Region == schema.CityRegion}
 }
 
 // RunDraw draws a task's entities and inspectors (R4–R6) and creates its

@@ -309,41 +309,27 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 }
 
 // swapMember puts in on the team of dept in out's place. Whether in may
-// serve is R5's one rule (draw.Pool.Check), asked of the same pool the draw
-// drew from: the task's region, the department, certified, on duty, not an
-// expert and no 回避 with the entity. A re-draw passes its pick through here
+// take out's seat is R5's one rule (draw.Pool.Join), asked of the same pool
+// the draw drew from; this only loads the team, the person and their 回避
+// with the entity, as they are now. A re-draw passes its pick through here
 // too, so the directory as it is now has the last word.
-// Its refusals are read by a lead: in Chinese, people and departments by
-// name, never an id or a code.
 func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
-	onTeam := false
-	for _, m := range v.Team {
-		if m.UserID == out && m.Dept == dept && m.Active {
-			onTeam = true
-		}
-		if m.UserID == in && m.Active {
-			return schema.Errorf(schema.EINVALID, "%s已在%s这户检查的检查组中，不能再换上", personName(tx, in), v.Entity.Name)
-		}
+	team := make([]draw.Seat, len(v.Team))
+	for i, m := range v.Team {
+		team[i] = draw.Seat{ID: m.UserID, Dept: m.Dept, Active: m.Active}
 	}
-	if !onTeam {
-		return schema.Errorf(schema.EINVALID, "%s已不在%s这户检查的%s检查人员中，无法换下（检查组可能刚被调整过，请刷新后再试）",
-			personName(tx, out), v.Entity.Name, deptName(tx, dept))
-	}
-	c := draw.Candidate{ID: in}
-	var role string
-	err := tx.QueryRow(`SELECT role, dept, region, cert_no != '', expert, on_duty FROM users WHERE id = ? AND disabled = 0`, in).
-		Scan(&role, &c.Dept, &c.Region, &c.Cert, &c.Expert, &c.OnDuty)
+	c := &draw.Candidate{ID: in}
+	err := tx.QueryRow(`SELECT role, disabled, dept, region, cert_no != '', expert, on_duty FROM users WHERE id = ?`, in).
+		Scan(&c.Role, &c.Disabled, &c.Dept, &c.Region, &c.Cert, &c.Expert, &c.OnDuty)
 	if errors.Is(err, sql.ErrNoRows) {
-		return schema.Errorf(schema.EINVALID, "要换上的人员不存在或账号已停用，请重新选择")
+		c = nil
 	} else if err != nil {
 		return err
-	}
-	c.Inspector = role == schema.RoleInspector
-	if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM interest_conflicts WHERE user_id = ? AND entity_id = ?)`, in, v.Entity.ID).Scan(&c.Conflict); err != nil {
+	} else if err := tx.QueryRow(`SELECT EXISTS (SELECT 1 FROM interest_conflicts WHERE user_id = ? AND entity_id = ?)`, in, v.Entity.ID).Scan(&c.Conflict); err != nil {
 		return fmt.Errorf("reading the 回避 list: %w", err)
 	}
 	var ie *draw.IneligibleError
-	if err := taskPool(t, dept).Check(c); errors.As(err, &ie) {
+	if err := draw.TaskPool(dept, t.Region).Join(team, out, c); errors.As(err, &ie) {
 		return schema.Errorf(schema.EINVALID, "%s", ineligibleMessage(tx, ie, v))
 	} else if err != nil {
 		return err
@@ -358,8 +344,16 @@ func swapMember(tx *sql.Tx, t *Task, v *Visit, dept, out, in string) error {
 
 // ineligibleMessage says, for the lead, why an inspector cannot join the team.
 func ineligibleMessage(tx *sql.Tx, e *draw.IneligibleError, v *Visit) string {
+	// Its refusals are read by a lead: in Chinese, people and departments
+	// by name, never an id or a code.
 	who := personName(tx, e.ID)
 	switch e.Why {
+	case draw.Unknown, draw.Disabled:
+		return "要换上的人员不存在或账号已停用，请重新选择"
+	case draw.AlreadyOnTeam:
+		return fmt.Sprintf("%s已在%s这户检查的检查组中，不能再换上", who, v.Entity.Name)
+	case draw.NotOnTeam:
+		return fmt.Sprintf("%s已不在%s这户检查的%s检查人员中，无法换下（检查组可能刚被调整过，请刷新后再试）", who, v.Entity.Name, deptName(tx, e.Pool.Dept))
 	case draw.NotInspector, draw.OtherDept:
 		return fmt.Sprintf("%s不是%s的执法检查人员，只能换上同部门的检查人员", who, deptName(tx, e.Pool.Dept))
 	case draw.OtherRegion:
