@@ -8,6 +8,8 @@
 //	zsc migrate [--db ...]
 //	zsc backup DIR [--db ...]
 //	zsc restore DIR --db PATH
+//	zsc export --db SRC --out FILE
+//	zsc import-db --db DST --in FILE
 package main
 
 import (

@@ -42,6 +42,8 @@ usage:
                                                      a consistent copy: database, photos, key file, manifest.json
   zsc restore DIR --db PATH [--photos DIR] [--key-file FILE]
                                                      check a backup, put it in place, stamp a new epoch (server stopped)
+  zsc export --db SRC --out FILE                     every row into one portable file (SQLite or postgres:// URL)
+  zsc import-db --db DST --in FILE                   an export into a new, empty database (SQLite ⇄ PostgreSQL)
 `
 
 // Main runs one zsc command; tests call it directly with a temporary database.
@@ -70,6 +72,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return backup(ctx, rest, stdout)
 	case "restore":
 		return restore(ctx, rest, stdout)
+	case "export":
+		return exportDB(ctx, rest, stdout)
+	case "import-db":
+		return importDB(ctx, rest, stdout)
 	case "user":
 		if len(rest) == 0 || rest[0] != "add" {
 			return errors.New("usage: zsc user add --username U --password P --role R --dept D --region R")
