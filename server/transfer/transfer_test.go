@@ -36,7 +36,14 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 
+	for _, tag := range []string{`{"f":`, `{"b":`, `null`} {
+		if !strings.Contains(strings.Join(gunzipLines(t, a), "\n"), tag) {
+			t.Errorf("the demo's export has no %s value: the round trip proves little", tag)
+		}
+	}
+
 	mid := openStore(t, storetest.DSN(t))
+	t.Logf("moving through %s", dialect(mid))
 	st, err := Import(ctx, mid, bytes.NewReader(a))
 	if err != nil {
 		t.Fatal(err)
