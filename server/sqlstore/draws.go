@@ -13,12 +13,12 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"zsc/schema"
 	"zsc/server/authz"
 	"zsc/server/draw"
 	"zsc/server/planimport"
+	"zsc/server/visits"
 )
 
 // Task is a plan instantiated for one region and batch.
@@ -587,7 +587,7 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 		}
 		base := db.Now()
 		for i, v := range res.Visits {
-			day := scheduleDay(base, i)
+			day := visits.ScheduleDay(base, i)
 			id, err := createVisit(tx, now, t, p, rec.ID, usccID[v.USCC], v, day)
 			if err != nil {
 				return err
@@ -598,23 +598,6 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 	})
 	return rec, err
 }
-
-// scheduleDay spreads visits over working days from the draw on, five a day,
-// a default the lead adjusts per visit.
-func scheduleDay(base time.Time, i int) string {
-	d := base.In(chinaTZ)
-	for n := i / 5; ; d = d.AddDate(0, 0, 1) {
-		if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
-			continue
-		}
-		if n == 0 {
-			return d.Format("2006-01-02")
-		}
-		n--
-	}
-}
-
-var chinaTZ = time.FixedZone("CST", 8*3600)
 
 func createVisit(tx *sql.Tx, now string, t *Task, p *Plan, drawID, entityID string, v draw.Visit, day string) (string, error) {
 	id := newID()

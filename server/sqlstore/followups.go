@@ -168,8 +168,9 @@ func (db *DB) Followups(ctx context.Context, u *schema.User, q FollowupQuery, ca
 			if err != nil {
 				return err
 			}
-			n.DaysLeft = workingDaysBetween(cal, today, n.Deadline)
-			n.Overdue = n.Deadline < today && (n.Status == "issued" || n.Status == "served")
+			due := cal.DueBy(n.Deadline, today)
+			n.DaysLeft = due.DaysLeft
+			n.Overdue = due.Overdue && (n.Status == "issued" || n.Status == "served")
 			out.Items = append(out.Items, n)
 			return nil
 		})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"zsc/schema"
 	"zsc/server/authz"
@@ -91,11 +90,12 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 		}
 		now := db.NowText()
 		completedOn := report.ChinaDate(completedAt.String)
-		deadline, err := cal.Deadline(completedOn)
+		today := db.Now().In(report.China).Format(report.DateLayout)
+		// R13 (report.DueOf): the deadline, and whether publishing now is late.
+		due, err := cal.DueOf(completedOn, today)
 		if err != nil {
 			return err
 		}
-		today := db.Now().In(report.China).Format(report.DateLayout)
 		before, err := publicationByVisit(tx, req.VisitID, req.Dept)
 		if err != nil {
 			return err
@@ -105,13 +105,14 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 			id := newID()
 			if _, err := tx.Exec(`INSERT INTO publications (id, visit_id, task_id, dept, platform, system, website, completed_on, deadline,
 					published_at, late, user_id, client_id, channel, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-				id, req.VisitID, taskID, req.Dept, flags[0], flags[1], flags[2], completedOn, deadline, now, today > deadline,
+				id, req.VisitID, taskID, req.Dept, flags[0], flags[1], flags[2], completedOn, due.Deadline, now, due.Overdue,
 				u.ID, schema.ChannelWeb, now); err != nil {
 				return err
 			}
 		} else {
 			action = "publication.channels"
-			if _, err := tx.Exec(`UPDATE publications SET platform = platform OR ?, system = system OR ?, website = website OR ?, updated_at = ?
+			if _, err := tx.Exec(`UPDATE publications SET platform = CASE WHEN ? = 1 THEN 1 ELSE platform END,
+				system = CASE WHEN ? = 1 THEN 1 ELSE system END, website = CASE WHEN ? = 1 THEN 1 ELSE website END, updated_at = ?
 				WHERE id = ?`, flags[0], flags[1], flags[2], now, before.ID); err != nil {
 				return err
 			}
@@ -128,7 +129,7 @@ func (db *DB) Publish(ctx context.Context, u *schema.User, req PublishRequest, c
 			EntityID: after.ID, ParentKind: "visit", ParentID: req.VisitID, Before: b, After: after}); err != nil {
 			return err
 		}
-		after.DaysLeft = workingDaysBetween(cal, today, after.Deadline)
+		after.DaysLeft = cal.DueBy(after.Deadline, today).DaysLeft
 		out = after
 		return nil
 	})
@@ -249,7 +250,7 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, q PublicationQue
 				if err != nil {
 					return err
 				}
-				p.DaysLeft = workingDaysBetween(cal, today, p.Deadline)
+				p.DaysLeft = cal.DueBy(p.Deadline, today).DaysLeft
 				out.Items = append(out.Items, p)
 				return nil
 			})
@@ -258,7 +259,9 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, q PublicationQue
 			if err != nil {
 				return err
 			}
-			// A visit completed on or before cutoff is past its 20 working days.
+			// A visit completed on or before cutoff is past its 20 working days
+			// (R13, computed in report so that the WHERE and each row's
+			// status agree: TestLastCompletionDueAgreesWithDueOf).
 			cmp, order := `vr.completed_on > ?`, `vr.completed_on, vr.visit_id`
 			switch status {
 			case "overdue":
@@ -286,13 +289,14 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, q PublicationQue
 				if err := sc.Scan(&p.VisitID, &p.TaskID, &p.Dept, &p.DeptName, &p.EntityName, &p.USCC, &p.PlanName, &p.Region, &p.CompletedOn); err != nil {
 					return err
 				}
-				if p.CompletedOn <= cutoff {
-					p.Status = "overdue"
-				}
-				if p.Deadline, err = cal.Deadline(p.CompletedOn); err != nil {
+				due, err := cal.DueOf(p.CompletedOn, today)
+				if err != nil {
 					return err
 				}
-				p.DaysLeft = workingDaysBetween(cal, today, p.Deadline)
+				p.Deadline, p.DaysLeft = due.Deadline, due.DaysLeft
+				if due.Overdue {
+					p.Status = "overdue"
+				}
 				// 谁检查、谁公开: the screen offers publish only where the policy allows it.
 				p.CanPublish = authz.Can(u, authz.Publish, authz.Scope{Region: p.Region, Dept: p.Dept})
 				out.Items = append(out.Items, p)
@@ -305,27 +309,6 @@ func (db *DB) Publications(ctx context.Context, u *schema.User, q PublicationQue
 		return nil, err
 	}
 	return out, nil
-}
-
-// workingDaysBetween counts the working days after from up to and including
-// to, negative when to lies before from.
-func workingDaysBetween(cal *report.Calendar, from, to string) int {
-	a, err1 := time.ParseInLocation(report.DateLayout, from, report.China)
-	b, err2 := time.ParseInLocation(report.DateLayout, to, report.China)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	sign := 1
-	if b.Before(a) {
-		a, b, sign = b, a, -1
-	}
-	n := 0
-	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
-		if cal.IsWorkingDay(d) {
-			n++
-		}
-	}
-	return sign * n
 }
 
 // PublicResult is one department's published result of one visit, as

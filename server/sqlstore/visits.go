@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"time"
 
 	"zsc/schema"
 	"zsc/server/authz"
 	"zsc/server/draw"
+	"zsc/server/visits"
 )
 
 // Member is one inspector of a joint team.
@@ -243,10 +242,10 @@ type VisitPatch struct {
 // inspector must be of the same department, on duty, certified, not an
 // expert, not in conflict with the entity and not already on the team.
 func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p VisitPatch) (*Visit, error) {
-	// A PATCH that changes nothing is refused and writes nothing, not even
-	// an audit row (DESIGN §8.10).
-	if p.ScheduledOn == "" && p.Swap == nil {
-		return nil, schema.Errorf(schema.EINVALID, "没有要调整的内容：请给出新的检查日期（scheduled_on）或要调换的检查人员（swap）")
+	// The adjustment's own rules are server/visits'; R5's are server/draw's.
+	adj := visits.Adjustment{ScheduledOn: p.ScheduledOn, Swap: p.Swap != nil, Reason: p.Reason}
+	if err := adj.Asked(); err != nil {
+		return nil, err
 	}
 	var out *Visit
 	err := db.Write(ctx, func(tx *sql.Tx) error {
@@ -255,23 +254,10 @@ func (db *DB) PatchVisit(ctx context.Context, u *schema.User, visitID string, p 
 			return err
 		}
 		now := db.NowText()
-		if p.ScheduledOn == v.ScheduledOn && p.Swap == nil {
-			return schema.Errorf(schema.EINVALID, "检查日期已是 %s，没有要调整的内容", p.ScheduledOn)
+		if err := adj.Check(v.ScheduledOn); err != nil {
+			return err
 		}
-		// Every 改期 and 换人 says why: the reason is kept in the audit row
-		// and shown in the trail (留痕), so a later reader learns why the
-		// team or the date differs from the draw.
-		if strings.TrimSpace(p.Reason) == "" {
-			what := "改期"
-			if p.Swap != nil {
-				what = "换人"
-			}
-			return schema.Errorf(schema.EINVALID, "请填写%s的原因（reason），原因将记入留痕", what)
-		}
-		if p.ScheduledOn != "" && p.ScheduledOn != v.ScheduledOn {
-			if _, err := time.Parse("2006-01-02", p.ScheduledOn); err != nil {
-				return schema.Errorf(schema.EINVALID, "新的检查日期应为 2024-06-03 这样的日期，收到的是“%s”", p.ScheduledOn)
-			}
+		if adj.Reschedules(v.ScheduledOn) {
 			if _, err := tx.Exec(`UPDATE visits SET scheduled_on = ?, version = version + 1 WHERE id = ?`, p.ScheduledOn, visitID); err != nil {
 				return err
 			}
@@ -405,12 +391,8 @@ func (db *DB) openVisitForLead(ctx context.Context, tx *sql.Tx, u *schema.User, 
 	if err := authz.Check(u, action, t.Scope()); err != nil {
 		return nil, nil, err
 	}
-	if v.Status != "open" {
-		state := "已完成"
-		if v.Status == "replaced" {
-			state = "已被重新抽取替换"
-		}
-		return nil, nil, schema.Errorf(schema.ECONFLICT, "%s这户检查%s，不能再调整", v.Entity.Name, state)
+	if err := visits.Adjustable(v.Status, v.Entity.Name); err != nil {
+		return nil, nil, err
 	}
 	return v, t, nil
 }
