@@ -13,23 +13,6 @@ import (
 	"zsc/server/report"
 )
 
-// TrailKinds are the records a trail may start from.
-var TrailKinds = []string{"plan", "task", "draw", "visit", "result", "notice", "publication", "entity", "user"}
-
-// TrailLimit caps the entries of one trail: a plan's trail reaches every
-// result of every visit of every task, so it is cut there and says so.
-const TrailLimit = 5000
-
-// Depths of the chain.
-const (
-	depthPlan = iota
-	depthTask
-	depthDraw
-	depthVisit
-	depthResult
-	depthFollowup
-)
-
 // Trail walks the audit trail (R15) from one record of the chain plan →
 // task → draw → visit → result → notice → publication: back to the plan
 // (逆向可溯) and forward to the publications (顺向可追). Each record brings
@@ -37,13 +20,12 @@ const (
 // without an audit row of their own (a visit created by its draw, a plan by
 // its year's import) get one entry from the record and its parent's row.
 // kind "result" takes a checklist item id, or "{visit id}:{dept}" for a
-// department's outcome.
+// department's outcome. The walk's rules (where it may start, positions,
+// a department's part of a visit) are report's (trailwalk.go); this reads
+// the rows they name.
 func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*report.Trail, error) {
-	if !slicesContains(TrailKinds, kind) {
-		return nil, schema.Errorf(schema.EINVALID, "记录类型（kind）只能是 %s 之一", strings.Join(TrailKinds, "、"))
-	}
-	if id == "" {
-		return nil, schema.Errorf(schema.EINVALID, "缺少要追溯的记录编号（id）")
+	if err := report.TrailStart(kind, id); err != nil {
+		return nil, err
 	}
 	w := &trailWalker{u: u, out: &report.Trail{Kind: kind, ID: id, Entries: []report.TrailEntry{}}, names: map[string]string{}}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
@@ -66,15 +48,6 @@ func (db *DB) Trail(ctx context.Context, u *schema.User, kind, id string) (*repo
 		w.out.Entries[i].Reason = report.TrailReason(w.out.Entries[i].Reason)
 	}
 	return w.out, nil
-}
-
-func slicesContains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 type trailWalker struct {
@@ -104,17 +77,16 @@ func (w *trailWalker) one(q string, args []any, dst ...any) error {
 
 func (w *trailWalker) walk(kind, id string) error {
 	var c chain
-	var outcomeDept, noticeID, pubID string
+	var outcomeDept, noticeID string
 	var err error
 	switch kind {
 	case "publication":
-		pubID = id
 		err = w.one(`SELECT visit_id, dept FROM publications WHERE id = ?`, []any{id}, &c.visit, &c.visitDept)
 	case "notice":
 		noticeID = id
 		err = w.one(`SELECT visit_id, dept FROM notices WHERE id = ?`, []any{id}, &c.visit, &c.visitDept)
 	case "result":
-		if v, d, ok := strings.Cut(id, ":"); ok {
+		if v, d, ok := report.ResultRef(id); ok {
 			outcomeDept = d
 			c.visit, c.visitDept = v, d
 			var n int
@@ -178,12 +150,7 @@ func (w *trailWalker) walk(kind, id string) error {
 	}
 
 	// Before: the ancestors, plan first.
-	pos := func(k string) string {
-		if k == kind {
-			return report.Self
-		}
-		return report.Before
-	}
+	pos := func(k string) string { return report.AncestorPosition(kind, k) }
 	if err := w.plan(c.plan, pos("plan")); err != nil {
 		return err
 	}
@@ -221,20 +188,9 @@ func (w *trailWalker) walk(kind, id string) error {
 	case "visit":
 		return w.visitDown(c.visit, func(string, string) bool { return true }, report.After)
 	case "result", "notice", "publication":
-		// Within the visit, the department's part of the chain: its results
-		// and outcome, notices, follow-ups and publication. Those ranked
-		// below the record came before it, those above after it; siblings of
-		// the same rank (another item of the same department) are left out.
-		rank := map[string]int{"item_result": 1, "outcome": 1, "notice": 2, "followup": 3, "publication": 4}
-		self := map[string]int{"result": 1, "notice": 2, "publication": 4}[kind]
-		selfID := map[string]string{"result": id, "notice": noticeID, "publication": pubID}[kind]
-		selfKind := map[string]string{"notice": "notice", "publication": "publication"}[kind]
-		if kind == "result" {
-			selfKind = "item_result"
-			if outcomeDept != "" {
-				selfKind = "outcome"
-			}
-		}
+		// Within the visit, the department's part of the chain
+		// (report.DeptPart says what is kept and where it stands).
+		part := report.NewDeptPart(kind, id, c.visitDept, outcomeDept != "")
 		noticeOf := map[string]string{}
 		if noticeID != "" {
 			if err := eachRow(w.tx, `SELECT id, notice_id FROM followups WHERE visit_id = ?`, []any{c.visit}, func(sc scanner) error {
@@ -247,22 +203,8 @@ func (w *trailWalker) walk(kind, id string) error {
 			}
 		}
 		return w.visitDown(c.visit, func(k, entity string) bool {
-			if w.deptOf[k+"\x00"+entity] != c.visitDept || rank[k] == 0 {
-				return false
-			}
-			if k == "followup" && noticeID != "" && noticeOf[entity] != noticeID {
-				return false
-			}
-			return k == selfKind && entity == selfID || rank[k] != self
-		}, "", func(k, entity string) string {
-			switch {
-			case k == selfKind && entity == selfID:
-				return report.Self
-			case rank[k] < self:
-				return report.Before
-			}
-			return report.After
-		})
+			return part.Keep(k, entity, w.deptOf[k+"\x00"+entity], noticeOf[entity])
+		}, "", part.Position)
 	}
 	return nil
 }
@@ -305,7 +247,7 @@ func (w *trailWalker) eachChild(q, parent string, fn func(id string) error) erro
 }
 
 func (w *trailWalker) add(e report.TrailEntry) {
-	if len(w.out.Entries) >= TrailLimit {
+	if len(w.out.Entries) >= report.TrailLimit {
 		w.out.Truncated = true
 		return
 	}
@@ -349,7 +291,7 @@ func (w *trailWalker) plan(id, position string) error {
 	if err := w.one(`SELECT seq, year, name, created_at FROM plans WHERE id = ?`, []any{id}, &seq, &year, &name, &created); err != nil {
 		return err
 	}
-	base := report.TrailEntry{Position: position, Depth: depthPlan, Kind: "plan", ID: id, Label: report.PlanLabel(seq, name)}
+	base := report.TrailEntry{Position: position, Depth: report.DepthPlan, Kind: "plan", ID: id, Label: report.PlanLabel(seq, name)}
 	// A plan arrives with its year's import: that row is its history.
 	rows, err := w.tx.Query(`SELECT at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_log
 		WHERE kind = 'plan_year' AND entity_id = ? AND `+byEntity+` AND at <= ? ORDER BY id DESC LIMIT 1`, strconv.Itoa(year), created)
@@ -381,7 +323,7 @@ func (w *trailWalker) task(id, position string) error {
 		[]any{id}, &region, &level, &batch, &regionName); err != nil {
 		return err
 	}
-	_, err := w.audit("task", id, report.TrailEntry{Position: position, Depth: depthTask, Kind: "task", ID: id,
+	_, err := w.audit("task", id, report.TrailEntry{Position: position, Depth: report.DepthTask, Kind: "task", ID: id,
 		Label: fmt.Sprintf("%s 第%d批（%s）", regionName, batch, level)})
 	return err
 }
@@ -391,7 +333,7 @@ func (w *trailWalker) draw(id, position string) error {
 	if err := w.one(`SELECT drawn, population FROM draws WHERE id = ?`, []any{id}, &drawn, &population); err != nil {
 		return err
 	}
-	_, err := w.audit("draw", id, report.TrailEntry{Position: position, Depth: depthDraw, Kind: "draw", ID: id,
+	_, err := w.audit("draw", id, report.TrailEntry{Position: position, Depth: report.DepthDraw, Kind: "draw", ID: id,
 		Label: fmt.Sprintf("从 %d 户中抽取 %d 户", population, drawn)})
 	return err
 }
@@ -427,7 +369,7 @@ func (w *trailWalker) visitOwn(id, position string) error {
 		JOIN draws d ON d.id = v.draw_id WHERE v.id = ?`, []any{id}, &name, &uscc, &created, &drawBy); err != nil {
 		return err
 	}
-	base := report.TrailEntry{Position: position, Depth: depthVisit, Kind: "visit", ID: id, Label: name + "（" + uscc + "）"}
+	base := report.TrailEntry{Position: position, Depth: report.DepthVisit, Kind: "visit", ID: id, Label: name + "（" + uscc + "）"}
 	e := base
 	e.At, e.Action, e.UserID, e.Channel = created, "visit.create", drawBy, schema.ChannelWeb
 	w.add(e)
@@ -463,9 +405,9 @@ func (w *trailWalker) visitDown(visit string, keep func(kind, entity string) boo
 		if position == "" && len(positionOf) > 0 {
 			e.Position = positionOf[0](e.Kind, e.ID)
 		}
-		e.Depth = depthResult
+		e.Depth = report.DepthResult
 		if e.Kind == "followup" {
-			e.Depth = depthFollowup
+			e.Depth = report.DepthFollowup
 		}
 		e.Label = w.labels[e.Kind+"\x00"+e.ID]
 		e.OfficeEntered = (e.Kind == "item_result" || e.Kind == "outcome") && e.Channel == schema.ChannelWeb
@@ -563,7 +505,7 @@ func (w *trailWalker) entity(key string) error {
 		return err
 	}
 	w.out.ID = id
-	w.add(report.TrailEntry{Position: report.Self, Depth: depthVisit, Kind: "entity", ID: id, Label: name + "（" + uscc + "）",
+	w.add(report.TrailEntry{Position: report.Self, Depth: report.DepthVisit, Kind: "entity", ID: id, Label: name + "（" + uscc + "）",
 		At: updated, Action: "entities.import", Channel: schema.ChannelImport})
 	type visit struct{ id, task, draw string }
 	var visits []visit
@@ -629,12 +571,12 @@ func (w *trailWalker) user(key string) error {
 		return err
 	}
 	w.out.ID = id
-	depth := map[string]int{"plan_year": depthPlan, "plan": depthPlan, "task": depthTask, "draw": depthDraw, "visit": depthVisit, "followup": depthFollowup}
+	depth := map[string]int{"plan_year": report.DepthPlan, "plan": report.DepthPlan, "task": report.DepthTask, "draw": report.DepthDraw, "visit": report.DepthVisit, "followup": report.DepthFollowup}
 	rows, err := w.tx.Query(`SELECT a.kind, a.entity_id, a.at, coalesce(a.user_id, ''), coalesce(a.client_id, ''), a.channel, a.action, a.reason,
 		coalesce(`+userTrailLabel+`, '')
 		FROM audit_log a WHERE a.user_id = ? OR (a.kind = 'user' AND a.entity_id = ?)
 			OR (a.kind = 'client' AND a.entity_id IN (SELECT c.id FROM clients c WHERE c.user_id = ?))
-		ORDER BY a.id DESC LIMIT ?`, id, id, id, TrailLimit+1)
+		ORDER BY a.id DESC LIMIT ?`, id, id, id, report.TrailLimit+1)
 	if err != nil {
 		return err
 	}
@@ -647,7 +589,7 @@ func (w *trailWalker) user(key string) error {
 		if d, ok := depth[e.Kind]; ok {
 			e.Depth = d
 		} else {
-			e.Depth = depthResult
+			e.Depth = report.DepthResult
 		}
 		if e.Kind == "user" && e.ID == id && e.UserID != id {
 			e.Position = report.Before // done to them by someone else
