@@ -2,33 +2,29 @@ package http
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	gosync "sync"
-	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"zsc/schema"
+	"zsc/server/photos"
 	zsync "zsc/sync"
 )
 
-// Photos (DESIGN §5 step 6) live in BlobDir, content-addressed as
-// aa/bb/<sha256>; partial uploads in BlobDir/tmp/<user key>/, one folder per
-// uploader so that nobody learns of another's upload. The database's blobs
-// table says which photos have arrived, so completion checks and pulls
-// never touch the disk.
+// Photos (DESIGN §5 step 6) live in Server.Photos (server/photos): a folder
+// or the database. Each uploader's partial uploads are their own, so that
+// nobody learns of another's upload. The database's blobs table says which
+// photos have arrived, so completion checks and pulls never touch the
+// photo store.
 //
 // Limits (issue 13): a photo named by a visit the uploader sees is always
 // taken; any other is provisional (phones may upload before the push that
@@ -44,8 +40,9 @@ type blobProgress struct {
 }
 
 // blobLocks serialises uploads of the same photo (a phone retrying while
-// its first attempt still runs): one process owns the blob folder, as it
-// owns the database's single writer.
+// its first attempt still runs) within this process: one process owns a
+// photo folder; the database store (several instances) keeps each write
+// whole in its own transactions.
 var blobLocks keyedMutex
 
 type keyedMutex struct {
@@ -81,40 +78,25 @@ func (k *keyedMutex) lock(key string) func() {
 	}
 }
 
-func (s *Server) blobPath(sum string) string { return filepath.Join(s.BlobDir, sum[:2], sum[2:4], sum) }
+// uploadFile is what a folder's upload writes into (photos.File).
+type uploadFile = photos.File
 
-// partDir is a user's folder of partial uploads: named by a hash of the
-// user id, which is safe in a path whatever the id holds.
-func (s *Server) partDir(u *schema.User) string {
-	h := sha256.Sum256([]byte(u.ID))
-	return filepath.Join(s.BlobDir, "tmp", hex.EncodeToString(h[:8]))
-}
-
-func (s *Server) partPath(u *schema.User, sum string) string {
-	return filepath.Join(s.partDir(u), sum+".part")
-}
-
-// uploadFile is what an upload writes into: an *os.File, or in tests one
-// whose disk fails or is full.
-type uploadFile interface {
-	io.ReadWriteSeeker
-	io.Closer
-	Truncate(size int64) error
-	Sync() error
-	Stat() (fs.FileInfo, error)
-	Name() string
-}
-
-// createFile opens the files uploads write; tests swap it to simulate a
-// failing or full disk.
+// createFile opens the files uploads write in a photo folder; tests swap
+// it to simulate a failing or full disk.
 var createFile = func(name string, flag int) (uploadFile, error) { return os.OpenFile(name, flag, 0o644) }
 
-// diskError turns an error of the photo folder into the answer: 507 with a
-// Chinese message when the disk (or a quota of the file system) is full,
-// else an internal error that says what failed. Either way the phone keeps
-// the photo and retries later.
+// dirStore is the photo folder dir, whose uploads open their files with
+// createFile (read at each call, so that a test's swap takes effect).
+func dirStore(dir string) *photos.Dir {
+	return &photos.Dir{Root: dir, OpenFile: func(name string, flag int) (photos.File, error) { return createFile(name, flag) }}
+}
+
+// diskError turns an error of the photo store into the answer: 507 with a
+// Chinese message when its storage (the disk, a quota of the file system,
+// the database's disk) is full, else an internal error that says what
+// failed. Either way the phone keeps the photo and retries later.
 func diskError(what string, err error) error {
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+	if photos.IsFull(err) {
 		// The answer is the schema error (errors.As finds it); the log
 		// line keeps what failed and the file.
 		return fmt.Errorf("photos: %s: %w (%w)", what, &schema.Error{Code: schema.EINSUFFICIENTSTORAGE,
@@ -138,13 +120,17 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// copyBody copies the request body into f, telling whose fault a failure is.
-func copyBody(f uploadFile, body io.Reader, limit int64, what string) (int64, error) {
-	br := &bodyReader{r: io.LimitReader(body, limit)}
-	n, err := io.Copy(f, br)
+// writeBody writes the request body into part at off, telling whose fault
+// a failure is.
+func (s *Server) writeBody(c echo.Context, part photos.Part, off int64, limit int64, what string) (int64, error) {
+	br := &bodyReader{r: io.LimitReader(c.Request().Body, limit)}
+	n, err := s.Photos.Write(c.Request().Context(), part, off, br)
+	var gap *photos.GapError
 	switch {
 	case err == nil:
 		return n, nil
+	case errors.As(err, &gap):
+		return n, err
 	case br.err != nil:
 		return n, schema.Errorf(schema.EINVALID, "读取上传的%s时中断，请重新上传", map[string]string{"photo": "照片", "chunk": "照片分段"}[what])
 	default:
@@ -152,38 +138,16 @@ func copyBody(f uploadFile, body io.Reader, limit int64, what string) (int64, er
 	}
 }
 
-// partialBytes sums the sizes of u's partial uploads other than sum's.
-func (s *Server) partialBytes(u *schema.User, sum string) (int64, error) {
-	entries, err := os.ReadDir(s.partDir(u))
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
-	} else if err != nil {
-		return 0, diskError("listing partial uploads", err)
-	}
-	var n int64
-	for _, e := range entries {
-		if e.Name() == sum+".part" || !strings.HasSuffix(e.Name(), ".part") {
-			continue
-		}
-		fi, err := e.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // finished or swept meanwhile
-		} else if err != nil {
-			return 0, diskError("reading a partial upload", err)
-		}
-		n += fi.Size()
-	}
-	return n, nil
-}
+// uploader is the key of c's user's uploads in the photo store.
+func uploader(c echo.Context) string { return photos.UploaderKey(user(c).ID) }
 
 // admit checks the quota before any byte of an upload is written.
 func (s *Server) admit(c echo.Context, sum string, size int64) error {
-	u := user(c)
-	partial, err := s.partialBytes(u, sum)
+	partial, err := s.Photos.PartialBytes(c.Request().Context(), uploader(c), sum)
 	if err != nil {
-		return err
+		return diskError("listing partial uploads", err)
 	}
-	return s.Sync.AdmitBlob(c.Request().Context(), u, sum, size, partial)
+	return s.Sync.AdmitBlob(c.Request().Context(), user(c), sum, size, partial)
 }
 
 // blobParam reads and checks the {sha256} path parameter.
@@ -196,18 +160,17 @@ func blobParam(c echo.Context) (string, error) {
 }
 
 // arrived reports whether the photo is complete on the server, recording a
-// file that reached the disk but not the database (a crash between the two).
+// photo that reached the store but not the blobs table (a crash between
+// the two).
 func (s *Server) arrived(c echo.Context, sum string) (int64, bool, error) {
-	fi, err := os.Stat(s.blobPath(sum))
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, false, nil
-	} else if err != nil {
+	size, ok, err := s.Photos.Stat(c.Request().Context(), sum)
+	if err != nil || !ok {
 		return 0, false, err
 	}
-	if err := s.Sync.AddBlob(c.Request().Context(), sum, fi.Size()); err != nil {
+	if err := s.Sync.AddBlob(c.Request().Context(), sum, size); err != nil {
 		return 0, false, err
 	}
-	return fi.Size(), true, nil
+	return size, true, nil
 }
 
 // known is arrived for users who may know of the photo (Engine.MayKnowBlob);
@@ -230,9 +193,13 @@ func (s *Server) putBlob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	// One upload at a time per user (a phone sends its photos one by one):
 	// the quota is weighed and used without a race between two of them.
 	// The user's lock is taken first, the photo's second, never the other way.
+	// The locks are this process's: on several instances (photos.DB) the
+	// database's write transactions keep each upload whole, and two of a
+	// user's uploads at once on two instances may overrun the quota by one.
 	unlockUser := blobLocks.lock("user:" + user(c).ID)
 	defer unlockUser()
 	unlock := blobLocks.lock(sum)
@@ -244,10 +211,6 @@ func (s *Server) putBlob(c echo.Context) error {
 	}
 	max := s.Sync.MaxBlobBytes
 	tooLarge := schema.Errorf(schema.ETOOLARGE, "照片超过上限 %s，请在手机上缩小后再传", sizeText(max))
-	body := c.Request().Body
-	if err := os.MkdirAll(s.partDir(user(c)), 0o755); err != nil {
-		return diskError("making the upload folder", err)
-	}
 	rng := c.Request().Header.Get("Content-Range")
 	if rng == "" {
 		if c.Request().ContentLength > max {
@@ -261,25 +224,21 @@ func (s *Server) putBlob(c echo.Context) error {
 		if err := s.admit(c, sum, declared); err != nil {
 			return err
 		}
-		f, err := createFile(filepath.Join(s.partDir(user(c)), sum+"."+strconv.FormatInt(time.Now().UnixNano(), 36)+".whole"), os.O_RDWR|os.O_CREATE|os.O_EXCL)
-		if err != nil {
-			return diskError("creating an upload file", err)
-		}
-		// After finish renames it, the removal finds nothing, which is fine.
+		part := photos.Part{Owner: uploader(c), Sum: sum, Tag: strconv.FormatInt(time.Now().UnixNano(), 36)}
+		// After Finish the part is gone and the removal finds nothing, which is fine.
 		defer func() {
-			if err := os.Remove(f.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				s.Log.Warn("removing an upload's temporary file", "file", f.Name(), "err", err)
+			if err := s.Photos.DeletePart(context.WithoutCancel(ctx), part); err != nil {
+				s.Log.Warn("removing an upload's temporary part", "sha256", sum, "err", err)
 			}
 		}()
-		defer f.Close()
-		n, err := copyBody(f, body, max+1, "photo")
+		n, err := s.writeBody(c, part, 0, max+1, "photo")
 		if err != nil {
 			return err
 		}
 		if n > max {
 			return tooLarge
 		}
-		if err := s.finish(c, f, sum, n); err != nil {
+		if err := s.finish(c, part, n); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusCreated, blobProgress{Received: n, Complete: true})
@@ -305,33 +264,21 @@ func (s *Server) putBlob(c echo.Context) error {
 	if err := s.admit(c, sum, total); err != nil {
 		return err
 	}
-	part := s.partPath(user(c), sum)
-	f, err := createFile(part, os.O_RDWR|os.O_CREATE)
-	if err != nil {
-		return diskError("opening a partial upload", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return diskError("reading a partial upload", err)
-	}
-	if have := fi.Size(); start > have {
-		return &schema.Error{Code: schema.EINVALID, Message: fmt.Sprintf("chunk starts at byte %d but the server has %d: resume from %d", start, have, have),
-			Details: map[string]int64{"received": have}}
-	}
-	// Re-sent bytes are overwritten: the final hash check catches any that differ.
-	if err := f.Truncate(start); err != nil {
-		return diskError("cutting a partial upload", err)
-	}
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return diskError("seeking in a partial upload", err)
-	}
+	part := photos.Part{Owner: uploader(c), Sum: sum}
 	want := end - start + 1
-	n, err := copyBody(f, body, want+1, "chunk")
+	n, err := s.writeBody(c, part, start, want+1, "chunk")
+	var gap *photos.GapError
+	if errors.As(err, &gap) {
+		return &schema.Error{Code: schema.EINVALID, Message: fmt.Sprintf("chunk starts at byte %d but the server has %d: resume from %d", start, gap.Have, gap.Have),
+			Details: map[string]int64{"received": gap.Have}}
+	}
 	if err != nil || n != want {
-		// Keep only the bytes before this chunk, so the phone resumes from start.
-		if terr := f.Truncate(start); terr != nil {
-			return diskError("cutting a partial upload", terr)
+		// Keep only the bytes before this chunk, so the phone resumes from
+		// start. A write that took nothing left the part at start already.
+		if n > 0 {
+			if terr := s.Photos.Truncate(context.WithoutCancel(ctx), part, start); terr != nil {
+				return diskError("cutting a partial upload", terr)
+			}
 		}
 		if err != nil {
 			return err
@@ -339,15 +286,12 @@ func (s *Server) putBlob(c echo.Context) error {
 		return schema.Errorf(schema.EINVALID, "这一段有 %d 字节，Content-Range 却说是 %d 字节", n, want)
 	}
 	if end+1 < total {
-		if err := f.Sync(); err != nil {
-			return diskError("syncing a partial upload", err)
-		}
 		return c.JSON(http.StatusOK, blobProgress{Received: end + 1})
 	}
-	if err := s.finish(c, f, sum, total); err != nil {
+	if err := s.finish(c, part, total); err != nil {
 		if schema.ErrorCode(err) == schema.EINVALID {
 			// Bytes that hash wrong are useless: the phone starts over.
-			if rerr := os.Remove(part); rerr != nil {
+			if rerr := s.Photos.DeletePart(context.WithoutCancel(ctx), part); rerr != nil {
 				s.Log.Warn("removing a bad partial photo", "sha256", sum, "err", rerr)
 			}
 		}
@@ -356,42 +300,15 @@ func (s *Server) putBlob(c echo.Context) error {
 	return c.JSON(http.StatusCreated, blobProgress{Received: total, Complete: true})
 }
 
-// finish checks that f's bytes hash to sum, syncs them to disk, moves the
-// file to its place (fsync before rename, then the directory, so a crash
-// never leaves a named photo with missing bytes) and records its arrival.
-func (s *Server) finish(c echo.Context, f uploadFile, sum string, size int64) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return diskError("seeking in an upload", err)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return diskError("reading an upload back", err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+// finish checks that part's bytes hash to its photo's name, makes them the
+// photo (durably: the store's business) and records its arrival.
+func (s *Server) finish(c echo.Context, part photos.Part, size int64) error {
+	if err := s.Photos.Finish(c.Request().Context(), part); errors.Is(err, photos.ErrMismatch) {
 		return schema.Errorf(schema.EINVALID, "照片内容与其名称（SHA-256 摘要）不符，请重新上传")
-	}
-	if err := f.Sync(); err != nil {
-		return diskError("syncing an upload", err)
-	}
-	dst := s.blobPath(sum)
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return diskError("making a photo folder", err)
-	}
-	// A photo stored already (sent by someone who may not know of it) is
-	// replaced by the same bytes: rename is atomic, readers see either.
-	if err := os.Rename(f.Name(), dst); err != nil {
+	} else if err != nil {
 		return diskError("storing a photo", err)
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return diskError("opening a photo folder", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return diskError("syncing a photo folder", err)
-	}
-	return s.Sync.AddUpload(c.Request().Context(), user(c).ID, sum, size)
+	return s.Sync.AddUpload(c.Request().Context(), user(c).ID, part.Sum, size)
 }
 
 // headBlob answers HEAD /api/v1/blobs/{sha256}: Upload-Offset is how many
@@ -411,10 +328,8 @@ func (s *Server) headBlob(c echo.Context) error {
 		h.Set("Upload-Complete", "?1")
 		return c.NoContent(http.StatusOK)
 	}
-	var have int64
-	if fi, err := os.Stat(s.partPath(user(c), sum)); err == nil {
-		have = fi.Size()
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	have, err := s.Photos.PartSize(c.Request().Context(), photos.Part{Owner: uploader(c), Sum: sum})
+	if err != nil {
 		return diskError("reading a partial upload", err)
 	}
 	h.Set("Upload-Offset", strconv.FormatInt(have, 10))
@@ -442,9 +357,20 @@ func (s *Server) getBlob(c echo.Context) error {
 	if !ok {
 		return schema.Errorf(schema.ENOTFOUND, "找不到这张照片")
 	}
+	f, modTime, err := s.Photos.Open(c.Request().Context(), sum)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Recorded but gone from the store (removed by hand): as c.File
+		// answered a missing file.
+		return echo.ErrNotFound
+	} else if err != nil {
+		return diskError("opening a photo", err)
+	}
+	defer f.Close()
 	c.Response().Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	c.Response().Header().Set("ETag", `"`+sum+`"`)
-	return c.File(s.blobPath(sum))
+	// ServeContent answers Range and If-None-Match, as c.File did.
+	http.ServeContent(c.Response(), c.Request(), sum, modTime, f)
+	return nil
 }
 
 // blobSweepBatch bounds one pass's database reads; the next pass goes on.
@@ -475,7 +401,7 @@ func (s *Server) SweepBlobs(ctx context.Context) (photos, partials int, err erro
 			break
 		}
 	}
-	partials, err = s.sweepPartials(s.Sync.Now().Add(-s.Sync.BlobTTL))
+	partials, err = s.sweepPartials(ctx, s.Sync.Now().Add(-s.Sync.BlobTTL))
 	return photos, partials, err
 }
 
@@ -486,46 +412,31 @@ func (s *Server) dropBlob(ctx context.Context, sum string) (bool, error) {
 	if err != nil || !dropped {
 		return false, err
 	}
-	if err := os.Remove(s.blobPath(sum)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// The same cutoff as DropBlob's: on several instances, a photo another
+	// one stores again meanwhile stays (photos.Store.Delete).
+	if err := s.Photos.Delete(ctx, sum, s.Sync.Now().Add(-s.Sync.BlobTTL)); err != nil {
 		return true, fmt.Errorf("photos: removing unreferenced %s: %w", sum, err)
 	}
 	return true, nil
 }
 
-// sweepPartials removes partial and temporary upload files last written
-// before cutoff; a phone that comes back resumes from 0.
-func (s *Server) sweepPartials(cutoff time.Time) (int, error) {
+// sweepPartials removes partial and temporary uploads last written before
+// cutoff; a phone that comes back resumes from 0.
+func (s *Server) sweepPartials(ctx context.Context, cutoff time.Time) (int, error) {
+	parts, err := s.Photos.StaleParts(ctx, cutoff)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	err := filepath.WalkDir(filepath.Join(s.BlobDir, "tmp"), func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		fi, err := d.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if fi.ModTime().After(cutoff) {
-			return nil
-		}
-		// Under the photo's lock, so that no upload is writing it.
-		sum, _, _ := strings.Cut(d.Name(), ".")
-		unlock := blobLocks.lock(sum)
-		defer unlock()
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
+	for _, p := range parts {
+		// Under the photo's lock, so that no upload of this process is writing it.
+		unlock := blobLocks.lock(p.Sum)
+		err := s.Photos.DeletePart(ctx, p)
+		unlock()
+		if err != nil {
+			return n, fmt.Errorf("photos: sweeping partial uploads: %w", err)
 		}
 		n++
-		return nil
-	})
-	if err != nil {
-		return n, fmt.Errorf("photos: sweeping partial uploads: %w", err)
 	}
 	return n, nil
 }

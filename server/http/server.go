@@ -25,6 +25,7 @@ import (
 	"zsc/schema"
 	"zsc/server/auth"
 	"zsc/server/authz"
+	"zsc/server/photos"
 	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
@@ -36,8 +37,12 @@ type Server struct {
 	Log  *slog.Logger
 	// PWA is the built app (pwa/dist); nil serves no UI.
 	PWA fs.FS
-	// BlobDir holds photos by sha256, beside the database.
+	// BlobDir is the photo folder New was given ("" for none); Photos
+	// is the store handlers use.
 	BlobDir string
+	// Photos holds the photos' bytes (server/photos): the folder BlobDir
+	// by default; photos.DB for several instances on one database.
+	Photos photos.Store
 	// Sync is the sync engine (DESIGN §5); syncRoutes makes one if nil.
 	Sync *zsync.Engine
 	// ViaTLS says whether a request reached the server over TLS, for HSTS
@@ -51,9 +56,13 @@ type Server struct {
 	hs *http.Server
 }
 
-// New wires the routes.
+// New wires the routes. Photos live in the folder blobDir; with "" the
+// caller sets Photos (photos.DB) before serving.
 func New(db *sqlstore.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir string) *Server {
 	s := &Server{DB: db, Auth: a, Log: log, PWA: pwa, BlobDir: blobDir}
+	if blobDir != "" {
+		s.Photos = dirStore(blobDir)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
