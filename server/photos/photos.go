@@ -140,3 +140,7 @@ func (p Part) valid() error {
 	}
 	return nil
 }
+
+// InDB is the value of zsc serve --photos (and ZSC_PHOTOS) that keeps the
+// photos in the database (DB) rather than in a folder.
+const InDB = "db"

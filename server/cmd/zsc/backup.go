@@ -19,6 +19,7 @@ import (
 
 	"zsc/schema"
 	"zsc/server/config"
+	"zsc/server/photos"
 	"zsc/server/sqlstore"
 )
 
@@ -89,7 +90,7 @@ type Files struct{ DB, Photos, KeyFile string }
 // flags adds --photos and --key-file, which read ZSC_PHOTOS and
 // ZSC_KEY_FILE when not given, like serve's.
 func (f *Files) flags(fs *flag.FlagSet) {
-	fs.StringVar(&f.Photos, "photos", "", "photo folder (default: blobs beside --db) [ZSC_PHOTOS]")
+	fs.StringVar(&f.Photos, "photos", "", `photo folder (default: blobs beside --db); "db" when serve keeps them in the database, whose copy holds them [ZSC_PHOTOS]`)
 	fs.StringVar(&f.KeyFile, "key-file", "", "session signing key file (default: jwt.key beside --db) [ZSC_KEY_FILE]")
 }
 
@@ -143,8 +144,11 @@ func Backup(ctx context.Context, f Files, dir string) (*Manifest, error) {
 	if m.SchemaVersion, m.Epoch, err = dbVersion(filepath.Join(dir, backupDBName)); err != nil {
 		return nil, err
 	}
-	if err := copyTree(f.Photos, filepath.Join(dir, backupBlobsDir)); err != nil {
-		return nil, fmt.Errorf("copy the photos: %w", err)
+	// Photos kept in the database (serve --photos db) are in its copy.
+	if f.Photos != photos.InDB {
+		if err := copyTree(f.Photos, filepath.Join(dir, backupBlobsDir)); err != nil {
+			return nil, fmt.Errorf("copy the photos: %w", err)
+		}
 	}
 	if err := copyFile(f.KeyFile, filepath.Join(dir, backupKeyName), 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("copy jwt.key: %w", err)
@@ -287,6 +291,11 @@ func Restore(ctx context.Context, dir string, f Files) (*Manifest, string, error
 	if err != nil {
 		return nil, "", err
 	}
+	if _, err := os.Stat(filepath.Join(dir, backupBlobsDir)); err == nil && f.Photos == photos.InDB {
+		// Checked before anything changes: the photos of a folder cannot
+		// go into the database this way.
+		return nil, "", fmt.Errorf("restore: the backup holds a photo folder (%s) but --photos is %q: restore with --photos DIR and serve with that folder", backupBlobsDir, photos.InDB)
+	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
 		return nil, "", err
 	}
@@ -341,8 +350,11 @@ func Restore(ctx context.Context, dir string, f Files) (*Manifest, string, error
 	if err := os.Rename(staged, dbPath); err != nil {
 		return nil, "", err
 	}
-	if err := copyTree(filepath.Join(dir, backupBlobsDir), f.Photos); err != nil {
-		return nil, "", fmt.Errorf("restore the photos: %w", err)
+	// Photos kept in the database came back with it.
+	if f.Photos != photos.InDB {
+		if err := copyTree(filepath.Join(dir, backupBlobsDir), f.Photos); err != nil {
+			return nil, "", fmt.Errorf("restore the photos: %w", err)
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, backupKeyName)); err == nil {
 		key := f.KeyFile

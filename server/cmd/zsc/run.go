@@ -22,6 +22,8 @@ import (
 	"zsc/server/demo"
 	zhttp "zsc/server/http"
 	"zsc/server/metrics"
+	"zsc/server/photos"
+	"zsc/server/postgres"
 	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
@@ -193,7 +195,7 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	}
 	fs.StringVar(&c.Data, "data", "", `data folder: the database, photos and key file by default (default "data", or the folder of --db when only --db is given)`)
 	fs.StringVar(&c.DB, "db", "", "SQLite database file (default DATA/zsc.db)")
-	fs.StringVar(&c.Photos, "photos", "", "photo folder (default DATA/blobs)")
+	fs.StringVar(&c.Photos, "photos", "", `photo folder, or "db" to keep the photos in the database, which several instances share (default DATA/blobs; "db" when --db is a postgres:// URL)`)
 	fs.StringVar(&c.KeyFile, "key-file", "", "session signing key file, made on first start (default DATA/jwt.key; ZSC_JWT_SECRET, if set, is used instead)")
 	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
 	fs.IntVar(&c.Login.AccountFailures, "login-account-failures", c.Login.AccountFailures, "failed sign-ins on one account before it is locked")
@@ -226,6 +228,11 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	}
 	if c.Photos == "" {
 		c.Photos = filepath.Join(c.Data, "blobs")
+		if postgres.IsDSN(c.DB) {
+			// Instances behind a load balancer share the database, not a
+			// folder: a phone's next chunk may reach another instance.
+			c.Photos = photos.InDB
+		}
 	}
 	if c.KeyFile == "" {
 		c.KeyFile = filepath.Join(c.Data, "jwt.key")
@@ -293,6 +300,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	// The folder of the photos; none when they are in the database.
+	photoDir := c.Photos
+	if c.Photos == photos.InDB {
+		photoDir = ""
+	}
 	if c.Demo {
 		start := time.Now()
 		n, err := db.UserCount(ctx)
@@ -301,7 +313,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if n == 0 {
 			fmt.Fprintln(stdout, "loading demo data (plan, directory, draws)…")
-			if err := demo.Load(ctx, db, demo.Options{Entities: c.DemoEntities, Photos: c.Photos}, stdout); err != nil {
+			if err := demo.Load(ctx, db, demo.Options{Entities: c.DemoEntities, Photos: photoDir}, stdout); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 			fmt.Fprintf(stdout, "demo data loaded in %s\n", time.Since(start).Round(time.Millisecond))
@@ -315,12 +327,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	a := auth.New(db, secret)
 	a.Limiter = auth.NewLimiterWith(db.Now, c.Login)
-	srv := zhttp.New(db, a, log, pwa.Dist(), c.Photos)
+	srv := zhttp.New(db, a, log, pwa.Dist(), photoDir)
+	if c.Photos == photos.InDB {
+		srv.Photos = photos.NewDB(db)
+		log.Info("photos are kept in the database", "photos", c.Photos)
+	} else {
+		log.Info("photos are kept in a folder (one instance only)", "photos", c.Photos)
+	}
 	srv.TrustProxies(c.TrustedProxies)
 	srv.Sync.LeaseSize, srv.Sync.LeaseTTL = c.LeaseSize, c.LeaseTTL
 	srv.Sync.BlobQuota, srv.Sync.BlobTTL = c.PhotoQuotaMB<<20, c.PhotoTTL
 	if c.MetricsAddr != "" {
-		m := metrics.New(db, c.Photos, log)
+		m := metrics.New(db, photoDir, log)
 		m.Attach(srv)
 		ml, err := m.Listen(c.MetricsAddr, log)
 		if err != nil {
