@@ -283,18 +283,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(c.DB), 0o755); err != nil {
-		return err
-	}
-	unlock, err := lockDatabase(c.DB)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := unlock(); err != nil {
-			log.Error("release the database lock", "db", c.DB, "err", err)
+	// Several instances may serve one PostgreSQL database (their writes
+	// serialise on an advisory lock, server/sqlstore/postgres.go); only a
+	// SQLite file is kept to one process, by a lock file beside it.
+	if !postgres.IsDSN(c.DB) {
+		if err := os.MkdirAll(filepath.Dir(c.DB), 0o755); err != nil {
+			return err
 		}
-	}()
+		unlock, err := lockDatabase(c.DB)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := unlock(); err != nil {
+				log.Error("release the database lock", "db", c.DB, "err", err)
+			}
+		}()
+	}
 	db, err := openDB(ctx, c.DB)
 	if err != nil {
 		return err
