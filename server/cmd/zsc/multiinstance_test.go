@@ -130,10 +130,14 @@ func TestMultiInstance(t *testing.T) {
 				t.Fatalf("timed out before kill %d: %d of %d acknowledged", k+1, led.count(), at)
 			}
 		}
-		s := cluster.all[(first+k)%2]
-		time.Sleep(time.Duration(rng.IntN(5000)) * time.Microsecond) // a random moment, not a wait
-		s.kill()
-		t.Logf("killed %s after %d acknowledged mutations (%d replayed answers so far)", s.name, led.count(), led.replays.Load())
+		s, how := cluster.all[(first+k)%2], "at a random moment"
+		if w := killInWindow(ctx, t, dsn, phones, led); w != nil {
+			s, how = w, "as soon as the database held a push whose phone had no answer yet"
+		} else {
+			time.Sleep(time.Duration(rng.IntN(5000)) * time.Microsecond) // a random moment, not a wait
+			s.kill()
+		}
+		t.Logf("killed %s %s, after %d acknowledged mutations (%d replayed answers so far)", s.name, how, led.count(), led.replays.Load())
 		// The other instance carries the phones for a while.
 		time.Sleep(time.Duration(200+rng.IntN(400)) * time.Millisecond)
 		s.start(ctx)
@@ -153,6 +157,38 @@ func TestMultiInstance(t *testing.T) {
 	checkMultiInstance(ctx, t, dsn, cluster, phones, led)
 	t.Logf("%d mutations acknowledged, %d replayed answers, %d requests sent again after a failure",
 		led.count(), led.replays.Load(), cluster.retries.Load())
+}
+
+// killInWindow watches the clients table and, as soon as it holds a push
+// the phone has no answer for yet (last_seq above the acknowledged seq),
+// kills the instance that push went to: the answer is lost, and the phone
+// sends the same mutations again, most likely to the other instance, which
+// must answer them from the log. It returns the instance it killed, or nil
+// after two seconds without a window.
+func killInWindow(ctx context.Context, t *testing.T, dsn string, phones []*multiPhone, led *ledger) *instance {
+	db, err := postgres.OpenDB(dsn, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		for _, p := range phones {
+			s := p.pushingTo.Load()
+			if s == nil {
+				continue
+			}
+			var stored int64
+			if err := db.QueryRowContext(ctx, `SELECT last_seq FROM clients WHERE id = ?`, p.id).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			_, acked := led.snapshot()
+			if stored > acked[p.id] && p.pushingTo.Load() == s {
+				s.kill()
+				return s
+			}
+		}
+	}
+	return nil
 }
 
 // cluster is the instances the phones reach, as a load balancer would.
@@ -284,6 +320,7 @@ type multiPhone struct {
 	baseVersions map[string]int64 // item → version at the bootstrap
 	rng          *rand.Rand
 	hc           *http.Client
+	pushingTo    atomic.Pointer[instance] // where the push in flight went
 	seq          int64
 	outbox       []zsync.Mutation
 }
@@ -395,6 +432,7 @@ func (p *multiPhone) push(ctx context.Context, led *ledger) error {
 	req := zsync.PushRequest{ClientID: p.id, SchemaVersion: zsync.SchemaVersion, Mutations: batch, Pending: &pending}
 	var resp zsync.PushResponse
 	code, err := p.call(ctx, "POST", "/api/v1/sync/push", req, &resp)
+	p.pushingTo.Store(nil)
 	if err != nil {
 		return err
 	}
@@ -440,6 +478,9 @@ func (p *multiPhone) callOn(ctx context.Context, s *instance, method, path strin
 	var data []byte
 	if body != nil {
 		data, _ = json.Marshal(body)
+	}
+	if strings.HasSuffix(path, "/sync/push") {
+		p.pushingTo.Store(s)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, s.base()+path, bytes.NewReader(data))
 	if err != nil {
@@ -498,13 +539,20 @@ func checkMultiInstance(ctx context.Context, t *testing.T, dsn string, c *cluste
 		seq                  int64
 	}
 	muts := map[string]*mrow{}
+	// The phones' mutations: the demo's own are not this test's.
+	ours := map[string]bool{}
+	for _, p := range phones {
+		ours[p.id] = true
+	}
 	rows, err := db.QueryContext(ctx, `SELECT id, client_id, seq, status, coalesce(args::jsonb->>'item_id', '') FROM mutations WHERE name = 'item.set'`)
 	must(err)
 	for rows.Next() {
 		var id string
 		m := &mrow{}
 		must(rows.Scan(&id, &m.client, &m.seq, &m.status, &m.item))
-		muts[id] = m
+		if ours[m.client] {
+			muts[id] = m
+		}
 	}
 	rows.Close()
 	must(rows.Err())
