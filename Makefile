@@ -4,7 +4,7 @@ DB      ?= data/zsc.db
 ADDR    ?= :8080
 SEEDS   ?= 5000
 
-.PHONY: run build pwa test test-go test-long test-pwa test-e2e bench fuzz vet clean
+.PHONY: run build pwa test test-go test-pg test-long test-pwa test-e2e bench fuzz vet clean
 
 run: build
 	./bin/zsc serve --demo --db $(DB) --addr $(ADDR)
@@ -25,10 +25,17 @@ vet:
 	$(GO) tool errcheck -exclude .errcheck-excludes ./...
 	@test -z "$$(gofmt -l schema sync server testdata)" || (gofmt -l schema sync server testdata; exit 1)
 
-test: pwa vet test-go test-pwa test-e2e
+test: pwa vet test-go test-pg test-pwa test-e2e
 
 test-go:
 	$(GO) test -count=1 ./...
+
+# The Go suite again with every store on PostgreSQL: ZSC_TEST_PG names a
+# database the tests may create schemas in (.ci/run starts one). Without it
+# there is nothing to run on, and `make test` says so and goes on.
+test-pg:
+	@if [ -z "$$ZSC_TEST_PG" ]; then echo "test-pg: skipped (set ZSC_TEST_PG=postgres://… to run the Go suite on PostgreSQL; .ci/run does)"; \
+	else $(GO) test -count=1 -p 2 ./...; fi
 
 # The convergence property test for many more seeds (CI runs 250).
 test-long:

@@ -1062,3 +1062,24 @@ CREATE TRIGGER blob_totals_delete AFTER DELETE ON blobs
     FOR EACH ROW EXECUTE FUNCTION blob_totals();
 CREATE TRIGGER blob_totals_update AFTER UPDATE OF size ON blobs
     FOR EACH ROW EXECUTE FUNCTION blob_totals();
+
+-- The two SQLite functions the store's queries use (server/sqlstore keeps
+-- one copy of each query for both databases), spelled for PostgreSQL.
+--
+-- date(ts, '+8 hours'): the China date of a timestamp, as china_date. Only
+-- that modifier is used; another one is a programming error, said loudly.
+CREATE FUNCTION date(ts text, modifier text) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    IF modifier IS DISTINCT FROM '+8 hours' THEN
+        RAISE EXCEPTION 'date(): only the ''+8 hours'' modifier is defined on PostgreSQL, not %', modifier;
+    END IF;
+    RETURN china_date(ts);
+END $$;
+
+-- json_each(array): the elements of a JSON array as text with their index,
+-- 0-based as in SQLite; the store passes a list of ids as one JSON argument
+-- so that one prepared statement serves any number of them. A text argument
+-- resolves here, before PostgreSQL's json_each(json).
+CREATE FUNCTION json_each(list text) RETURNS TABLE (key bigint, value text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT o - 1, e FROM json_array_elements_text(list::json) WITH ORDINALITY AS j (e, o)
+$$;

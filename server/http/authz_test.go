@@ -404,7 +404,7 @@ func loadPolicyFixture(t *testing.T, ts *TestServer, office string) *policyFixtu
 		// off it, so that membership is what shows an inspector the notice.
 		if _, err := tx.Exec(`INSERT INTO visit_members (visit_id, user_id, dept, active)
 			SELECT ?, id, dept, 1 FROM users WHERE username = 'insp1'
-			ON CONFLICT DO UPDATE SET active = 1`, f.visit66); err != nil {
+			ON CONFLICT (visit_id, user_id) DO UPDATE SET active = 1`, f.visit66); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(`UPDATE visit_members SET active = 0 WHERE visit_id = ? AND user_id = (SELECT id FROM users WHERE username = 'insp2')`, f.visit66); err != nil {

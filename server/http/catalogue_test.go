@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -250,7 +251,11 @@ func fingerprint(t *testing.T, ts *TestServer) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := ts.DB.Write(context.Background(), func(tx *sql.Tx) error {
-		rows, err := tx.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+		tablesQuery := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
+		if ts.DB.Postgres {
+			tablesQuery = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+		}
+		rows, err := tx.Query(tablesQuery)
 		if err != nil {
 			return err
 		}
@@ -272,10 +277,9 @@ func fingerprint(t *testing.T, ts *TestServer) map[string]string {
 				continue
 			}
 			h := sha256.New()
-			rows, err := tx.Query(`SELECT * FROM "` + tb + `" ORDER BY rowid`)
-			if err != nil {
-				rows, err = tx.Query(`SELECT * FROM "` + tb + `" ORDER BY 1`) // WITHOUT ROWID tables
-			}
+			// Rows are hashed in sorted order: neither store promises one
+			// without ORDER BY, and PostgreSQL has no rowid to order by.
+			rows, err := tx.Query(`SELECT * FROM "` + tb + `"`)
 			if err != nil {
 				return fmt.Errorf("%s: %w", tb, err)
 			}
@@ -290,17 +294,22 @@ func fingerprint(t *testing.T, ts *TestServer) map[string]string {
 				ptrs[i] = &vals[i]
 			}
 			n := 0
+			var lines []string
 			for rows.Next() {
 				if err := rows.Scan(ptrs...); err != nil {
 					rows.Close()
 					return err
 				}
-				fmt.Fprintf(h, "%v\x00", vals)
+				lines = append(lines, fmt.Sprintf("%v", vals))
 				n++
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
+			}
+			slices.Sort(lines)
+			for _, l := range lines {
+				fmt.Fprintf(h, "%s\x00", l)
 			}
 			out[tb] = fmt.Sprintf("%d rows %x", n, h.Sum(nil)[:8])
 		}

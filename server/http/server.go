@@ -181,7 +181,7 @@ func (s *Server) healthz(c echo.Context) error {
 	wctx, wcancel := context.WithTimeout(ctx, healthTimeout)
 	defer wcancel()
 	err := s.DB.Write(wctx, func(tx *sql.Tx) error {
-		if _, err := tx.Exec(`DELETE FROM schema_migrations WHERE 0`); err != nil {
+		if _, err := tx.Exec(`DELETE FROM schema_migrations WHERE 1 = 0`); err != nil {
 			return fmt.Errorf("healthz write: %w", err)
 		}
 		return nil

@@ -15,10 +15,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"zsc/schema"
 )
 
 // IsDSN says whether s names a PostgreSQL database (a URL) rather than a
@@ -83,6 +86,39 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	return c.Conn.QueryContext(ctx, Rebind(query), args)
 }
 
+// CheckNamedValue stores a Go bool as 1 or 0: the schema keeps flags in
+// BIGINT columns, as SQLite does (it has no boolean type), so that one copy
+// of each query and one schema serve both. Reading needs nothing: database/sql
+// scans 1 and 0 into a bool.
+//
+// It also refuses text PostgreSQL cannot store (a NUL byte, bytes that are
+// not UTF-8), which SQLite would take: a lookup by such an id finds nothing
+// on SQLite, so here it is a bad request (EINVALID), never a server error.
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case string:
+		if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+			return schema.Errorf(schema.EINVALID, "请求中有无法识别的字符（空字符或无效的 UTF-8 编码）")
+		}
+	case bool:
+		nv.Value = boolInt(v)
+		return nil
+	case *bool:
+		if v != nil {
+			nv.Value = boolInt(*v)
+			return nil
+		}
+	}
+	return c.Conn.CheckNamedValue(nv)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Rebind turns each `?` placeholder of query into $1, $2…, leaving alone
 // question marks inside string literals, quoted identifiers and comments.
 func Rebind(query string) string {
@@ -114,8 +150,18 @@ func Rebind(query string) string {
 			b.WriteString(query[i : i+j+1])
 			i += j
 		case ch == '?':
-			n++
+			// ?NNN names its parameter (SQLite's numbered form): the same $NNN.
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
 			b.WriteByte('$')
+			if j > i+1 {
+				b.WriteString(query[i+1 : j])
+				i = j - 1
+				continue
+			}
+			n++
 			b.WriteString(strconv.Itoa(n))
 		default:
 			b.WriteByte(ch)

@@ -10,6 +10,7 @@ func TestRebind(t *testing.T) {
 		{`SELECT 'it''s ?', ?`, `SELECT 'it''s ?', $1`},
 		{"SELECT ? -- why?\n, ?", "SELECT $1 -- why?\n, $2"},
 		{`SELECT 'open ?`, `SELECT 'open ?`},
+		{`DELETE FROM b WHERE s = ?2 AND c < ?1 AND u >= ?1`, `DELETE FROM b WHERE s = $2 AND c < $1 AND u >= $1`},
 	} {
 		if got := Rebind(c.in); got != c.want {
 			t.Errorf("Rebind(%q) = %q, want %q", c.in, got, c.want)

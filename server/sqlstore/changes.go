@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -99,13 +102,21 @@ func AppendVisitSnapshot(tx *sql.Tx, at, visitID, userID string) error {
 // cursor counts in the old epoch must re-bootstrap instead of reading them
 // as changes it has seen.
 func (db *DB) StampNewEpoch(ctx context.Context) (string, error) {
-	var epoch string
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	epoch := hex.EncodeToString(b[:])
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRow(`UPDATE change_epoch SET epoch = lower(hex(randomblob(16))), since = ? WHERE id = 1 RETURNING epoch`,
-			db.NowText()).Scan(&epoch)
+		_, err := tx.Exec(`UPDATE change_epoch SET epoch = ?, since = ? WHERE id = 1`, epoch, db.NowText())
+		return err
 	})
 	return epoch, err
 }
+
+// ErrBackupPostgres: BackupTo makes SQLite files; a PostgreSQL database is
+// backed up by its own tools.
+var ErrBackupPostgres = errors.New("zsc backup copies a SQLite database: back up PostgreSQL with pg_dump or pg_basebackup, then after a restore run `zsc new-epoch --db …` so that phones re-bootstrap (DESIGN §8.5)")
 
 // BackupTo writes a consistent copy of the database to path (VACUUM INTO:
 // one read snapshot, so writes may go on meanwhile). path must not exist.
@@ -113,6 +124,9 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	// Not the reader pool (query_only refuses VACUUM INTO's output) nor the
 	// writer (the copy would hold up every write): the checkpointer's
 	// connection, which only reads here.
+	if db.Postgres {
+		return ErrBackupPostgres
+	}
 	_, err := db.ckpt.ExecContext(ctx, `VACUUM INTO ?`, path)
 	return err
 }

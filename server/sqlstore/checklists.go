@@ -254,7 +254,7 @@ type ChecklistTemplate struct {
 const templateCols = `t.id, t.catalogue_id, coalesce(c.dept, ''), coalesce(d.name, ''), c.name, c.class, t.version,
 	t.version = (SELECT max(version) FROM checklist_templates t2 WHERE t2.catalogue_id = t.catalogue_id),
 	(SELECT count(*) FROM checklist_template_points p WHERE p.template_id = t.id),
-	(SELECT count(*) FROM checklist_template_points p WHERE p.template_id = t.id AND p.key_point),
+	(SELECT count(*) FROM checklist_template_points p WHERE p.template_id = t.id AND p.key_point = 1),
 	t.source, coalesce(t.created_by, ''), coalesce(u.name, ''), t.created_at
 	FROM checklist_templates t JOIN catalogue_items c ON c.id = t.catalogue_id
 	LEFT JOIN departments d ON d.code = c.dept LEFT JOIN users u ON u.id = t.created_by`

@@ -270,7 +270,7 @@ func (db *DB) SearchConflicts(ctx context.Context, f authz.Filter, q ConflictQue
 	if f.None {
 		return out, nil
 	}
-	where := []string{"1"}
+	where := []string{"1 = 1"}
 	var args []any
 	if f.Region != "" {
 		where, args = append(where, "u.region = ?"), append(args, f.Region)

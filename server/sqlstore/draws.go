@@ -287,7 +287,7 @@ func settleDepartments(tx *sql.Tx, p *Plan, settle []string) ([]string, error) {
 // TaskByID loads a task.
 func (db *DB) TaskByID(ctx context.Context, tx *sql.Tx, id string) (*Task, error) {
 	var t Task
-	err := tx.QueryRow(`SELECT t.id, t.plan_id, p.seq, p.name, t.region, t.batch, t.level, t.tag, p.initiator, t.created_at, ifnull(d.id, ''),
+	err := tx.QueryRow(`SELECT t.id, t.plan_id, p.seq, p.name, t.region, t.batch, t.level, t.tag, p.initiator, t.created_at, coalesce(d.id, ''),
 			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status != 'replaced'),
 			(SELECT count(*) FROM visits v WHERE v.task_id = t.id AND v.status = 'complete')
 		FROM tasks t JOIN plans p ON p.id = t.plan_id LEFT JOIN draws d ON d.task_id = t.id WHERE t.id = ?`, id).
@@ -835,7 +835,7 @@ type PublicDept struct {
 func (db *DB) PublicDraws(ctx context.Context, limit int) ([]PublicDraw, error) {
 	out := []PublicDraw{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.Query(`SELECT d.id, d.task_id, p.seq, p.name, p.year, t.batch, t.region, ifnull(r.name, t.region), d.algorithm, d.snapshot_hash, d.seed, d.seed_source,
+		rows, err := tx.Query(`SELECT d.id, d.task_id, p.seq, p.name, p.year, t.batch, t.region, coalesce(r.name, t.region), d.algorithm, d.snapshot_hash, d.seed, d.seed_source,
 				d.population, d.drawn, d.strata, d.risk_stratified, d.created_at,
 				NOT EXISTS (SELECT 1 FROM visits v WHERE v.task_id = d.task_id AND v.status = 'open')
 			FROM draws d JOIN tasks t ON t.id = d.task_id JOIN plans p ON p.id = t.plan_id LEFT JOIN regions r ON r.code = t.region
@@ -862,7 +862,7 @@ func (db *DB) PublicDraws(ctx context.Context, limit int) ([]PublicDraw, error) 
 			return err
 		}
 		for i := range out {
-			drows, err := tx.Query(`SELECT td.dept, ifnull(dp.name, td.dept) FROM task_departments td LEFT JOIN departments dp ON dp.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, out[i].TaskID)
+			drows, err := tx.Query(`SELECT td.dept, coalesce(dp.name, td.dept) FROM task_departments td LEFT JOIN departments dp ON dp.code = td.dept WHERE td.task_id = ? ORDER BY td.ord`, out[i].TaskID)
 			if err != nil {
 				return err
 			}

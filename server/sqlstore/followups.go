@@ -104,7 +104,7 @@ func followupScope(u *schema.User, a authz.Action) (string, []any) {
 	if f.All {
 		return "", nil
 	}
-	member, memberArgs := "0", []any(nil)
+	member, memberArgs := "1 = 0", []any(nil)
 	if f.Members {
 		member = `EXISTS (SELECT 1 FROM visit_members m WHERE m.visit_id = n.visit_id AND m.user_id = ? AND m.active = 1)`
 		memberArgs = []any{u.ID}
@@ -113,7 +113,7 @@ func followupScope(u *schema.User, a authz.Action) (string, []any) {
 			memberArgs = append(memberArgs, f.MemberDept)
 		}
 	}
-	scope, scopeArgs := "0", []any(nil)
+	scope, scopeArgs := "1 = 0", []any(nil)
 	if !f.None {
 		scope = `(? = '' OR t.region = ?) AND (? = '' OR n.dept = ?)`
 		scopeArgs = []any{f.Region, f.Region, f.Dept, f.Dept}
@@ -160,7 +160,7 @@ func (db *DB) Followups(ctx context.Context, u *schema.User, q FollowupQuery, ca
 	args = append(args, scopeArgs...)
 	out := &FollowupList{Status: q.Status, Today: today, Items: []*FollowupNotice{}}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRow(`SELECT count(*) FROM (`+followupSelect+where+`)`, args...).Scan(&out.Total); err != nil {
+		if err := tx.QueryRow(`SELECT count(*) FROM (`+followupSelect+where+`) AS listed`, args...).Scan(&out.Total); err != nil {
 			return err
 		}
 		return eachRow(tx, followupSelect+where+order+` LIMIT ?`, append(slices.Clone(args), q.Limit), func(sc scanner) error {

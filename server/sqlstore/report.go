@@ -228,7 +228,7 @@ func (db *DB) ProgressFacts(ctx context.Context, s ProgressScope) (*report.Progr
 		}); err != nil {
 			return err
 		}
-		return eachRow(tx, `SELECT v.task_id, n.dept, count(*), sum(fu.action = '移送'), sum(fu.penalty)
+		return eachRow(tx, `SELECT v.task_id, n.dept, count(*), sum(CASE WHEN fu.action = '移送' THEN 1 ELSE 0 END), sum(fu.penalty)
 			FROM followups fu JOIN notices n ON n.id = fu.notice_id JOIN visits v ON v.id = fu.visit_id
 			WHERE fu.action IN ('立案', '移送') AND fu.at < ? AND v.task_id IN (`+taskSet+`)
 			GROUP BY v.task_id, n.dept`, append([]any{end}, args...), func(sc scanner) error {
@@ -358,12 +358,13 @@ var rebuildSQL = []string{
 	 FROM publications GROUP BY 1, 2, 3`,
 	// The 户 once per channel, in the month of the first publication carrying it.
 	`INSERT INTO pub_rollups (task_id, dept, month, platform, system, website)
-	 SELECT task_id, '', month, sum(ch = 'p'), sum(ch = 's'), sum(ch = 'w') FROM (
+	 SELECT task_id, '', month, sum(CASE WHEN ch = 'p' THEN 1 ELSE 0 END), sum(CASE WHEN ch = 's' THEN 1 ELSE 0 END),
+		sum(CASE WHEN ch = 'w' THEN 1 ELSE 0 END) FROM (
 		SELECT task_id, visit_id, 'p' AS ch, substr(date(min(published_at), '+8 hours'), 1, 7) AS month FROM publications WHERE platform = 1 GROUP BY task_id, visit_id
 		UNION ALL
 		SELECT task_id, visit_id, 's', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE system = 1 GROUP BY task_id, visit_id
 		UNION ALL
-		SELECT task_id, visit_id, 'w', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE website = 1 GROUP BY task_id, visit_id)
+		SELECT task_id, visit_id, 'w', substr(date(min(published_at), '+8 hours'), 1, 7) FROM publications WHERE website = 1 GROUP BY task_id, visit_id) AS firsts
 	 GROUP BY task_id, month`,
 }
 

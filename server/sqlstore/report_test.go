@@ -122,7 +122,7 @@ func (f *officeFixture) enter(visit, dept, channel string, n int, failing bool) 
 		}
 		f.exec(`INSERT INTO item_results (item_id, visit_id, dept, value, version, user_id, client_id, channel, mutation_id, updated_at)
 			VALUES (?, ?, ?, ?, 1, 'u-insp', ?, ?, ?, '2024-05-20T02:00:00.000Z')
-			ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, channel = excluded.channel, client_id = excluded.client_id, version = version + 1`,
+			ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, channel = excluded.channel, client_id = excluded.client_id, version = item_results.version + 1`,
 			item, visit, dept, value, client, channel, "m-"+item)
 		f.exec(`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id) VALUES ('2024-05-20T02:00:00.000Z', 'u-insp', ?, ?, 'item.set', 'item_result', ?, 'visit', ?)`,
 			client, channel, item, visit)
@@ -133,7 +133,7 @@ func (f *officeFixture) enter(visit, dept, channel string, n int, failing bool) 
 	}
 	f.exec(`INSERT INTO outcomes (visit_id, dept, categories, version, user_id, client_id, channel, mutation_id, updated_at)
 		VALUES (?, ?, ?, 1, 'u-insp', ?, ?, 'm', '2024-05-20T02:00:00.000Z')
-		ON CONFLICT (visit_id, dept) DO UPDATE SET categories = excluded.categories, channel = excluded.channel, version = version + 1`,
+		ON CONFLICT (visit_id, dept) DO UPDATE SET categories = excluded.categories, channel = excluded.channel, version = outcomes.version + 1`,
 		visit, dept, cats, client, channel)
 	f.exec(`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id) VALUES ('2024-05-20T02:00:00.000Z', 'u-insp', ?, ?, 'outcome.set', 'outcome', ?, 'visit', ?)`,
 		client, channel, visit+":"+dept, visit)

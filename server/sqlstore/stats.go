@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 )
 
 // StoreStats are the figures an operator watches that live in the
@@ -39,8 +40,18 @@ func (db *DB) StoreStats(ctx context.Context) (StoreStats, error) {
 
 // FileSizes are the sizes in bytes of the database file and of its WAL
 // (the -wal file beside it). A missing WAL is 0: SQLite removes it when
-// the last connection closes. Two stat calls, no query.
+// the last connection closes. Two stat calls, no query. On PostgreSQL main
+// is the database's size (pg_database_size) and wal 0: the server's WAL is
+// its administrator's to watch.
 func (db *DB) FileSizes() (main, wal int64, err error) {
+	if db.Postgres {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := db.read.QueryRowContext(ctx, `SELECT pg_database_size(current_database())`).Scan(&main); err != nil {
+			return 0, 0, fmt.Errorf("database size: %w", err)
+		}
+		return main, 0, nil
+	}
 	st, err := os.Stat(db.Path)
 	if err != nil {
 		return 0, 0, fmt.Errorf("database file size: %w", err)

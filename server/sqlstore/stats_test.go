@@ -53,6 +53,9 @@ func TestStoreStats(t *testing.T) {
 	exec(`UPDATE notice_numbers SET state = 'used' WHERE number = 1`)
 	want(1, 250, 2)
 
+	if db.Postgres {
+		return // the plan check reads SQLite's EXPLAIN QUERY PLAN
+	}
 	rows, err := db.Reader().Query(`EXPLAIN QUERY PLAN ` + sqlstore.StoreStatsQuery)
 	if err != nil {
 		t.Fatal(err)

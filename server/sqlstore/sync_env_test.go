@@ -1,12 +1,14 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"zsc/schema"
 	"zsc/server/sqlstore"
 	"zsc/server/sqlstore/storetest"
+	"zsc/server/transfer"
 	zsync "zsc/sync"
 )
 
@@ -136,4 +139,39 @@ func one(tb testing.TB, r *zsync.PushResponse, status string) zsync.Result {
 		tb.Fatalf("status %s (%s), want %s", r.Results[0].Status, r.Results[0].Reason, status)
 	}
 	return r.Results[0]
+}
+
+// takeBackup backs up db now; the function it returns restores that backup
+// as a new store (closed when the test ends). On SQLite that is BackupTo's
+// file, as `zsc backup`/`zsc restore` do; on PostgreSQL, which zsc does not
+// back up itself, an export loaded into a fresh schema (`zsc export`,
+// `zsc import-db`): the database as it was at the backup either way.
+func takeBackup(t *testing.T, db *sqlstore.DB) func() *sqlstore.DB {
+	t.Helper()
+	ctx := context.Background()
+	if !db.Postgres {
+		path := filepath.Join(t.TempDir(), "backup.db")
+		if err := db.BackupTo(ctx, path); err != nil {
+			t.Fatal(err)
+		}
+		return func() *sqlstore.DB {
+			restored, err := sqlstore.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { restored.Close() })
+			return restored
+		}
+	}
+	var dump bytes.Buffer
+	if _, err := transfer.Export(ctx, db, &dump); err != nil {
+		t.Fatal(err)
+	}
+	return func() *sqlstore.DB {
+		restored := storetest.Open(t)
+		if _, err := transfer.Import(ctx, restored, &dump); err != nil {
+			t.Fatal(err)
+		}
+		return restored
+	}
 }

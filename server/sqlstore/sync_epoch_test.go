@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,10 +17,7 @@ import (
 func TestAPhonePastTheRestoredHeadReBootstraps(t *testing.T) {
 	env := mustSyncEnv(t)
 	ctx := context.Background()
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := env.db.BackupTo(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	restore := takeBackup(t, env.db)
 	// After the backup: the phone takes its lease and pulls to the head.
 	phone := env.register(t, "insp1", "mobile")
 	first := env.pull(t, "insp1", phone, 0)
@@ -30,11 +26,7 @@ func TestAPhonePastTheRestoredHeadReBootstraps(t *testing.T) {
 	}
 
 	// The restore: the backup becomes the database, with a new epoch.
-	db, err := sqlstore.Open(backup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := restore()
 	db.Now = func() time.Time { return env.now }
 	if _, err := db.StampNewEpoch(ctx); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,10 +20,7 @@ import (
 func TestNoNoticeNumberIsReusedAfterARestore(t *testing.T) {
 	env := mustSyncEnv(t)
 	ctx := context.Background()
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := env.db.BackupTo(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	restore := takeBackup(t, env.db)
 	// After the backup: phone A is leased 1–20 and issues 1 on paper.
 	phoneA := env.register(t, "insp1", "mobile")
 	first := env.pull(t, "insp1", phoneA, 0)
@@ -33,11 +29,7 @@ func TestNoNoticeNumberIsReusedAfterARestore(t *testing.T) {
 	}
 
 	// The restore.
-	db, err := sqlstore.Open(backup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := restore()
 	db.Now = func() time.Time { return env.now }
 	if _, err := db.StampNewEpoch(ctx); err != nil {
 		t.Fatal(err)
@@ -130,10 +122,7 @@ func TestAPushAfterARestoreWaitsForThePullThatFencesItsNumbers(t *testing.T) {
 	ctx := context.Background()
 	phoneA := env.register(t, "insp1", "mobile")
 	one(t, env.push(t, "insp1", phoneA, env.mut(phoneA, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0))), "applied")
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if err := env.db.BackupTo(ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	restore := takeBackup(t, env.db)
 	// After the backup: phone A is leased numbers and issues the first on paper, offline.
 	first := env.pull(t, "insp1", phoneA, 0)
 	var number int
@@ -144,11 +133,7 @@ func TestAPushAfterARestoreWaitsForThePullThatFencesItsNumbers(t *testing.T) {
 		"items": []string{"v1-scjg-1"}, "problems": "从业人员未取得健康证明上岗", "legal_basis": "《中华人民共和国食品安全法》第四十五条第一款",
 		"deadline": "2099-12-31", "days": 10, "year": 2024, "number": number, "provisional": ""})
 
-	db, err := sqlstore.Open(backup)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := restore()
 	db.Now = func() time.Time { return env.now }
 	if _, err := db.StampNewEpoch(ctx); err != nil {
 		t.Fatal(err)
@@ -184,7 +169,7 @@ func TestAPushAfterARestoreWaitsForThePullThatFencesItsNumbers(t *testing.T) {
 	}
 	if n != 1 {
 		var got string
-		_ = db.Reader().QueryRow(`SELECT group_concat(number || ' ' || dept || ' ' || year || ' ' || coalesce(number_text,'') || ' ' || provisional, '; ') FROM notices`).Scan(&got)
+		_ = db.Reader().QueryRow(`SELECT string_agg(number || ' ' || dept || ' ' || year || ' ' || coalesce(number_text,'') || ' ' || provisional, '; ') FROM notices`).Scan(&got)
 		t.Fatalf("%d notices hold number %d: %s", n, number, got)
 	}
 }

@@ -35,7 +35,7 @@ func manyVisits(tb testing.TB, env *syncEnv, prefix string, year, n, items, comp
 				VALUES ('%[1]s-d', '%[1]s-t', 'test', '00', '00', %[2]d, %[2]d, '{}', '{}', 1, 1, 'office', '2024-01-01T00:00:00.000Z')`, prefix, n),
 			fmt.Sprintf(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %[2]d)
 				INSERT INTO visits (id, task_id, draw_id, entity_id, risk, stratum, scheduled_on, status, completed_at, created_at)
-				SELECT printf('%[1]s-%%05d', i), '%[1]s-t', '%[1]s-d', 'e' || (1 + i %% 3), 'B', 'B', '%[3]d-06-03',
+				SELECT '%[1]s-' || substr('00000' || i, length('00000' || i) - 4), '%[1]s-t', '%[1]s-d', 'e' || (1 + i %% 3), 'B', 'B', '%[3]d-06-03',
 					CASE WHEN %[4]d > 0 AND i %% %[4]d = 0 THEN 'complete' ELSE 'open' END,
 					CASE WHEN %[4]d > 0 AND i %% %[4]d = 0 THEN '%[3]d-06-04T02:00:00.000Z' END, '2024-01-01T00:00:00.000Z' FROM k`,
 				prefix, n, year, completeEvery),
@@ -47,8 +47,9 @@ func manyVisits(tb testing.TB, env *syncEnv, prefix string, year, n, items, comp
 				FROM visits v JOIN task_departments d ON d.task_id = v.task_id CROSS JOIN k WHERE v.task_id = '%[1]s-t'`, prefix, items),
 			fmt.Sprintf(`INSERT INTO item_results (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)
 				SELECT c.id, c.visit_id, c.dept, '符合', '现场查看，符合要求', '[]', 1, 'insp1', '00000000-0000-7000-8000-000000000000', 'mobile',
-					'00000000-0000-7000-8000-' || printf('%%012d', c.rowid), '2024-06-03T02:00:00.000Z'
-				FROM checklist_items c JOIN visits v ON v.id = c.visit_id WHERE v.task_id = '%[1]s-t'`, prefix),
+					'00000000-0000-7000-8000-' || substr('000000000000' || c.n, length('000000000000' || c.n) - 11), '2024-06-03T02:00:00.000Z'
+				FROM (SELECT c.*, row_number() OVER (ORDER BY c.id) AS n FROM checklist_items c
+					JOIN visits v ON v.id = c.visit_id WHERE v.task_id = '%[1]s-t') AS c`, prefix),
 		}
 		for _, s := range stmts {
 			if _, err := tx.Exec(s); err != nil {

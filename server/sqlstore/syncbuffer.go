@@ -80,8 +80,8 @@ const (
 	auditRow       = `(?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	resultInsert   = `INSERT INTO item_results (` + resultCols + `) VALUES `
 	resultRow      = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	// Rows of one statement are upserted in order, so an item set twice in
-	// one push ends with its later value.
+	// An item set twice in one push is written once, with its later value
+	// (flushFirst); the upsert replaces a value committed before.
 	resultUpsert = ` ON CONFLICT (item_id) DO UPDATE SET value = excluded.value, note = excluded.note, photos = excluded.photos,
 		version = excluded.version, user_id = excluded.user_id, client_id = excluded.client_id, channel = excluded.channel,
 		mutation_id = excluded.mutation_id, updated_at = excluded.updated_at`
@@ -121,9 +121,17 @@ func (t *syncTx) flush() error {
 // chunks of a power of two, and keeps the rest.
 func (t *syncTx) flushFirst(n [4]int) error {
 	b := t.buf
-	results := make([][]any, n[1])
+	// Each item's last buffered value only: it is the one that stands, and
+	// PostgreSQL refuses an upsert that touches one row twice.
+	last := make(map[string]int, n[1])
 	for i, r := range b.results[:n[1]] {
-		results[i] = r.args
+		last[r.r.ItemID] = i
+	}
+	results := make([][]any, 0, len(last))
+	for i, r := range b.results[:n[1]] {
+		if last[r.r.ItemID] == i {
+			results = append(results, r.args)
+		}
 	}
 	for i, tbl := range []struct {
 		head, row, tail string

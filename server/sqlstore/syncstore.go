@@ -529,13 +529,13 @@ func (t *syncTx) Changes(s zsync.Scope, cursor int64, limit int) ([]zsync.Logged
 			UNION ALL ` + from + `user_id = ? AND client_id IS NULL AND seq > ?
 			UNION ALL ` + from + `visit_id IS NOT NULL AND visit_id IN (` + vq + `) AND user_id IS NULL AND client_id IS NULL AND seq > ?
 			UNION ALL ` + from + `visit_id IS NULL AND user_id IS NULL AND client_id IS NULL AND seq > ?
-			) ORDER BY seq LIMIT ?`
+			) AS audiences ORDER BY seq LIMIT ?`
 		args = append([]any{s.ClientID, cursor, s.User.ID, cursor}, vargs...)
 		args = append(args, cursor, cursor, limit)
 	} else {
 		visitCond := `visit_id IS NULL OR visit_id IN (` + vq + `)`
 		if vq == "" {
-			visitCond = `1`
+			visitCond = `1 = 1`
 		}
 		q = `SELECT seq, kind, op, entity_id, data FROM changes
 			WHERE seq > ? AND (client_id = ? OR (client_id IS NULL AND (user_id = ? OR (user_id IS NULL AND (` + visitCond + `)))))

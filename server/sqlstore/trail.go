@@ -432,7 +432,7 @@ func (w *trailWalker) visitLookups(visit string) error {
 			LEFT JOIN item_results ir ON ir.item_id = ci.id WHERE ci.visit_id = ?`},
 		{"outcome", `SELECT o.visit_id || ':' || o.dept, o.dept, d.name || ' 检查结果' FROM outcomes o JOIN departments d ON d.code = o.dept WHERE o.visit_id = ?`},
 		{"notice", `SELECT n.id, n.dept, CASE WHEN n.number_text <> '' THEN n.number_text ELSE n.provisional END || CASE WHEN n.voided_at IS NULL THEN '' ELSE '（已作废）' END FROM notices n WHERE n.visit_id = ?`},
-		{"followup", `SELECT f.id, n.dept, '复查：' || CASE WHEN f.corrected THEN '已整改' ELSE f.action END FROM followups f
+		{"followup", `SELECT f.id, n.dept, '复查：' || CASE WHEN f.corrected = 1 THEN '已整改' ELSE f.action END FROM followups f
 			JOIN notices n ON n.id = f.notice_id WHERE f.visit_id = ?`},
 		{"publication", `SELECT p.id, p.dept, d.name || ' 公示' FROM publications p JOIN departments d ON d.code = p.dept WHERE p.visit_id = ?`},
 		{"checkin", `SELECT c.id, '', '到场签到' FROM checkins c WHERE c.visit_id = ?`},
@@ -553,7 +553,7 @@ const userTrailLabel = `CASE
 	WHEN a.kind = 'draw' THEN (SELECT '从 ' || population || ' 户中抽取 ' || drawn || ' 户' FROM draws WHERE id = a.entity_id)
 	WHEN a.kind = 'plan_year' THEN a.entity_id || ' 年度抽查计划'
 	WHEN a.kind = 'plan' THEN (SELECT name FROM plans WHERE id = a.entity_id)
-	WHEN a.kind = 'client' THEN (SELECT '设备 ' || coalesce(device_no, '') || ' ' || platform FROM clients WHERE id = a.entity_id)
+	WHEN a.kind = 'client' THEN (SELECT '设备 ' || coalesce(CAST(device_no AS TEXT), '') || ' ' || platform FROM clients WHERE id = a.entity_id)
 	ELSE '' END`
 
 // user walks the trail of a person: what they did and what was done to

@@ -2,13 +2,13 @@ package sqlstore_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"zsc/schema"
 	"zsc/server/report"
 	"zsc/server/sqlstore"
-	"zsc/server/sqlstore/storetest"
 )
 
 func trailLine(e report.TrailEntry) string {
@@ -105,8 +105,10 @@ func TestTrail(t *testing.T) {
 }
 
 // The trail's lookups by entity use the partial index of migration 0008.
+// SQLite's plan, on SQLite in both passes: PostgreSQL's planner chooses by
+// table statistics, which an empty test table does not have.
 func TestTrailLooksUpByEntityThroughTheIndex(t *testing.T) {
-	db, err := sqlstore.Open(storetest.DSN(t))
+	db, err := sqlstore.Open(filepath.Join(t.TempDir(), "zsc.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

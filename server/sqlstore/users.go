@@ -106,7 +106,7 @@ func scanUserRecord(sc scanner) (UserRecord, error) {
 // ListUsers lists the accounts the policy's filter f shows (authz.ListFilter
 // of UserRead), matching q in the username, name or 执法证号 when q is set.
 func (db *DB) ListUsers(ctx context.Context, f authz.Filter, q string) ([]UserRecord, error) {
-	where, args := `1`, []any{}
+	where, args := `1 = 1`, []any{}
 	if !f.All {
 		if f.None {
 			where += ` AND 0`

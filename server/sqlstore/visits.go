@@ -52,7 +52,7 @@ type TemplateRef struct {
 }
 
 // checklistCols are the columns scanChecklistItem reads, of checklist_items c.
-const checklistCols = `c.id, c.dept, c.ord, c.name, c.class, ifnull(c.catalogue_id, ''), c.item_name, c.template_id, c.template_version,
+const checklistCols = `c.id, c.dept, c.ord, c.name, c.class, coalesce(c.catalogue_id, ''), c.item_name, c.template_id, c.template_version,
 	c.group_code, c.group_name, c.code, c.method, c.key_point, c.basis, c.violation, c.notice_text`
 
 // checklistDest is where one row of checklistCols is scanned; done fills
@@ -123,7 +123,7 @@ type querier interface {
 
 func loadVisit(tx querier, id string) (*Visit, error) {
 	var v Visit
-	err := tx.QueryRow(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, ifnull(v.completed_at, ''), v.version, t.region,
+	err := tx.QueryRow(`SELECT v.id, v.task_id, v.draw_id, v.status, v.scheduled_on, coalesce(v.completed_at, ''), v.version, t.region,
 			p.id, p.year, p.seq, p.name, e.id, e.uscc, e.name, e.address, e.region, e.lat, e.lng
 		FROM visits v JOIN tasks t ON t.id = v.task_id JOIN plans p ON p.id = t.plan_id JOIN entities e ON e.id = v.entity_id WHERE v.id = ?`, id).
 		Scan(&v.ID, &v.TaskID, &v.DrawID, &v.Status, &v.ScheduledOn, &v.CompletedAt, &v.Version, &v.Region,
