@@ -96,6 +96,12 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	for _, f := range []struct{ label, dir string }{{"data", dirOf(c.db.Path)}, {"photos", c.photoDir}} {
+		// On PostgreSQL the data is the database server's disk, and photos
+		// kept in the database have no folder: nothing of this machine's
+		// disks to report for them (pg_database_size is zsc_db_bytes).
+		if f.dir == "" || (f.label == "data" && c.db.Postgres) {
+			continue
+		}
 		free, size, ok, err := diskSpace(f.dir)
 		switch {
 		case err != nil:

@@ -19,7 +19,7 @@ import (
 // Chinese and nothing written.
 func importChecklists(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import-checklists", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err

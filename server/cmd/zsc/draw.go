@@ -17,7 +17,7 @@ import (
 // (DESIGN §8.7): a chosen seed reproduces but proves nothing.
 func drawTask(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("draw", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	as := fs.String("as", "", "username of the office user who runs the draw")
 	seed := fs.String("seed", "", "64 hex digits; recorded as supplied (种子由操作人指定)")
 	pos, err := parseArgs(fs, args)
@@ -49,7 +49,7 @@ func drawTask(ctx context.Context, args []string, stdout io.Writer) error {
 // from a seed the server made.
 func verifyDraw(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err

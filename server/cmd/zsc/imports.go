@@ -42,7 +42,7 @@ func importPlanFile(ctx context.Context, db *sqlstore.DB, path string, year int)
 // importDirectory imports one of the directory CSVs: entities, inspectors or conflicts.
 func importDirectory(ctx context.Context, kind string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import-"+kind, flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -179,7 +179,7 @@ func gen(ctx context.Context, args []string, stdout io.Writer) (err error) {
 
 func userAdd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	username := fs.String("username", "", "login name")
 	password := fs.String("password", "", "password (at least 8 characters)")
 	name := fs.String("name", "", "display name")

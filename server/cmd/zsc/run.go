@@ -39,7 +39,8 @@ usage:
   zsc user add --username U --password P --role inspector|lead|office|admin --dept CODE --region CODE [--name N] [--cert NO]
   zsc draw TASK_ID --as USERNAME [--seed HEX] [--db data/zsc.db]   a task's draw; a --seed is recorded as supplied
   zsc verify DRAW_ID [--db data/zsc.db]                re-run a draw and say how its seed was made
-  zsc migrate [--db data/zsc.db]
+  zsc migrate [--db data/zsc.db]                       apply pending migrations (SQLite file or postgres:// URL)
+  zsc new-epoch --db postgres://…                     after restoring PostgreSQL with its own tools: phones re-bootstrap
   zsc backup DIR [--db data/zsc.db] [--photos DIR] [--key-file FILE]
                                                      a consistent copy: database, photos, key file, manifest.json
   zsc restore DIR --db PATH [--photos DIR] [--key-file FILE]
@@ -85,7 +86,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userAdd(ctx, rest[1:], stdout)
 	case "migrate":
 		fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-		dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+		dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 		if err := fs.Parse(rest); err != nil {
 			return err
 		}
@@ -93,8 +94,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "migrated", *dbPath)
+		fmt.Fprintln(stdout, "migrated", db.Path)
 		return db.Close()
+	case "new-epoch":
+		return newEpoch(ctx, rest, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -117,6 +120,14 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 	}
 	return pos, nil
+}
+
+// redactDB is --db as a log may show it: a PostgreSQL URL without its password.
+func redactDB(db string) string {
+	if postgres.IsDSN(db) {
+		return postgres.Redact(db)
+	}
+	return db
 }
 
 func openDB(ctx context.Context, path string) (*sqlstore.DB, error) {
@@ -194,7 +205,7 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.Data, "data", "", `data folder: the database, photos and key file by default (default "data", or the folder of --db when only --db is given)`)
-	fs.StringVar(&c.DB, "db", "", "SQLite database file (default DATA/zsc.db)")
+	fs.StringVar(&c.DB, "db", "", "SQLite database file (default DATA/zsc.db) or postgres:// URL (several instances may share one)")
 	fs.StringVar(&c.Photos, "photos", "", `photo folder, or "db" to keep the photos in the database, which several instances share (default DATA/blobs; "db" when --db is a postgres:// URL)`)
 	fs.StringVar(&c.KeyFile, "key-file", "", "session signing key file, made on first start (default DATA/jwt.key; ZSC_JWT_SECRET, if set, is used instead)")
 	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
@@ -219,7 +230,9 @@ func parseServe(args []string, getenv func(string) string, stdout io.Writer) (*s
 	}
 	if c.Data == "" {
 		c.Data = "data"
-		if c.DB != "" {
+		// Beside a SQLite file; a PostgreSQL URL is no folder (the key file
+		// then goes to ./data unless ZSC_JWT_SECRET or --key-file says).
+		if c.DB != "" && !postgres.IsDSN(c.DB) {
 			c.Data = filepath.Dir(c.DB)
 		}
 	}
@@ -368,7 +381,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// Unreferenced photos and stale partial uploads go after Sync.BlobTTL.
 	go srv.RunBlobSweeper(ctx)
-	log.Info("serving", "addr", bound, "db", c.DB, "photos", c.Photos, "trusted_proxies", c.TrustedProxies.String())
+	log.Info("serving", "addr", bound, "db", redactDB(c.DB), "photos", c.Photos, "trusted_proxies", c.TrustedProxies.String())
 	fmt.Fprintf(stdout, "掌上查 listening on http://%s\n", displayAddr(bound))
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -388,7 +401,7 @@ func displayAddr(a string) string {
 
 func importPlan(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("import-plan", flag.ContinueOnError)
-	dbPath := fs.String("db", "data/zsc.db", "SQLite database file")
+	dbPath := fs.String("db", "data/zsc.db", "SQLite database file or postgres:// URL")
 	year := fs.Int("year", 0, "plan year, e.g. 2024")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
