@@ -5,6 +5,7 @@
 //	go run ./server/bench                         # prepares a temporary database
 //	go run ./server/bench -db data/bench-1m.db    # prepares it once, reuses it after
 //	make bench                                    # the same, with -db data/bench-1m.db
+//	go run ./server/bench -pg postgres://…        # then on PostgreSQL, one and two instances (pg.go)
 //
 // It measures, in this order:
 //
@@ -118,7 +119,11 @@ func main() {
 	flag.StringVar(&c.memProfile, "memprofile", "", "write the heap profile after the soak (after a forced GC) to this file")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
-	if err := run(context.Background(), c, os.Stdout, os.Stderr); err != nil {
+	bench := run
+	if pgMode(&c) { // pg.go
+		bench = runPG
+	}
+	if err := bench(context.Background(), c, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
