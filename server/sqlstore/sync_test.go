@@ -812,3 +812,32 @@ func TestWhatAnInspectorSendsAfterBeingSwappedOutIsKeptForTheLead(t *testing.T) 
 		t.Fatalf("an inspector reads the refused list: %v", err)
 	}
 }
+
+// An open conflict follows its item's value (push.go followConflicts) even
+// when the push that moves the value raised the conflict itself: the
+// store's memory of visits without open conflicts (OpenConflictsOn) must
+// not outlive the conflict's arrival.
+func TestAnOpenConflictFollowsTheValueWithinOnePush(t *testing.T) {
+	env := mustSyncEnv(t)
+	a, b := env.register(t, "insp1", "mobile"), env.register(t, "insp2", "mobile")
+	one(t, env.push(t, "insp1", a, env.mut(a, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "符合", 0))), "applied")
+	// Another item of the visit first: the visit is found calm; then the
+	// conflict is raised; then the loser's own edit, based on the current
+	// version, moves the value.
+	r := env.push(t, "insp2", b, env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-2", "符合", 0)),
+		env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不符合", 0)),
+		env.mut(b, zsync.MutItemSet, itemSet("v1", "v1-scjg-1", "不涉及", 1)))
+	var got []string
+	for _, res := range r.Results {
+		got = append(got, res.Status)
+	}
+	if want := "applied conflict applied"; strings.Join(got, " ") != want {
+		t.Fatalf("fates %v, want %s", got, want)
+	}
+	var version int64
+	var value string
+	scanRow(t, env.db.Reader().QueryRow(`SELECT server_version, server_value FROM conflicts WHERE status = 'open'`), &version, &value)
+	if version != 2 || !strings.Contains(value, "不涉及") {
+		t.Fatalf("open conflict on version %d (%s), want 2 (不涉及)", version, value)
+	}
+}

@@ -219,8 +219,10 @@ func (t *syncTx) RollbackToSavepoint() error {
 	if !t.spOpen {
 		return nil
 	}
-	// Results written inside the savepoint may be undone: forget them all.
+	// Results written inside the savepoint may be undone: forget them all,
+	// and the visits found calm (a settlement undone reopens a conflict).
 	clear(t.known)
+	clear(t.calm)
 	_, err := t.execNow(`ROLLBACK TO mutation`)
 	return err
 }

@@ -170,6 +170,9 @@ type syncTx struct {
 	// known are the stored results of the visits this write transaction
 	// loaded, read once per visit instead of once per item (ItemResult).
 	known map[string]*zsync.ItemResult
+	// calm are the visits this write transaction found without an open
+	// conflict (OpenConflictsOn); AddConflict forgets its visit.
+	calm map[string]bool
 }
 
 var _ zsync.Tx = (*syncTx)(nil)
@@ -821,6 +824,7 @@ func (t *syncTx) Conflict(id string) (*zsync.Conflict, error) {
 }
 
 func (t *syncTx) AddConflict(c *zsync.Conflict) error {
+	delete(t.calm, c.VisitID)
 	_, err := t.exec(`INSERT INTO conflicts (id, visit_id, kind, target, dept, server_value, server_user, server_at, server_version,
 		client_value, client_user, client_at, mutation_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.VisitID, c.Kind, c.Target, c.Dept, string(c.ServerValue), c.ServerUser, c.ServerAt, c.ServerVersion,
@@ -837,7 +841,28 @@ func (t *syncTx) OpenConflict(visitID, kind, target, clientUser string) (*zsync.
 	return &c, nil
 }
 
+// OpenConflictsOn implements zsync.Tx. The engine asks it for every result
+// a push writes, and almost no visit has an open conflict: a write
+// transaction asks once per visit whether it has any (one query for a push
+// of 50 results instead of 50, a tenth of the writer's time in server/bench)
+// and remembers the visits that have none. Only AddConflict opens one.
 func (t *syncTx) OpenConflictsOn(visitID, kind, target string) ([]zsync.Conflict, error) {
+	if t.buf != nil {
+		if t.calm[visitID] {
+			return nil, nil
+		}
+		var open int
+		if err := t.row(`SELECT count(*) FROM conflicts WHERE visit_id = ? AND status = 'open'`, visitID).Scan(&open); err != nil {
+			return nil, err
+		}
+		if open == 0 {
+			if t.calm == nil {
+				t.calm = map[string]bool{}
+			}
+			t.calm[visitID] = true
+			return nil, nil
+		}
+	}
 	return collect(t, scanConflict, conflictSelect+` WHERE c.visit_id = ? AND c.status = 'open' AND c.kind = ? AND c.target = ? ORDER BY c.id`,
 		visitID, kind, target)
 }
