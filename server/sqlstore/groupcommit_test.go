@@ -131,3 +131,56 @@ func TestACancelledCallerNeverFailsItsGroup(t *testing.T) {
 		}
 	}
 }
+
+// Under a burst, one commit takes every queued write transaction, past
+// maxGroup: 100 writes queued behind a held writer commit together.
+func TestALongQueueCommitsAsOneGroup(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "zsc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bg := context.Background()
+	if err := db.Write(bg, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TABLE gc (n INTEGER PRIMARY KEY)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- db.Write(bg, func(tx *sql.Tx) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	const n = 100
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- db.Write(bg, func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO gc (n) VALUES (?)`, i)
+				return err
+			})
+		}()
+	}
+	waitQueued(db, n)
+	before := db.WriteStats()
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := db.WriteStats()
+	// The held transaction's own commit, then one for the queue.
+	if c, tx := after.Commits-before.Commits, after.Transactions-before.Transactions; c != 2 || tx != n+1 {
+		t.Fatalf("%d transactions in %d commits, want %d in 2", tx, c, n+1)
+	}
+}
