@@ -3,7 +3,7 @@
 //      reporting platform, installed, app version and pending count;
 //   2. push the outbox in order (POST /sync/push); a 409 sequence_gap realigns
 //      the numbers from expected_seq and pushes again;
-//   3. upload photos in chunks (PUT /blobs/{sha256});
+//   3. meanwhile, upload photos in chunks (PUT /blobs/{sha256}), a few at once;
 //   4. pull until has_more is false (GET /sync/pull), rebasing the pending
 //      mutations on each page (src/db/pull.ts).
 // Runs start when the app opens, when the network returns, when the app
@@ -388,8 +388,17 @@ async function runOnce(): Promise<RunOutcome> {
     await setSyncState({ phase: 'syncing' })
     try {
       await register()
-      const count = await push()
-      await uploadPending()
+      // Photos go up while the mutations push, not after (issue 15): the
+      // uplink is the cost on a county network and one waiting on the other
+      // leaves it idle for a round trip at each step. The server takes a
+      // mutation before the photo it names (it waits for the photo before
+      // completion) and a photo before its mutation (within the quota).
+      const [pushed, uploaded] = await Promise.allSettled([push(), uploadPending()])
+      if (pushed.status === 'rejected') throw pushed.reason
+      if (uploaded.status === 'rejected') throw uploaded.reason
+      const count = pushed.value
+      // Photos the quota of unnamed ones deferred (429) go now that the push named them.
+      if (uploaded.value.deferred > 0) await uploadPending()
       if (pullsState(session.user.role)) await pull()
       // Changes made while we pulled go out now rather than on the next trigger.
       if ((await countUnsent()) > 0) {
