@@ -29,10 +29,19 @@ type SyncStore struct {
 	mu     gosync.Mutex
 	stmts  map[stmtKey]*sql.Stmt
 	wanted map[stmtKey]bool
-	// items caches visits' checklists, which never change once drawn (a
-	// re-draw makes a new visit): a push of 50 results read 30 item rows
-	// of its visit every time. Filled only from committed transactions.
-	items map[string][]zsync.Item
+	// items caches what never changes in a visit once drawn (a re-draw
+	// makes a new visit): its checklist, task, region and departments. A
+	// push of 50 results read 30 item rows of its visit and its task's
+	// departments every time. Filled only from committed transactions.
+	items map[string]drawnVisit
+}
+
+// drawnVisit is the part of a visit fixed when it was drawn: nothing
+// updates a visit's task, a task's region or departments, or a checklist.
+type drawnVisit struct {
+	taskID, region string
+	depts          []string
+	items          []zsync.Item
 }
 
 // maxCachedChecklists bounds the checklist cache (about 3 KB a visit).
@@ -45,13 +54,13 @@ type stmtKey struct {
 
 // NewSyncStore returns the sync store of db.
 func NewSyncStore(db *DB) *SyncStore {
-	return &SyncStore{db: db, stmts: map[stmtKey]*sql.Stmt{}, wanted: map[stmtKey]bool{}, items: map[string][]zsync.Item{}}
+	return &SyncStore{db: db, stmts: map[stmtKey]*sql.Stmt{}, wanted: map[stmtKey]bool{}, items: map[string]drawnVisit{}}
 }
 
 // Write implements zsync.Store: one write transaction (the single writer).
 func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error {
 	s.warm(ctx)
-	var loaded map[string][]zsync.Item
+	var loaded map[string]drawnVisit
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		// Detached: a phone dropping off must not interrupt a statement of
 		// the group commit it shares with others (DB.Write, DESIGN §8.4).
@@ -71,7 +80,7 @@ func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error
 // Read implements zsync.Store: one read-only snapshot from the reader pool.
 func (s *SyncStore) Read(ctx context.Context, fn func(tx zsync.ReadTx) error) error {
 	s.warm(ctx)
-	var loaded map[string][]zsync.Item
+	var loaded map[string]drawnVisit
 	err := s.db.Read(ctx, func(tx *sql.Tx) error {
 		t := &syncTx{s: s, pool: s.db.read, tx: tx, ctx: ctx, at: s.db.NowText()}
 		err := fn(t)
@@ -84,21 +93,21 @@ func (s *SyncStore) Read(ctx context.Context, fn func(tx zsync.ReadTx) error) er
 	return err
 }
 
-func (s *SyncStore) cachedItems(visitID string) ([]zsync.Item, bool) {
+func (s *SyncStore) cachedItems(visitID string) (drawnVisit, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	items, ok := s.items[visitID]
-	return items, ok
+	d, ok := s.items[visitID]
+	return d, ok
 }
 
-func (s *SyncStore) cacheItems(loaded map[string][]zsync.Item) {
+func (s *SyncStore) cacheItems(loaded map[string]drawnVisit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.items)+len(loaded) > maxCachedChecklists {
 		clear(s.items)
 	}
-	for id, items := range loaded {
-		s.items[id] = items
+	for id, d := range loaded {
+		s.items[id] = d
 	}
 }
 
@@ -165,8 +174,9 @@ type syncTx struct {
 	buf *appendBuffer
 	// spWanted: the engine opened a savepoint; spOpen: it exists in SQLite.
 	spWanted, spOpen bool
-	// loadedItems are the checklists read here, cached after the commit.
-	loadedItems map[string][]zsync.Item
+	// loadedItems are the drawn parts of visits read here, cached after
+	// the commit.
+	loadedItems map[string]drawnVisit
 	// known are the stored results of the visits this write transaction
 	// loaded, read once per visit instead of once per item (ItemResult).
 	known map[string]*zsync.ItemResult
@@ -399,14 +409,28 @@ func (t *syncTx) Rejections(clientID string) ([]zsync.Rejection, error) {
 
 func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	v := &zsync.Visit{ID: id}
-	err := t.row(`SELECT v.task_id, t.region, v.status FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, id).
-		Scan(&v.TaskID, &v.Region, &v.Status)
+	var d drawnVisit
+	cached := false
+	if t.s != nil {
+		d, cached = t.s.cachedItems(id)
+	}
+	var err error
+	if cached {
+		// The status is all that may have moved in the visit's row.
+		err = t.row(`SELECT status FROM visits WHERE id = ?`, id).Scan(&v.Status)
+	} else {
+		err = t.row(`SELECT v.task_id, t.region, v.status FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, id).
+			Scan(&d.taskID, &d.region, &v.Status)
+	}
 	if err != nil {
 		return nil, none(err)
 	}
-	if v.Depts, err = strings1(t, `SELECT dept FROM task_departments WHERE task_id = ? ORDER BY ord`, v.TaskID); err != nil {
-		return nil, err
+	if !cached {
+		if d.depts, err = strings1(t, `SELECT dept FROM task_departments WHERE task_id = ? ORDER BY ord`, d.taskID); err != nil {
+			return nil, err
+		}
 	}
+	v.TaskID, v.Region, v.Depts = d.taskID, d.region, slices.Clone(d.depts)
 	v.Members, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Member, error) {
 		var m zsync.Member
 		err := sc.Scan(&m.UserID, &m.Dept, &m.Active, &m.Name, &m.CertNo)
@@ -424,25 +448,24 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.s != nil {
-		if items, ok := t.s.cachedItems(id); ok {
-			v.Items = slices.Clone(items)
-			return v, t.knowResults(v)
-		}
+	if cached {
+		v.Items = slices.Clone(d.items)
+		return v, t.knowResults(v)
 	}
 	v.Items, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Item, error) {
 		var it zsync.Item
 		err := sc.Scan(&it.ID, &it.Dept, &it.Name)
 		return it, err
 	}, `SELECT id, dept, name FROM checklist_items WHERE visit_id = ? ORDER BY dept, ord, id`, id)
-	if err == nil && t.s != nil {
-		if t.loadedItems == nil {
-			t.loadedItems = map[string][]zsync.Item{}
-		}
-		t.loadedItems[id] = slices.Clone(v.Items)
-	}
 	if err != nil {
 		return nil, err
+	}
+	if t.s != nil {
+		if t.loadedItems == nil {
+			t.loadedItems = map[string]drawnVisit{}
+		}
+		d.depts, d.items = slices.Clone(v.Depts), slices.Clone(v.Items)
+		t.loadedItems[id] = d
 	}
 	return v, t.knowResults(v)
 }
