@@ -785,7 +785,7 @@ func report(w io.Writer, c config, f *figures) {
 		machine, thousands(float64(c.results)), thousands(float64(f.visits)), thousands(float64(f.inspectors)), float64(f.dbBytes)/1e9, hist)
 	fmt.Fprintf(w, "| Measure | Figure | Goal |\n|---|---|---|\n")
 	if c.runs("raw") {
-		fmt.Fprintf(w, "| Raw ceiling: INSERT into item_results, 50 rows per transaction | %s rows/s | |\n", thousands(f.raw50))
+		fmt.Fprintf(w, "| Raw ceiling: INSERT into item_results, 50 rows per transaction, synchronous=FULL (an fsync per commit, the push's durability) | %s rows/s | |\n", thousands(f.raw50))
 		fmt.Fprintf(w, "| Raw: the same, 1,000 rows per transaction | %s rows/s | |\n", thousands(f.raw1000))
 		fmt.Fprintf(w, "| Raw: bare table (same columns and key, no index, FKs or rollup triggers), 50 rows per transaction | %s rows/s | |\n", thousands(f.rawBare))
 		fmt.Fprintf(w, "| Raw: each result with the rows a push writes for it (mutation, result, audit row, change), 50 results per transaction | %s results/s | |\n", thousands(f.rawBook))

@@ -167,6 +167,20 @@ func serverDSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// durable says whether db's connection fsyncs every commit as the server's
+// does (synchronous=FULL): the ceiling the push is compared with must pay
+// the same durability (issue 15).
+func durable(ctx context.Context, db *sql.DB) error {
+	var level int
+	if err := db.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level); err != nil {
+		return err
+	}
+	if level != 2 {
+		return fmt.Errorf("the raw ceiling runs with synchronous=%d, not FULL (2) as the server", level)
+	}
+	return nil
+}
+
 // rawInsert inserts result-shaped rows straight into table, batch rows per
 // transaction, with one prepared statement, and returns rows per second.
 func rawInsert(ctx context.Context, path, table string, items []itemRef, batch int, user string) (float64, error) {
@@ -176,6 +190,9 @@ func rawInsert(ctx context.Context, path, table string, items []itemRef, batch i
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	if err := durable(ctx, db); err != nil {
+		return 0, err
+	}
 	st, err := db.PrepareContext(ctx, `INSERT INTO `+table+` (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
@@ -220,6 +237,9 @@ func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
+	if err := durable(ctx, db); err != nil {
+		return 0, err
+	}
 	var stmts []*sql.Stmt
 	for _, q := range []string{
 		`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)
