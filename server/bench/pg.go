@@ -305,7 +305,7 @@ func pgMove(ctx context.Context, c config, dsn string, f *pgFigures, log io.Writ
 		return nil, nil, err
 	}
 	defer dst.Close()
-	fmt.Fprintf(log, "moving %s into PostgreSQL (schema %s)…\n", work, strings.TrimPrefix(dsn[strings.Index(dsn, "search_path="):], "search_path="))
+	fmt.Fprintf(log, "moving %s into PostgreSQL (schema %s)…\n", work, f.schema)
 	start := time.Now()
 	pr, pw := io.Pipe()
 	exported := make(chan error, 1)
