@@ -12,11 +12,12 @@
 //   d) Lighthouse 12 accessibility of 登录, 我的任务 and 检查单.
 //
 //   make build && cd pwa && node scripts/measure.mjs [--runs 3] [--url http://127.0.0.1:8080] [--skip b,c,d]
+//   --trace DIR also writes a Chromium trace of each cold start and prints where its time went.
 //
 // Without --url it starts ../bin/zsc serve --demo --demo-entities 3000 on a
 // temporary database and a free port, and stops it at the end.
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -195,6 +196,72 @@ function markFirstCard() {
 }
 
 async function coldStart(browser, base) {
+  // --trace DIR: a Chromium performance trace of each load (DIR/cold-N.json, DIR/warm-N.json, for DevTools)
+  // and, on stderr, where the time went: the network waterfall, the app's zsc:* marks and the main thread's work.
+  const traceDir = opt('trace')
+  const runNo = (coldStart.runs = (coldStart.runs ?? 0) + 1)
+  const traced = async (page, cdp, label, load) => {
+    if (!traceDir) return load()
+    const events = []
+    cdp.on('Tracing.dataCollected', (e) => events.push(...e.value))
+    const complete = new Promise((res) => cdp.once('Tracing.tracingComplete', res))
+    await cdp.send('Tracing.start', {
+      transferMode: 'ReportEvents',
+      traceConfig: { includedCategories: ['devtools.timeline', 'v8.execute', 'blink.user_timing', 'loading', 'disabled-by-default-devtools.timeline', 'v8'] },
+    })
+    const ms = await load()
+    await cdp.send('Tracing.end')
+    await complete
+    mkdirSync(traceDir, { recursive: true })
+    writeFileSync(join(traceDir, `${label}-${runNo}.json`), JSON.stringify({ traceEvents: events }))
+    const timing = await page.evaluate(() => ({
+      nav: performance.getEntriesByType('navigation').map((e) => ({ name: 'document', start: e.startTime, end: e.responseEnd, size: e.transferSize, first: e.responseStart }))[0],
+      resources: performance.getEntriesByType('resource').map((e) => ({ name: e.name.replace(location.origin, ''), start: e.startTime, end: e.responseEnd, size: e.transferSize })),
+      marks: performance.getEntriesByType('mark').filter((m) => m.name.startsWith('zsc:')).map((m) => ({ name: m.name, at: m.startTime })),
+    }))
+    log(`${label} ${runNo}: first visit-card at ${ms.toFixed(0)} ms`)
+    const n = timing.nav
+    log(`  document: first byte ${n.first.toFixed(0)}, done ${n.end.toFixed(0)} ms (${n.size} B over the network)`)
+    for (const r of timing.resources.filter((r) => r.start < ms)) log(`  ${r.start.toFixed(0).padStart(5)}–${r.end.toFixed(0).padStart(5)} ms ${String(r.size).padStart(7)} B  ${r.name}`)
+    for (const m of timing.marks) log(`  mark ${m.name} at ${m.at.toFixed(0)} ms`)
+    // The page's main thread: the renderer thread that parsed this document.
+    const parse = events.find((e) => e.name === 'ParseHTML' && String(e.args?.beginData?.url ?? '').includes('/tasks'))
+    const start = events.find((e) => e.name === 'navigationStart' && e.pid === parse?.pid)
+    if (parse && start) {
+      const cut = start.ts + ms * 1000
+      const main = events.filter((e) => e.pid === parse.pid && e.tid === parse.tid && e.ph === 'X' && e.ts >= start.ts && e.ts < cut).sort((a, b) => a.ts - b.ts)
+      const kinds = {
+        script: ['EvaluateScript', 'v8.compileModule', 'v8.evaluateModule', 'FunctionCall', 'TimerFire', 'EventDispatch', 'RunMicrotasks', 'v8.compile', 'V8.ScriptCompiler', 'CompileScript', 'v8.run', 'FireAnimationFrame'],
+        'parse HTML': ['ParseHTML'],
+        'style, layout': ['UpdateLayoutTree', 'Layout', 'ParseAuthorStyleSheet', 'RecalculateStyles', 'PrePaint'],
+        paint: ['Paint', 'PaintImage', 'Layerize', 'Commit', 'CompositeLayers'],
+        gc: ['MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'V8.GC_MARK_COMPACTOR', 'BlinkGC.AtomicPhase'],
+      }
+      const kindOf = new Map(Object.entries(kinds).flatMap(([k, names]) => names.map((n) => [n, k])))
+      const sum = { busy: 0 }
+      let taskEnd = 0
+      let countedEnd = 0
+      for (const e of main) {
+        if (e.name === 'RunTask' && e.ts >= taskEnd) {
+          sum.busy += Math.min(e.dur ?? 0, cut - e.ts)
+          taskEnd = e.ts + (e.dur ?? 0)
+        }
+        const k = kindOf.get(e.name)
+        if (k && e.ts >= countedEnd) {
+          sum[k] = (sum[k] ?? 0) + Math.min(e.dur ?? 0, cut - e.ts)
+          countedEnd = e.ts + (e.dur ?? 0)
+        }
+      }
+      log(`  main thread until then: ${Object.entries(sum).map(([k, v]) => `${k} ${(v / 1000).toFixed(0)} ms`).join(', ')}`)
+      const scripts = new Map()
+      for (const e of main.filter((e) => e.name === 'EvaluateScript' || e.name === 'v8.compileModule' || e.name === 'v8.evaluateModule' || e.name === 'v8.compile')) {
+        const url = String(e.args?.data?.url ?? e.args?.fileName ?? '').replace(base, '')
+        if (url) scripts.set(url, (scripts.get(url) ?? 0) + (e.dur ?? 0))
+      }
+      for (const [url, d] of [...scripts].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(`    ${(d / 1000).toFixed(0).padStart(5)} ms compile/evaluate ${url}`)
+    }
+    return ms
+  }
   const context = await browser.newContext({ ...PHONE, baseURL: base })
   const setup = await context.newPage()
   await signIn(setup, 'insp1')
@@ -218,19 +285,23 @@ async function coldStart(browser, base) {
     if (types.get(e.requestId) === 'Script') js += e.encodedDataLength
     if (types.get(e.requestId) === 'Stylesheet') css += e.encodedDataLength
   })
-  await page.goto('/tasks', { waitUntil: 'commit' })
-  await page.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
-  const cold = await page.evaluate(() => window.__firstCard)
+  const cold = await traced(page, cdp, 'cold', async () => {
+    await page.goto('/tasks', { waitUntil: 'commit' })
+    await page.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
+    return page.evaluate(() => window.__firstCard)
+  })
   const transfer = { js, css, all }
   // Warm: the service worker installed by that load answers from its precache.
   await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === 'activated', null, { timeout: 120_000 })
   await page.close()
   const again = await context.newPage()
   await again.addInitScript(markFirstCard)
-  await throttle(again, context)
-  await again.goto('/tasks', { waitUntil: 'commit' })
-  await again.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
-  const warm = await again.evaluate(() => window.__firstCard)
+  const againCdp = await throttle(again, context)
+  const warm = await traced(again, againCdp, 'warm', async () => {
+    await again.goto('/tasks', { waitUntil: 'commit' })
+    await again.getByTestId('visit-card').first().waitFor({ state: 'visible', timeout: 120_000 })
+    return again.evaluate(() => window.__firstCard)
+  })
   await context.close()
   return { cold, warm, transfer }
 }

@@ -88,6 +88,15 @@ export async function unsentByVisit(): Promise<Record<string, number>> {
   return out
 }
 
+/**
+ * rejectedOutbox lists the mutations the server did not accept, newest
+ * first, through the state index: the task list names them on every open
+ * and after every tap, and a week offline leaves hundreds of others queued.
+ */
+export async function rejectedOutbox(): Promise<OutboxEntry[]> {
+  return db.outbox.where('state').equals('rejected').reverse().toArray()
+}
+
 /** outboxList lists the newest mutations first. */
 export async function outboxList(limit = 100): Promise<OutboxEntry[]> {
   return db.outbox.orderBy('seq').reverse().limit(limit).toArray()
