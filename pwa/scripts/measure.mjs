@@ -479,6 +479,12 @@ async function queuedSyncVia(browser, relay, profile) {
     }
     return { total, count }
   })
+  // Wait on 我的任务 (opened offline from the service worker), not on a
+  // checklist: the visits carry the photos of the runs before this one, and
+  // a checklist on screen fetches those at once (another phone's photos,
+  // not this day's sync: 5.8 MB down per earlier run).
+  await page.goto('/tasks')
+  await page.getByTestId('visit-card').first().waitFor()
   if (profile === 'mobile') await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN })
   // Settle: nothing of the offline work is on the wire before the reconnect.
   await new Promise((r) => setTimeout(r, 500))
