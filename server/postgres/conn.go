@@ -120,7 +120,8 @@ func boolInt(b bool) int64 {
 }
 
 // Rebind turns each `?` placeholder of query into $1, $2…, leaving alone
-// question marks inside string literals, quoted identifiers and comments.
+// question marks inside string literals, quoted identifiers, dollar-quoted
+// bodies and comments.
 func Rebind(query string) string {
 	if !strings.Contains(query, "?") {
 		return query
@@ -141,6 +142,17 @@ func Rebind(query string) string {
 			}
 			b.WriteString(query[i : i+j+2])
 			i += j + 1
+		case ch == '$' && dollarTag(query[i:]) != "":
+			// A dollar-quoted body (a migration's function) is copied whole.
+			tag := dollarTag(query[i:])
+			j := strings.Index(query[i+len(tag):], tag)
+			if j < 0 {
+				b.WriteString(query[i:])
+				return b.String()
+			}
+			end := i + len(tag) + j + len(tag)
+			b.WriteString(query[i:end])
+			i = end - 1
 		case ch == '-' && i+1 < len(query) && query[i+1] == '-':
 			j := strings.IndexByte(query[i:], '\n')
 			if j < 0 {
@@ -168,6 +180,22 @@ func Rebind(query string) string {
 		}
 	}
 	return b.String()
+}
+
+// dollarTag returns the dollar-quote opening s ($$ or $tag$), or "" when s
+// does not start with one ($1 is a parameter: a tag never starts with a digit).
+func dollarTag(s string) string {
+	for j := 1; j < len(s); j++ {
+		c := s[j]
+		switch {
+		case c == '$':
+			return s[:j+1]
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || (j > 1 && c >= '0' && c <= '9'):
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // Error codes the store tells apart (PostgreSQL's SQLSTATE).

@@ -10,6 +10,8 @@ func TestRebind(t *testing.T) {
 		{`SELECT 'it''s ?', ?`, `SELECT 'it''s ?', $1`},
 		{"SELECT ? -- why?\n, ?", "SELECT $1 -- why?\n, $2"},
 		{`SELECT 'open ?`, `SELECT 'open ?`},
+		{"CREATE FUNCTION f() AS $$ SELECT a ? b $$; SELECT ?", "CREATE FUNCTION f() AS $$ SELECT a ? b $$; SELECT $1"},
+		{"SELECT $body$ ? $body$, ?, $1", "SELECT $body$ ? $body$, $1, $1"},
 		{`DELETE FROM b WHERE s = ?2 AND c < ?1 AND u >= ?1`, `DELETE FROM b WHERE s = $2 AND c < $1 AND u >= $1`},
 	} {
 		if got := Rebind(c.in); got != c.want {
