@@ -4,7 +4,7 @@ DB      ?= data/zsc.db
 ADDR    ?= :8080
 SEEDS   ?= 5000
 
-.PHONY: run build pwa test test-go test-pg test-long test-pwa test-e2e bench fuzz vet clean
+.PHONY: run build pwa test test-go test-pg test-long test-pwa test-e2e test-week bench fuzz vet clean
 
 run: build
 	./bin/zsc serve --demo --db $(DB) --addr $(ADDR)
@@ -46,6 +46,11 @@ test-pwa: pwa/node_modules/.package-lock.json
 
 test-e2e: build
 	cd pwa && npm run e2e
+
+# The week-offline run (issue 15): 500 changes, 30 visits, 50 photos, offline
+# reloads, a throttled sync; 5–8 minutes, prints the figures for the README.
+test-week: build
+	cd pwa && E2E_WEEK=1 npx playwright test e2e/week-offline.spec.ts --workers=1
 
 # The Go benchmarks once each, then the sync benchmark (server/bench): a
 # database of a million item results is prepared once into data/bench-1m.db

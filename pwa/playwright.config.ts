@@ -11,6 +11,9 @@ import { PHONE } from './e2e/devices'
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
+  // The week-offline run (@week, 5–8 minutes, issue 15) is a measurement
+  // more than a check: `make test-week` (E2E_WEEK=1) runs it (README "Measured").
+  grepInvert: process.env.E2E_WEEK ? undefined : /@week/,
   outputDir: 'test-results',
   timeout: 90_000,
   expect: { timeout: 15_000 },

@@ -11,6 +11,11 @@ const NOW = Date.parse('2024-06-03T02:00:00.000Z')
 const idle = (p: Partial<SyncState> = {}): SyncState => ({ phase: 'idle', last_ok_at: null, last_error: '', last_error_at: null, ...p })
 
 describe('statusView', () => {
+  it('never says 已同步 before the outbox is counted', () => {
+    const v = statusView({ online: true, state: { phase: 'idle', last_ok_at: '2024-06-03T02:00:00.000Z', last_error: '', last_error_at: null }, pending: null, now: NOW })
+    expect(v.kind).not.toBe('synced')
+    expect(v.text).not.toBe('已同步')
+  })
   const view = (state: SyncState, pending = 0, online = true, now = NOW) => statusView({ online, state, pending, now })
 
   it('says 离线 only when the browser has no network, with the waiting count', () => {

@@ -12,7 +12,7 @@ import { statusView, type StatusView } from '../sync/status'
 const IDLE: SyncState = { phase: 'idle', last_ok_at: null, last_error: '', last_error_at: null }
 
 export function useSyncStatus(): ComputedRef<StatusView> {
-  const pending = useLive(unsentCount, 0)
+  const pending = useLive<number | null>(unsentCount, null)
   const state = useLive(getSyncState, IDLE)
   const now = ref(Date.now())
   let tick: ReturnType<typeof setInterval> | undefined

@@ -72,8 +72,12 @@ export function retryText(ms: number): string {
  * statusView decides what the indicator says from the network, the shared
  * sync state, the outbox size and the clock.
  */
-export function statusView(o: { online: boolean; state: SyncState; pending: number; now: number }): StatusView {
-  const { state, pending } = o
+export function statusView(o: { online: boolean; state: SyncState; pending: number | null; now: number }): StatusView {
+  const { state } = o
+  // null: the outbox not counted yet (the screen just mounted). Never 已同步
+  // on a count we do not have: the sync state may load first and say the
+  // last sync went well while hundreds of changes wait.
+  const pending = o.pending ?? 0
   const count = pending > 0 ? String(pending) : ''
   const waiting = pending > 0 ? `待同步 ${pending} 条，已保存在本机` : ''
   if (!o.online) {
@@ -92,7 +96,7 @@ export function statusView(o: { online: boolean; state: SyncState; pending: numb
     return { kind: 'error', text: '同步失败', count, detail, retryIn }
   }
   if (pending > 0) return { kind: 'pending', text: `待同步 ${pending} 条`, count, detail: '', retryIn: null }
-  if (state.last_ok_at) return { kind: 'synced', text: '已同步', count: '', detail: '', retryIn: null }
+  if (state.last_ok_at && o.pending !== null) return { kind: 'synced', text: '已同步', count: '', detail: '', retryIn: null }
   return { kind: 'unknown', text: '未同步', count: '', detail: '', retryIn: null }
 }
 
