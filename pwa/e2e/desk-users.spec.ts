@@ -46,7 +46,9 @@ test('the admin creates a user and resets the password; the first sign-in sets a
   page.on('pageerror', (e) => errors.push(e.message))
   await signIn(page, 'admin')
   await page.goto('/admin/users')
-  await expect(page.getByTestId('user-row').first()).toBeVisible()
+  // The first page of 1,086 accounts; on a loaded CI machine it has taken
+  // longer than the default 15 s once (the rows were there a moment later).
+  await expect(page.getByTestId('user-row').first()).toBeVisible({ timeout: 45_000 })
   await shot(page, 'desk-users.png')
 
   await page.getByTestId('user-create').click()
