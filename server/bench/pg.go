@@ -33,7 +33,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,7 +53,6 @@ import (
 	"zsc/server/postgres"
 	"zsc/server/sqlstore"
 	"zsc/server/transfer"
-	zsync "zsc/sync"
 )
 
 var (
@@ -472,61 +470,7 @@ func pgRawBookkeeping(ctx context.Context, dsn string, items []itemRef, batch in
 		return 0, err
 	}
 	defer db.Close()
-	var stmts []*sql.Stmt
-	for _, q := range []string{
-		`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)
-			VALUES (?, ?, ?, 'item.set', ?, ?, ?, 'applied', '', ?, ?, 'mobile')`,
-		`INSERT INTO item_results (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)
-			VALUES (?, ?, ?, ?, '', '[]', 1, ?, ?, 'mobile', ?, ?)`,
-		`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, after)
-			VALUES (?, ?, ?, 'mobile', 'item.set', 'item_result', ?, 'visit', ?, ?)`,
-		`INSERT INTO changes (kind, op, entity_id, visit_id, data, at) VALUES ('item_result', 'put', ?, ?, ?, ?)`,
-	} {
-		st, err := db.PrepareContext(ctx, q)
-		if err != nil {
-			return 0, err
-		}
-		defer st.Close()
-		stmts = append(stmts, st)
-	}
-	at := sqlstore.FormatTime(time.Now())
-	type row struct{ mid, args, data string }
-	rows := make([]row, len(items))
-	for i, it := range items {
-		mid := newID()
-		args, _ := json.Marshal(map[string]any{"visit_id": it.visit, "item_id": it.item, "value": values[i%len(values)], "note": "", "photos": []string{}, "base_version": 0})
-		data, _ := json.Marshal(zsync.ItemResult{ItemID: it.item, VisitID: it.visit, Dept: benchDept, Value: values[i%len(values)], Photos: []string{},
-			Version: 1, UserID: user, ClientID: client, Channel: "mobile", MutationID: mid, UpdatedAt: at})
-		rows[i] = row{mid, string(args), string(data)}
-	}
-	start := time.Now()
-	for from := 0; from < len(items); from += batch {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return 0, err
-		}
-		mut, res, aud, chg := tx.StmtContext(ctx, stmts[0]), tx.StmtContext(ctx, stmts[1]), tx.StmtContext(ctx, stmts[2]), tx.StmtContext(ctx, stmts[3])
-		for i := from; i < min(from+batch, len(items)); i++ {
-			it, r := items[i], rows[i]
-			_, err := mut.ExecContext(ctx, r.mid, client, i+1, r.args, at, at, it.visit, user)
-			if err == nil {
-				_, err = res.ExecContext(ctx, it.item, it.visit, benchDept, values[i%len(values)], user, client, r.mid, at)
-			}
-			if err == nil {
-				_, err = aud.ExecContext(ctx, at, user, client, it.item, it.visit, r.data)
-			}
-			if err == nil {
-				_, err = chg.ExecContext(ctx, it.item, it.visit, r.data, at)
-			}
-			if err != nil {
-				return 0, errors.Join(err, tx.Rollback())
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return 0, err
-		}
-	}
-	return float64(len(items)) / time.Since(start).Seconds(), nil
+	return insertBookkeeping(ctx, db, items, batch, user, client)
 }
 
 // pgReport prints the PostgreSQL table: one instance and two side by side.

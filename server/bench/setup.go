@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -240,6 +241,12 @@ func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int
 	if err := durable(ctx, db); err != nil {
 		return 0, err
 	}
+	return insertBookkeeping(ctx, db, items, batch, user, client)
+}
+
+// insertBookkeeping is the loop of rawBookkeeping and pgRawBookkeeping: the
+// four rows of each item.set, batch results per transaction, on db.
+func insertBookkeeping(ctx context.Context, db *sql.DB, items []itemRef, batch int, user, client string) (float64, error) {
 	var stmts []*sql.Stmt
 	for _, q := range []string{
 		`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)
@@ -287,8 +294,7 @@ func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int
 				_, err = chg.ExecContext(ctx, it.item, it.visit, r.data, at)
 			}
 			if err != nil {
-				tx.Rollback()
-				return 0, err
+				return 0, errors.Join(err, tx.Rollback())
 			}
 		}
 		if err := tx.Commit(); err != nil {
