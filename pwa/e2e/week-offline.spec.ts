@@ -263,11 +263,26 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
     await expectQueued(page, made)
   }
 
+  // WEEK_PROFILE=<dir>: a CPU profile of each timed tap, <dir>/<n> <screen>.cpuprofile (where the time goes).
+  const profileDir = process.env.WEEK_PROFILE
+  let profiled = 0
+  const timeTapOf = async (screen: string, tap: string, ready: string, count = 1): Promise<number> => {
+    if (profileDir) await cdp.send('Profiler.start')
+    const ms = await timeTap(page, tap, ready, count)
+    if (profileDir) {
+      const { profile } = await cdp.send('Profiler.stop')
+      const fs = await import('node:fs')
+      fs.mkdirSync(profileDir, { recursive: true })
+      fs.writeFileSync(`${profileDir}/${String(++profiled).padStart(2, '0')} ${screen}.cpuprofile`, JSON.stringify(profile))
+    }
+    return ms
+  }
+
   const enter = async (v: PlannedVisit, timed?: Record<string, number[]>) => {
     const card = `[data-testid="visit-card"][data-visit-id="${v.visit.id}"]`
     const rows = '[data-testid="section-mine"] [data-testid="checklist-item"]'
     const mine = v.visit.items.filter((i) => i.dept === DEPT).length
-    if (timed) timed['我的任务 → 检查单'].push(await timeTap(page, card, rows, mine))
+    if (timed) timed['我的任务 → 检查单'].push(await timeTapOf('我的任务 → 检查单', card, rows, mine))
     else await page.locator(card).click()
     await expect(page).toHaveURL(new RegExp(`/visits/${v.visit.id}$`))
     await expect(page.locator(rows)).toHaveCount(mine)
@@ -287,7 +302,7 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
           continue
         }
         const tap = `[data-testid="item-${pt.id}-pass"]`
-        timed['检查项 符合'].push(await timeTap(page, tap, `[data-testid="checklist-item"][data-item="${pt.id}"][data-value="符合"]`))
+        timed['检查项 符合'].push(await timeTapOf('检查项 符合', tap, `[data-testid="checklist-item"][data-item="${pt.id}"][data-value="符合"]`))
         await expect(row).toHaveAttribute('data-value', '符合')
         continue
       }
@@ -306,7 +321,7 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
     await expectQueued(page, made)
 
     const back = '[data-testid="header-back"]'
-    if (timed) timed['检查单 → 我的任务'].push(await timeTap(page, back, '[data-testid="visit-card"]', VISITS))
+    if (timed) timed['检查单 → 我的任务'].push(await timeTapOf('检查单 → 我的任务', back, '[data-testid="visit-card"]', VISITS))
     else await page.locator(back).click()
     await expect(page).toHaveURL(/\/tasks$/)
   }
@@ -326,12 +341,16 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   // The last two visits, and the screens, on the 4× slowed CPU with the week's data on the phone.
   phase('the last two visits and the screens on the 4× CPU')
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN })
+  if (profileDir) {
+    await cdp.send('Profiler.enable')
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+  }
   const timed: Record<string, number[]> = { '我的任务 → 检查单': [], '检查项 符合': [], '检查单 → 我的任务': [], '我的任务 → 我的': [], '我的 → 我的任务': [] }
   for (const v of planned.slice(VISITS - 2)) {
     await enter(v, timed)
-    timed['我的任务 → 我的'].push(await timeTap(page, '[data-testid="tabbar"] .van-tabbar-item:last-child', '[data-testid="me-followups"]'))
+    timed['我的任务 → 我的'].push(await timeTapOf('我的任务 → 我的', '[data-testid="tabbar"] .van-tabbar-item:last-child', '[data-testid="me-followups"]'))
     await expect(page).toHaveURL(/\/me$/)
-    timed['我的 → 我的任务'].push(await timeTap(page, '[data-testid="tabbar"] .van-tabbar-item:first-child', '[data-testid="visit-card"]', VISITS))
+    timed['我的 → 我的任务'].push(await timeTapOf('我的 → 我的任务', '[data-testid="tabbar"] .van-tabbar-item:first-child', '[data-testid="visit-card"]', VISITS))
     await expect(page).toHaveURL(/\/tasks$/)
   }
   expect(made).toBe(CHANGES)

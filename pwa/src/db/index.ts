@@ -129,6 +129,14 @@ export class ZscDB extends Dexie {
           b.owner ??= last
         })
       })
+    // Version 4 (issue 15, a week offline): the outbox's unanswered
+    // mutations counted per state and visit from the index alone. Counting
+    // them through the state index with anyOf walked a cursor over every
+    // queued row (500 after a week) on each tap, for the 待同步 figures.
+    // Adding an index keeps the rows; IndexedDB fills it from them.
+    this.version(4).stores({
+      outbox: '&seq, &id, state, visit_id, owner, [state+visit_id]',
+    })
   }
 }
 

@@ -80,7 +80,12 @@ export async function getSyncState(): Promise<SyncState> {
 export async function setSyncState(patch: Partial<SyncState>): Promise<void> {
   await db.transaction('rw', db.meta, async () => {
     const cur = await getSyncState()
-    await setMeta(META.syncState, { ...cur, ...patch })
+    const next = { ...cur, ...patch }
+    // An unchanged state is not written again: each write re-runs every
+    // screen's query of it (offline, every change ends in a run that saves
+    // the same idle state and backoff).
+    if (JSON.stringify(next) === JSON.stringify(cur)) return
+    await setMeta(META.syncState, next)
   })
 }
 

@@ -3,7 +3,7 @@
 import { db, type Row } from './index'
 import { META, getMeta, getSession, getSyncState } from './meta'
 import type { Conflict, Department, Lease, Notice, OutboxEntry, Visit } from './types'
-import { UNSENT_STATES } from './outbox'
+import { countUnsent, unsentOfVisit, unsentTally } from './outbox'
 
 export { getSession, getSyncState }
 
@@ -27,9 +27,31 @@ export async function visitRecords(visitId: string) {
     db.notices.where('visit_id').equals(visitId).sortBy('issued_at'),
     db.followups.where('visit_id').equals(visitId).toArray(),
     db.conflicts.where('visit_id').equals(visitId).toArray(),
-    db.outbox.where('visit_id').equals(visitId).filter((e) => UNSENT_STATES.includes(e.state)).count(),
+    unsentOfVisit(visitId),
   ])
   return { checkins, results, outcomes, signatures, notices, followups, conflicts, pending }
+}
+
+/**
+ * visitSideRecords reads, in one transaction, the records of a visit that a
+ * check point's answer does not change: check-ins, outcomes, signatures,
+ * notices, conflicts, 本部门检查完毕 and the images still waiting for upload.
+ * The checklist reads the results and outbox rows apart (a tap changes
+ * them), so that a tap does not re-read and re-draw all of these.
+ */
+export async function visitSideRecords(visitId: string) {
+  return db.transaction('r', [db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs], async () => {
+    const [checkins, outcomes, signatures, notices, conflicts, finishes, waitingBlobs] = await Promise.all([
+      db.checkins.where('visit_id').equals(visitId).sortBy('at'),
+      db.outcomes.where('visit_id').equals(visitId).toArray(),
+      db.signatures.where('visit_id').equals(visitId).sortBy('at'),
+      db.notices.where('visit_id').equals(visitId).sortBy('issued_at'),
+      db.conflicts.where('visit_id').equals(visitId).toArray(),
+      db.dept_finishes.where('visit_id').equals(visitId).toArray(),
+      db.blobs.where('visit_id').equals(visitId).filter((b) => !b.uploaded).count(),
+    ])
+    return { checkins, outcomes, signatures, notices, conflicts, finishes, waitingBlobs }
+  })
 }
 
 export async function noticeById(id: string): Promise<Row<Notice> | undefined> {
@@ -73,19 +95,12 @@ export async function leasesFor(dept: string, year: number): Promise<Row<Lease>[
 
 /** unsentCount is the number of mutations not yet answered by the server. */
 export async function unsentCount(): Promise<number> {
-  return db.outbox.where('state').anyOf(UNSENT_STATES).count()
+  return countUnsent()
 }
 
-/** unsentByVisit counts unanswered mutations per visit, for the task list badges. */
+/** unsentByVisit counts unanswered mutations per visit, for the task list badges (from the index, not the rows). */
 export async function unsentByVisit(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {}
-  await db.outbox
-    .where('state')
-    .anyOf(UNSENT_STATES)
-    .each((e) => {
-      out[e.visit_id] = (out[e.visit_id] ?? 0) + 1
-    })
-  return out
+  return (await unsentTally()).byVisit
 }
 
 /**
