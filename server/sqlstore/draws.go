@@ -547,7 +547,7 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 		seed, source := [32]byte{}, draw.SeedRandom
 		if suppliedSeed != "" {
 			if seed, err = draw.ParseSeed(suppliedSeed); err != nil {
-				return schema.Errorf(schema.EINVALID, "seed must be 64 hex digits (32 bytes)")
+				return schema.Errorf(schema.EINVALID, "种子须为 64 位十六进制数字（32 字节）")
 			}
 			source = draw.SeedSupplied
 		} else if seed, err = draw.NewSeed(); err != nil {
@@ -560,7 +560,7 @@ func (db *DB) RunDraw(ctx context.Context, by *schema.User, taskID string, suppl
 				return &schema.Error{Code: schema.EUNPROCESSABLE, Message: fmt.Sprintf("%s 在 %s 的执法人员库不足：需要 %d 名持证在岗且无回避的检查人员，只有 %d 名 (department %s, region %s: pool too small for R5)",
 					deptName(tx, pe.Dept), regionName(tx, t.Region), pe.Need, pe.Have, pe.Dept, t.Region), Details: pe}
 			}
-			return schema.Errorf(schema.EINVALID, "draw: %v", err)
+			return schema.Errorf(schema.EINVALID, "抽取参数有误：%v", err)
 		}
 		if res.SnapshotHash != snapshotHash {
 			return fmt.Errorf("draw: the run hashed snapshot %s, the stored one is %s", res.SnapshotHash, snapshotHash)
