@@ -61,3 +61,32 @@ test("a first load asks only the app's server, and index.html names 我的任务
   expect(route.length).toBeGreaterThan(0)
   for (const s of route) expect(named, `${s} is named by index.html`).toContain(s)
 })
+
+test('the entry carries no sync engine, and the service worker and the first sync wait for the first card', async ({ phone, baseURL }) => {
+  // The sync engine is its own chunk (loaded by src/main.ts after the first screen), not in the entry every open evaluates.
+  const html = await (await fetch(`${baseURL}/tasks`)).text()
+  const entry = html.match(/<script type="module"[^>]*src="([^"]+)"/)?.[1]
+  expect(entry, 'index.html names its entry').toBeTruthy()
+  const code = await (await fetch(`${baseURL}${entry}`)).text()
+  expect(code.length).toBeGreaterThan(10_000)
+  expect(code, "the engine's push is not in the entry").not.toContain('/sync/push')
+  expect(code, "the engine's pull is not in the entry").not.toContain('/sync/pull')
+
+  const { page } = await phone('insp1')
+  await page.reload()
+  await expect(page.getByTestId('visit-card').first()).toBeVisible()
+  // The first sync of this open has started (it registers the client, then pushes and pulls).
+  await expect.poll(() => page.evaluate(() => performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/')).length)).toBeGreaterThan(0)
+  const order = await page.evaluate(() => {
+    const shown = performance.getEntriesByName('zsc:first-screen')[0]?.startTime ?? null
+    const cards = document.querySelectorAll('[data-testid="visit-card"]').length
+    const late = (re: RegExp) => performance.getEntriesByType('resource').filter((r) => re.test(r.name)).map((r) => r.startTime)
+    return { shown, cards, api: late(/\/api\//), engine: late(/\/assets\/triggers-/), register: late(/\/assets\/virtual_pwa-register-/) }
+  })
+  expect(order.shown, 'the first screen says when its list is on screen').not.toBeNull()
+  expect(order.cards).toBeGreaterThan(0)
+  expect(order.engine.length, 'the engine chunk loads after the first screen').toBeGreaterThan(0)
+  for (const [what, starts] of Object.entries({ api: order.api, engine: order.engine, register: order.register })) {
+    for (const t of starts) expect(t, `${what} requested after the first card`).toBeGreaterThanOrEqual(order.shown!)
+  }
+})

@@ -1,5 +1,7 @@
 // The app's entry: Vue, the router, Vant's function-call components' styles,
-// the service worker, and the sync triggers once someone is signed in.
+// then, once the first screen shows its data (src/pwa/firstScreen.ts), the
+// service worker and the sync triggers for whoever is signed in. The sync
+// engine is its own chunk: the first screen reads IndexedDB only.
 import { createApp, watch } from 'vue'
 import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
@@ -8,31 +10,41 @@ import 'vant/es/image-preview/style'
 import './styles.css'
 import App from './App.vue'
 import { router } from './router'
-import { currentUser, loadSession } from './auth/session'
+import { currentUser } from './auth/session'
 import { setupServiceWorker } from './pwa/update'
-import { startSync, askPersistentStorage } from './sync/triggers'
+import { afterFirstScreen, markFirstScreen } from './pwa/firstScreen'
+import { prefetchTasksScreen } from './db/startup'
 
 // Marks for the cold-start trace (scripts/measure.mjs --trace): the entry ran, the first route resolved.
 performance.mark('zsc:main')
 preloadFirstRoute()
+// 我的任务's records are read from IndexedDB beside the session, not after the route has resolved.
+if (location.pathname === '/tasks' || location.pathname === '/') prefetchTasksScreen()
 const app = createApp(App)
 app.use(router)
 app.mount('#app')
-void router.isReady().then(() => performance.mark('zsc:route'))
+void router.isReady().then(() => {
+  performance.mark('zsc:route')
+  // 我的任务 says itself when its list is on screen; any other first screen counts once its route has resolved.
+  if (router.currentRoute.value.path !== '/tasks') markFirstScreen()
+})
 
-void setupServiceWorker()
-
-// Sync starts with the first signed-in moment: at app open when a session is
-// stored (even offline), or right after login.
-void loadSession().then(() => {
-  watch(
-    currentUser,
-    (u) => {
-      if (!u) return
-      startSync()
-      void askPersistentStorage()
-    },
-    { immediate: true },
+afterFirstScreen(() => {
+  void setupServiceWorker()
+  // Sync starts with the first signed-in moment: at app open when a session is
+  // stored (even offline; the router's guard has read it by now), or right after login.
+  void router.isReady().then(() =>
+    watch(
+      currentUser,
+      (u) => {
+        if (!u) return
+        void import('./sync/triggers').then(({ startSync, askPersistentStorage }) => {
+          startSync()
+          void askPersistentStorage()
+        }).catch((err) => console.error('sync engine', err))
+      },
+      { immediate: true },
+    ),
   )
 })
 
