@@ -282,6 +282,8 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
     const card = `[data-testid="visit-card"][data-visit-id="${v.visit.id}"]`
     const rows = '[data-testid="section-mine"] [data-testid="checklist-item"]'
     const mine = v.visit.items.filter((i) => i.dept === DEPT).length
+    // The tap is timed from a card on screen (the list may still be drawing after the URL changed).
+    await expect(page.locator(card)).toBeVisible()
     if (timed) timed['我的任务 → 检查单'].push(await timeTapOf('我的任务 → 检查单', card, rows, mine))
     else await page.locator(card).click()
     await expect(page).toHaveURL(new RegExp(`/visits/${v.visit.id}$`))
