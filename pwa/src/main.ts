@@ -13,13 +13,10 @@ import { router } from './router'
 import { currentUser } from './auth/session'
 import { setupServiceWorker } from './pwa/update'
 import { afterFirstScreen, markFirstScreen } from './pwa/firstScreen'
-import { prefetchTasksScreen } from './db/startup'
 
 // Marks for the cold-start trace (scripts/measure.mjs --trace): the entry ran, the first route resolved.
 performance.mark('zsc:main')
 preloadFirstRoute()
-// 我的任务's records are read from IndexedDB beside the session, not after the route has resolved.
-if (location.pathname === '/tasks' || location.pathname === '/') prefetchTasksScreen()
 const app = createApp(App)
 app.use(router)
 app.mount('#app')

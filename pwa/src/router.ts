@@ -2,6 +2,7 @@
 // under /office in its own chunk (ECharts never reaches the field bundle).
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { currentUser, loadSession } from './auth/session'
+import { prefetchTasksScreen } from './db/startup'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -137,7 +138,10 @@ export const router = createRouter({
 let loaded = false
 router.beforeEach(async (to) => {
   if (!loaded) {
-    await loadSession()
+    const session = loadSession()
+    // 我的任务's records are read beside the session (queued right after it), not after the route has resolved.
+    if (to.path === '/tasks' || to.path === '/') prefetchTasksScreen()
+    await session
     loaded = true
   }
   const user = currentUser.value
