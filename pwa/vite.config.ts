@@ -94,6 +94,8 @@ export default defineConfig({
   test: {
     environment: 'happy-dom',
     setupFiles: ['tests/setup.ts'],
+    // Vant imports its CSS from its ES modules: through Vite, so that a test can mount a component that uses it.
+    server: { deps: { inline: ['vant'] } },
     include: ['tests/**/*.test.ts'],
   },
 })
