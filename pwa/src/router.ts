@@ -3,6 +3,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { currentUser, loadSession } from './auth/session'
 import { prefetchTasksScreen } from './db/startup'
+import { preloadChecklist } from './visit/preload'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -149,6 +150,11 @@ router.beforeEach(async (to) => {
   if ((to.path === '/login' || to.path === '/') && user) return homeFor(user.role)
   if (to.meta.roles && user && !to.meta.roles.includes(user.role)) return homeFor(user.role)
   return true
+})
+
+// A checklist opens with its records read (src/visit/preload.ts): one render, not an empty page first.
+router.beforeResolve(async (to) => {
+  if (/^\/visits\/[^/]+$/.test(to.path)) await preloadChecklist(String(to.params.id))
 })
 
 router.afterEach((to) => {

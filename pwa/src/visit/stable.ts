@@ -24,3 +24,20 @@ export function sameSet<T>(prev: Set<T> | undefined, next: Set<T>): Set<T> {
   for (const x of next) if (!prev.has(x)) return next
   return prev
 }
+
+/**
+ * sameAnswer is a computed getter over a live query's answer that keeps the
+ * previous object while the new answer has the same JSON: a checklist opened
+ * from the router's read (src/visit/preload.ts) gets the same records again
+ * from its live queries, and re-drew every point for them.
+ */
+export function sameAnswer<T>(source: { readonly value: T }): (prev?: T) => T {
+  let shown: string | undefined
+  return (prev?: T) => {
+    const next = source.value
+    const json = JSON.stringify(next) ?? 'undefined'
+    if (prev !== undefined && json === shown) return prev
+    shown = json
+    return next
+  }
+}
