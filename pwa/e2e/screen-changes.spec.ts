@@ -81,3 +81,18 @@ test('我的任务 stays alive and current across a checklist; 我的 forgets a 
   await page.getByTestId('me-password').click()
   await expect(page.getByTestId('me-password-old').locator('input')).toHaveValue('')
 })
+
+test('the code of a checklist and of 我的 loads while 我的任务 is idle, before any tap', async ({ phone }) => {
+  const { page } = await phone('insp1', { login: false })
+  await signIn(page, 'insp1')
+  await expect(page.getByTestId('visit-card').first()).toBeVisible()
+  // A fresh open of the list, as a phone opens the app.
+  await page.reload()
+  await expect(page.getByTestId('visit-card').first()).toBeVisible()
+  const loaded = () =>
+    page.evaluate(() =>
+      ['ChecklistView', 'MeView'].filter((name) => performance.getEntriesByType('resource').some((e) => new RegExp(`/${name}-[^/]*\\.js$`).test(e.name))),
+    )
+  await expect.poll(loaded, { timeout: 10_000 }).toEqual(['ChecklistView', 'MeView'])
+  expect(page.url()).toMatch(/\/tasks$/)
+})
