@@ -55,5 +55,6 @@ declare module 'vue' {
     VanTabbarItem: typeof import('vant/es')['TabbarItem']
     VanTabs: typeof import('vant/es')['Tabs']
     VanTag: typeof import('vant/es')['Tag']
+    VisitCard: typeof import('./components/VisitCard.vue')['default']
   }
 }
