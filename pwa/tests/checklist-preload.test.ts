@@ -7,7 +7,7 @@ import { createApp, defineComponent, h, nextTick, ref, shallowRef } from 'vue'
 import { db } from '../src/db/index'
 import { visitById, visitSideRecords } from '../src/db/queries'
 import { useLive } from '../src/composables/live'
-import { preloadChecklist, readChecklist, takeChecklist, visitWork } from '../src/visit/preload'
+import { preloadChecklist, readChecklist, shareVisits, takeChecklist, visitWork } from '../src/visit/preload'
 import { sameAnswer } from '../src/visit/stable'
 
 const visit = (id: string) =>
@@ -31,6 +31,22 @@ describe('the checklist read before the screen opens', () => {
     expect(got.side).toEqual(await visitSideRecords('v-1'))
     expect(got.side.checkins).toHaveLength(1)
     expect((await readChecklist('v-9')).visit).toBeUndefined()
+  })
+
+  it('starts from the visit 我的任务 holds, while it shares it, and reads the rest', async () => {
+    await seed()
+    const held = { ...(await visitById('v-1'))! }
+    shareVisits((id) => (id === 'v-1' ? held : undefined))
+    try {
+      const got = await readChecklist('v-1')
+      expect(got.visit).toBe(held)
+      expect(got.work.results).toHaveLength(2)
+      expect(got.side.checkins).toHaveLength(1)
+      expect((await readChecklist('v-2')).visit?.id).toBe('v-2')
+    } finally {
+      shareVisits(undefined)
+    }
+    expect((await readChecklist('v-1')).visit).not.toBe(held)
   })
 
   it('is handed over once, and only to its own visit', async () => {
