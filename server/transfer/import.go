@@ -258,24 +258,36 @@ func (rd *reader) loadTable(tx *sql.Tx, t Table, dst *tableInfo) (int64, error) 
 			continue
 		}
 		if err := ins.add(row, n); err != nil {
-			return n, err
+			return n, rd.refused(err)
 		}
 	}
 	if len(self) > 0 {
 		rows, idx := sortParentsFirst(held, t.Columns, self)
 		for i, row := range rows {
 			if err := ins.add(row, int64(idx[i])+1); err != nil {
-				return n, err
+				return n, rd.refused(err)
 			}
 		}
 	}
 	if err := ins.flush(); err != nil {
-		return n, err
+		return n, rd.refused(err)
 	}
 	if ins.stmt != nil {
 		return n, ins.stmt.Close()
 	}
 	return n, nil
+}
+
+// refused is the database refusing a row of the file. A damaged byte can
+// decode into a row the database refuses (on PostgreSQL a broken reference
+// is refused at once) before gzip reaches its checksum at the end of the
+// file: the rest is read, and if the file does not check out, the damage is
+// what the operator is told (the database's refusal follows it).
+func (rd *reader) refused(err error) error {
+	if _, derr := io.Copy(io.Discard, rd.gz); derr != nil {
+		return fmt.Errorf("export file damaged (%v); the database refused a row read before it: %w", derr, err)
+	}
+	return err
 }
 
 func decodeRow(raw json.RawMessage, ncols int) ([]any, error) {

@@ -119,6 +119,32 @@ func TestImportRefusesADamagedFile(t *testing.T) {
 
 	half := a[:len(a)/2]
 
+	// A damage that decodes: a tag's entity id changed (the database refuses
+	// the broken reference, on PostgreSQL at once) and gzip's checksum, at
+	// the file's very end, no longer matching what was read.
+	tags := -1
+	for i, l := range lines {
+		if l == `{"table":"entity_tags"}` {
+			tags = i
+		}
+	}
+	if tags < 0 || !strings.HasPrefix(lines[tags+1], "[") {
+		t.Fatal("no entity_tags rows in the export")
+	}
+	broken := append([]string{}, lines...)
+	var row []any
+	if err := json.Unmarshal([]byte(broken[tags+1]), &row); err != nil {
+		t.Fatal(err)
+	}
+	row[2] = "00000000-0000-0000-0000-00000000dead"
+	b, err := json.Marshal(row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken[tags+1] = string(b)
+	decodable := gzipLines(t, broken)
+	decodable[len(decodable)-8] ^= 0xff // the CRC-32 of the gzip trailer
+
 	flipped := bytes.Clone(a)
 	flipped[len(a)*2/3] ^= 0xff
 
@@ -130,6 +156,7 @@ func TestImportRefusesADamagedFile(t *testing.T) {
 		{"a row with too few values", gzipLines(t, bad), []string{"table departments, row 3", "1 values for"}},
 		{"a truncated file", half, []string{"truncated at table ", ", row "}},
 		{"a damaged byte", flipped, []string{"damaged"}},
+		{"a damaged byte that decodes into a row the database refuses", decodable, []string{"damaged", "checksum"}},
 		{"not an export", []byte("hello"), []string{"not an export file"}},
 	} {
 		_, err := Import(ctx, dst, bytes.NewReader(c.file))
