@@ -3,22 +3,32 @@
 // the same cards, current with what was recorded meanwhile; a checklist opens
 // with its points in its first render (the router reads its records first,
 // src/visit/preload.ts); a password typed on 我的 and left is not kept.
-import { expect, signIn, test } from './fixtures'
+import type { Api, Visit } from './api'
+import type { Locator, Page } from '@playwright/test'
+import { expect, signIn, test, type Phone } from './fixtures'
 
-test('a checklist opens with its points in its first render', async ({ api, phone }) => {
+/**
+ * offlineOnTasks signs insp1 in on a phone, takes it offline (an answer
+ * recorded then stays 待同步 on its card) and returns 我的任务 with the card of
+ * one of insp1's open demo visits, showing no 待同步 badge yet.
+ */
+async function offlineOnTasks(api: Api, phone: (user: string, opts?: { login?: boolean }) => Promise<Phone>): Promise<{ page: Page; visit: Visit; card: Locator }> {
   const me = await api.userId('insp1')
   const visits = [...(await api.planVisits(7)), ...(await api.planVisits(66))]
   const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))
   expect(visit, 'insp1 has an open demo visit').toBeTruthy()
-
   const { page, context } = await phone('insp1', { login: false })
   await signIn(page, 'insp1')
-  // Offline, so that the answer recorded below stays 待同步 on the card.
   await context.setOffline(true)
   await expect(page.getByTestId('sync-status')).toHaveText('离线')
   const card = page.locator(`[data-testid="visit-card"][data-visit-id="${visit!.id}"]`)
   await expect(card).toBeVisible()
   await expect(card.locator('.van-badge')).toHaveCount(0)
+  return { page, visit: visit!, card }
+}
+
+test('a checklist opens with its points in its first render', async ({ api, phone }) => {
+  const { page, visit, card } = await offlineOnTasks(api, phone)
   // From the tap on, record whether the checklist ever showed without its points.
   await page.evaluate(() => {
     const w = window as Window & { emptyChecklist?: boolean }
@@ -33,27 +43,15 @@ test('a checklist opens with its points in its first render', async ({ api, phon
     mo.observe(document.body, { childList: true, subtree: true })
   })
   await card.click()
-  await expect(page).toHaveURL(new RegExp(`/visits/${visit!.id}$`))
+  await expect(page).toHaveURL(new RegExp(`/visits/${visit.id}$`))
   await expect(page.getByTestId('section-mine').getByTestId('checklist-item').first()).toBeVisible()
   expect(await page.evaluate(() => (window as Window & { emptyChecklist?: boolean }).emptyChecklist), 'the checklist never drew without its points').toBe(false)
 
 })
 
 test('我的任务 stays alive and current across a checklist; 我的 forgets a typed password', async ({ api, phone }) => {
-  const me = await api.userId('insp1')
-  const visits = [...(await api.planVisits(7)), ...(await api.planVisits(66))]
-  const visit = visits.find((v) => v.status === 'open' && v.team.some((m) => m.user_id === me && m.active !== false))
-  expect(visit, 'insp1 has an open demo visit').toBeTruthy()
-  const first = visit!.items.filter((i) => i.dept === 'scjg').sort((a, b) => a.ord - b.ord)[0]
-
-  const { page, context } = await phone('insp1', { login: false })
-  await signIn(page, 'insp1')
-  // Offline, so that the answer recorded below stays 待同步 on the card.
-  await context.setOffline(true)
-  await expect(page.getByTestId('sync-status')).toHaveText('离线')
-  const card = page.locator(`[data-testid="visit-card"][data-visit-id="${visit!.id}"]`)
-  await expect(card).toBeVisible()
-  await expect(card.locator('.van-badge')).toHaveCount(0)
+  const { page, visit, card } = await offlineOnTasks(api, phone)
+  const first = visit.items.filter((i) => i.dept === 'scjg').sort((a, b) => a.ord - b.ord)[0]
   // A mark on the card's element: a list drawn again would not carry it.
   await card.evaluate((el) => ((el as HTMLElement & { kept?: boolean }).kept = true))
 
