@@ -29,8 +29,25 @@ test("another user's sign-in keeps insp1's unsynced work, and it syncs when insp
   await answer(page, mine[1].id, '符合')
   await answer(page, mine[2].id, '不涉及')
   const status = page.getByTestId('sync-status')
-  await expect(status).toHaveText(/^离线 · 待同步 \d+ 条$/)
-  const waiting = Number(/待同步 (\d+) 条/.exec((await status.textContent()) ?? '')![1])
+  // A tap shows its answer before IndexedDB holds it: wait until each point
+  // says 待同步, then take the count the outbox holds, which the status must say.
+  for (const it of mine) await expect(item(page, it.id).getByText('待同步', { exact: true })).toBeVisible()
+  const waiting = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('zsc')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const count = open.result.transaction('outbox').objectStore('outbox').count()
+          count.onsuccess = () => {
+            open.result.close()
+            resolve(count.result)
+          }
+          count.onerror = () => reject(count.error)
+        }
+      }),
+  )
+  await expect(status).toHaveText(`离线 · 待同步 ${waiting} 条`)
   expect(waiting).toBeGreaterThanOrEqual(3)
 
   // insp1's session ends while the work is still on the phone: days later,
