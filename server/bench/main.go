@@ -89,6 +89,7 @@ type config struct {
 	hostile                    int
 	hostileBytes, nameBytes    int64
 	memProfile                 string
+	jsonOut                    string // -json: the figures as JSON too (writeJSON), for `make bench`'s one table
 }
 
 func (c config) runs(phase string) bool { return slices.Contains(strings.Split(c.phases, ","), phase) }
@@ -117,6 +118,7 @@ func main() {
 	flag.Int64Var(&c.hostileBytes, "hostile-bytes", 256<<20, "size of each oversized body the soak sends (logins, pushes, photos, plan uploads)")
 	flag.Int64Var(&c.nameBytes, "name-bytes", 900<<10, "size of the huge usernames the soak's logins carry (just under the JSON cap)")
 	flag.StringVar(&c.memProfile, "memprofile", "", "write the heap profile after the soak (after a forced GC) to this file")
+	flag.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file (make bench combines it with the phone's figures into one table)")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
 	bench := run
@@ -290,6 +292,9 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		}
 	}
 	report(stdout, c, &f)
+	if c.jsonOut != "" {
+		return writeJSON(c.jsonOut, c, &f)
+	}
 	return nil
 }
 
@@ -841,4 +846,82 @@ func report(w io.Writer, c config, f *figures) {
 		reportSoak(w, c, f.soak)
 	}
 	fmt.Fprintf(w, "\nCommand: `go run ./server/bench %s`\n", strings.Join(os.Args[1:], " "))
+}
+
+// msOf is a duration in milliseconds, for the JSON figures.
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// writeJSON writes what report prints as JSON, so that `make bench`
+// (pwa/scripts/bench-table.mjs) can put these figures and the phone's into
+// one table without parsing Markdown. A phase that did not run is absent.
+func writeJSON(path string, c config, f *figures) error {
+	type latencyJSON struct {
+		N     int     `json:"n"`
+		P50ms float64 `json:"p50_ms"`
+		P99ms float64 `json:"p99_ms"`
+		MaxMs float64 `json:"max_ms"`
+	}
+	lat := func(l latencies) latencyJSON {
+		return latencyJSON{N: len(l), P50ms: msOf(l.p(0.5)), P99ms: msOf(l.p(0.99)), MaxMs: msOf(l.max())}
+	}
+	type syncJSON struct {
+		Phones        int         `json:"phones"`
+		WindowS       float64     `json:"window_s"`
+		Mutations     int         `json:"mutations"`
+		Bootstrap     bool        `json:"bootstrap"`
+		Syncs         latencyJSON `json:"syncs"`
+		FirstPullP99  float64     `json:"first_pull_p99_ms"`
+		PushP99       float64     `json:"push_p99_ms"`
+		SecondPullP99 float64     `json:"second_pull_p99_ms"`
+		Errors        int         `json:"errors"`
+		FirstErrors   []string    `json:"first_errors,omitempty"`
+		Store         string      `json:"store"`
+	}
+	syncOf := func(st *syncStats) *syncJSON {
+		if st == nil {
+			return nil
+		}
+		return &syncJSON{Phones: c.phones, WindowS: c.window.Seconds(), Mutations: c.syncMutations, Bootstrap: st.bootstrap,
+			Syncs: lat(st.syncs), FirstPullP99: msOf(st.pull0.p(0.99)), PushP99: msOf(st.push.p(0.99)), SecondPullP99: msOf(st.pull2.p(0.99)),
+			Errors: len(st.errors), FirstErrors: st.errors[:min(5, len(st.errors))], Store: st.store}
+	}
+	out := map[string]any{
+		"command":  "go run ./server/bench " + strings.Join(os.Args[1:], " "),
+		"machine":  map[string]any{"cpu": cpuModel(), "cpus": runtime.NumCPU(), "gomaxprocs": runtime.GOMAXPROCS(0), "go": runtime.Version()},
+		"database": map[string]any{"results": c.results, "visits": f.visits, "inspectors": f.inspectors, "bytes": f.dbBytes, "history": c.history, "synchronous": "FULL"},
+		"phases":   strings.Split(c.phases, ","),
+	}
+	if c.runs("raw") {
+		out["raw"] = map[string]any{"rows_per_s_50": f.raw50, "rows_per_s_1000": f.raw1000, "bare_rows_per_s_50": f.rawBare,
+			"bookkeeping_results_per_s_50": f.rawBook, "rows": c.rawRows}
+	}
+	if d := f.durability; d != nil {
+		out["durability"] = map[string]any{"normal_tx_per_s_1": d.normal1, "full_tx_per_s_1": d.full1, "normal_tx_per_s_n": d.normalN,
+			"full_tx_per_s_n": d.fullN, "writers_n": c.concurrency, "full_tx_per_commit_n": d.groupN}
+	}
+	if c.runs("push") {
+		push := map[string]any{"phones": c.concurrency, "batch": c.batch, "rows_per_s": f.pushRate, "batches": lat(f.pushBatches),
+			"errors": f.pushErrors, "status": f.pushStatus, "store": f.pushWriter}
+		if c.runs("raw") && f.raw50 > 0 {
+			push["ratio_to_raw"] = f.pushRate / f.raw50
+		}
+		if c.runs("raw") && f.rawBook > 0 {
+			push["ratio_to_bookkeeping"] = f.pushRate / f.rawBook
+		}
+		out["push"] = push
+	}
+	if c.runs("pull") {
+		out["pull"] = map[string]any{"bootstrap": lat(f.pull), "first": lat(f.pullFirst), "changes": f.pullChanges, "bytes": f.pullBytes, "store": f.pullStore}
+	}
+	if s := syncOf(f.daily); s != nil {
+		out["phones"] = s
+	}
+	if s := syncOf(f.first); s != nil {
+		out["phones_bootstrap"] = s
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
