@@ -18,7 +18,9 @@
 //   them; 50 are 不符合) + 50 notes on the 不符合 points + 50 photos = 500.
 // Entering them through the UI on the 4× CPU would take most of the budget:
 // the first 28 visits are entered unthrottled; the last two, the screen
-// timings and the sync run with the CPU slowed 4×.
+// timings and the sync run with the CPU slowed 4×. Each screen change is
+// timed 7 times (the last two visits, then REVISITS visits answered
+// earlier opened and left again) and reported as median and spread.
 import type { CDPSession, Page } from '@playwright/test'
 import { expect, item, signIn, test, waitSynced } from './fixtures'
 import type { Api, Visit } from './api'
@@ -35,6 +37,8 @@ const OFFLINE = { offline: true, latency: 0, downloadThroughput: -1, uploadThrou
 const CPU_SLOWDOWN = 4
 /** The budget of one screen, tap to interactive, on the slowed CPU. */
 const SCREEN_BUDGET_MS = 100
+/** Visits answered earlier that are opened again on the slowed CPU, for more taps per screen. */
+const REVISITS = 5
 
 interface PlannedVisit {
   visit: Visit
@@ -110,9 +114,19 @@ async function expectQueued(page: Page, n: number) {
  * main thread is free to answer the next tap. Measured inside the page with
  * performance.now(), so the test runner's round trips are not counted.
  */
-async function timeTap(page: Page, tap: string, ready: string, count = 1): Promise<number> {
+async function timeTap(page: Page, tap: string, ready: string, count = 1, mark = false): Promise<number> {
   return page.evaluate(
-    async ({ tap, ready, count }) => {
+    async ({ tap, ready, count, mark }) => {
+      // With a profile being taken, a millisecond of named busy work on each
+      // side of the timed span marks it in the samples (outside the span).
+      const spin = () => {
+        const end = performance.now() + 1
+        while (performance.now() < end);
+      }
+      if (mark)
+        (function zscTapStart() {
+          spin()
+        })()
       const target = document.querySelector<HTMLElement>(tap)
       if (!target) throw new Error(`nothing to tap at ${tap}`)
       const shown = () => {
@@ -140,9 +154,14 @@ async function timeTap(page: Page, tap: string, ready: string, count = 1): Promi
           ch.port2.postMessage(null)
         }),
       )
-      return performance.now() - t0
+      const ms = performance.now() - t0
+      if (mark)
+        (function zscTapEnd() {
+          spin()
+        })()
+      return ms
     },
-    { tap, ready, count },
+    { tap, ready, count, mark },
   )
 }
 
@@ -268,7 +287,7 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   let profiled = 0
   const timeTapOf = async (screen: string, tap: string, ready: string, count = 1): Promise<number> => {
     if (profileDir) await cdp.send('Profiler.start')
-    const ms = await timeTap(page, tap, ready, count)
+    const ms = await timeTap(page, tap, ready, count, !!profileDir)
     if (profileDir) {
       const { profile } = await cdp.send('Profiler.stop')
       const fs = await import('node:fs')
@@ -348,12 +367,31 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
   }
   const timed: Record<string, number[]> = { '我的任务 → 检查单': [], '检查项 符合': [], '检查单 → 我的任务': [], '我的任务 → 我的': [], '我的 → 我的任务': [] }
-  for (const v of planned.slice(VISITS - 2)) {
-    await enter(v, timed)
+  const toMeAndBack = async () => {
     timed['我的任务 → 我的'].push(await timeTapOf('我的任务 → 我的', '[data-testid="tabbar"] .van-tabbar-item:last-child', '[data-testid="me-followups"]'))
     await expect(page).toHaveURL(/\/me$/)
     timed['我的 → 我的任务'].push(await timeTapOf('我的 → 我的任务', '[data-testid="tabbar"] .van-tabbar-item:first-child', '[data-testid="visit-card"]', VISITS))
     await expect(page).toHaveURL(/\/tasks$/)
+  }
+  for (const v of planned.slice(VISITS - 2)) {
+    await enter(v, timed)
+    await toMeAndBack()
+  }
+  // One tap per screen is noise on a shared machine: REVISITS more rounds,
+  // each opening another visit answered this week (its points drawn with
+  // their answers, notes and photos), leaving it, and going to 我的 and back.
+  for (const v of planned.slice(VISITS - 2 - REVISITS, VISITS - 2).reverse()) {
+    const card = `[data-testid="visit-card"][data-visit-id="${v.visit.id}"]`
+    const rows = '[data-testid="section-mine"] [data-testid="checklist-item"]'
+    const mine = v.visit.items.filter((i) => i.dept === DEPT).length
+    await expect(page.locator(card)).toBeVisible()
+    timed['我的任务 → 检查单'].push(await timeTapOf('我的任务 → 检查单', card, rows, mine))
+    await expect(page).toHaveURL(new RegExp(`/visits/${v.visit.id}$`))
+    await expect(page.locator(rows)).toHaveCount(mine)
+    await expect(item(page, v.points[0].id)).toHaveAttribute('data-value', '符合')
+    timed['检查单 → 我的任务'].push(await timeTapOf('检查单 → 我的任务', '[data-testid="header-back"]', '[data-testid="visit-card"]', VISITS))
+    await expect(page).toHaveURL(/\/tasks$/)
+    await toMeAndBack()
   }
   expect(made).toBe(CHANGES)
   const t0 = Date.now()
@@ -432,13 +470,15 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   await expect(page.getByTestId('sync-status')).toHaveText('已同步')
 
   // The report, to copy into the README.
-  const rows = Object.entries(timed).map(([screen, ms]) => `| ${screen} | ${ms.length} | ${median(ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} |`)
+  const rows = Object.entries(timed).map(
+    ([screen, ms]) => `| ${screen} | ${ms.length} | ${median(ms).toFixed(0)} | ${Math.min(...ms).toFixed(0)}–${Math.max(...ms).toFixed(0)} |`,
+  )
   const slowest = Math.max(...Object.values(timed).flat())
   console.log(
     [
       `week offline: ${CHANGES} changes, ${VISITS} visits, ${PHOTOS} photos, ${reloads} offline reloads; entry ${(enterMs / 1000).toFixed(1)} s unthrottled`,
       '',
-      '| screen (CPU ×4, tap → interactive) | taps | median ms | max ms |',
+      '| screen (CPU ×4, tap → interactive) | taps | median ms | min–max ms |',
       '|---|---|---|---|',
       ...rows,
       '',
@@ -460,7 +500,8 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   // neighbours' load, not on the app (README "Measured" keeps the figures).
   for (const [screen, ms] of Object.entries(timed)) {
     const m = median(ms)
-    console.log(`${screen}: median ${m.toFixed(0)} ms, budget ${SCREEN_BUDGET_MS} ms ${m < SCREEN_BUDGET_MS ? '✅' : '❌'}`)
+    const each = ms.map((x) => x.toFixed(0)).join(' ')
+    console.log(`${screen}: median ${m.toFixed(0)} ms of ${ms.length} taps (${each}), budget ${SCREEN_BUDGET_MS} ms ${m < SCREEN_BUDGET_MS ? '✅' : '❌'}`)
   }
   expect(p.errors).toEqual([])
 })
