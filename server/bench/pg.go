@@ -488,7 +488,7 @@ func pgReport(w io.Writer, c config, f *pgFigures) {
 		fmt.Fprintf(w, "| Raw ceiling: INSERT into item_results, 50 rows per transaction | %s rows/s | | |\n", thousands(f.raw50))
 		fmt.Fprintf(w, "| Raw: the same, 1,000 rows per transaction | %s rows/s | | |\n", thousands(f.raw1000))
 		fmt.Fprintf(w, "| Raw: bare table (same columns and key, no index, FKs or rollup triggers), 50 rows per transaction | %s rows/s | | |\n", thousands(f.rawBare))
-		fmt.Fprintf(w, "| Raw: each result with the four rows a push writes for it (mutation, result, change, audit row), 50 results per transaction, one multi-row INSERT per table as the engine writes them | %s results/s | | |\n", thousands(f.rawBook))
+		fmt.Fprintf(w, "| Raw: each result with the rows a push writes for it (the result and its journal row: change, mutation record and audit entry in one), 50 results per transaction, one multi-row INSERT per table as the engine writes them | %s results/s | | |\n", thousands(f.rawBook))
 	}
 	if c.runs("push") {
 		push := func(g *figures) string {

@@ -229,10 +229,11 @@ func rawInsert(ctx context.Context, path, table string, items []itemRef, batch i
 }
 
 // rawBookkeeping inserts, straight into SQLite and batch results per
-// transaction, the rows a push writes for each item.set: the mutation, the
-// result, its audit row and its change-log entry (JSON made beforehand), and
-// returns results per second: the bound of any engine that writes these four
-// rows, to set beside the raw ceiling of one row.
+// transaction, the rows a push writes for each item.set: the result and its
+// journal row (the change-log entry that is also the mutation record and the
+// audit entry, migration 0019; JSON made beforehand), and returns results
+// per second: the bound of any engine that writes these rows, to set beside
+// the raw ceiling of one row.
 func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int, user, client string) (float64, error) {
 	db, err := sql.Open("sqlite", serverDSN(path))
 	if err != nil {
@@ -246,21 +247,17 @@ func rawBookkeeping(ctx context.Context, path string, items []itemRef, batch int
 	return insertBookkeeping(ctx, db, items, batch, user, client)
 }
 
-// bookkeepingTables are the four rows of an item.set, in the order the
+// bookkeepingTables are the rows of an applied item.set, in the order the
 // engine writes them (server/sqlstore/syncbuffer.go) and with its columns.
 var bookkeepingTables = []struct{ head, row string }{
-	{`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel, code, sent_id) VALUES `,
-		`(?, ?, ?, 'item.set', ?, ?, ?, 'applied', '', ?, ?, 'mobile', '', '')`},
 	{`INSERT INTO item_results (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at) VALUES `,
 		`(?, ?, ?, ?, '', '[]', 1, ?, ?, 'mobile', ?, ?)`},
-	{`INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at) VALUES `,
-		`('item_result', 'put', ?, ?, NULL, NULL, ?, ?)`},
-	{`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason) VALUES `,
-		`(?, ?, ?, 'mobile', 'item.set', 'item_result', ?, 'visit', ?, NULL, ?, '')`},
+	{`INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at, mutation_id, mutation_client, mutation_seq, action, args, client_at, received_at, actor_id, channel, before) VALUES `,
+		`('item_result', 'put', ?, ?, NULL, NULL, ?, ?, ?, ?, ?, 'item.set', ?, ?, ?, ?, 'mobile', NULL)`},
 }
 
 // insertBookkeeping is the loop of rawBookkeeping and pgRawBookkeeping: the
-// four rows of each item.set, batch results per transaction, on db, each
+// rows of each item.set, batch results per transaction, on db, each
 // table's rows in one multi-row INSERT per transaction as the engine writes
 // its buffered rows (one statement a row would measure the statements, not
 // the rows: about three times slower on SQLite).
@@ -296,10 +293,8 @@ func insertBookkeeping(ctx context.Context, db *sql.DB, items []itemRef, batch i
 		args := make([][]any, len(bookkeepingTables))
 		for i := from; i < to; i++ {
 			it, r := items[i], rows[i]
-			args[0] = append(args[0], r.mid, client, i+1, r.args, at, at, it.visit, user)
-			args[1] = append(args[1], it.item, it.visit, benchDept, values[i%len(values)], user, client, r.mid, at)
-			args[2] = append(args[2], it.item, it.visit, r.data, at)
-			args[3] = append(args[3], at, user, client, it.item, it.visit, r.data)
+			args[0] = append(args[0], it.item, it.visit, benchDept, values[i%len(values)], user, client, r.mid, at)
+			args[1] = append(args[1], it.item, it.visit, r.data, at, r.mid, client, i+1, r.args, at, at, user)
 		}
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {

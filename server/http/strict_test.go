@@ -88,7 +88,7 @@ func TestAPatchThatChangesNothingIsRefusedAndWritesNothing(t *testing.T) {
 	}
 	audits := func() int {
 		var n int
-		if err := ts.DB.Reader().QueryRow(`SELECT count(*) FROM audit_log WHERE entity_id = ?`, f.visit66).Scan(&n); err != nil {
+		if err := ts.DB.Reader().QueryRow(`SELECT count(*) FROM audit_entries WHERE entity_id = ?`, f.visit66).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -488,7 +488,7 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 	if r := ss.push(t, p1); resultsOf(r) != "applied" {
 		t.Fatalf("complete: %+v", r.Results)
 	}
-	if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE action = 'visit.complete' AND entity_id = 'v1' AND reason LIKE '%最后一张照片已上传%'`); n != 1 {
+	if n := ss.count(t, `SELECT count(*) FROM audit_entries WHERE action = 'visit.complete' AND entity_id = 'v1' AND reason LIKE '%最后一张照片已上传%'`); n != 1 {
 		t.Fatalf("the visit was not completed by its last photo (%d audit rows)", n)
 	}
 
@@ -536,13 +536,13 @@ func TestAJointVisitSyncsFromThreePhonesAndALeadOfflineAndOutOfOrder(t *testing.
 		}
 	})
 	t.Run("every fate is in the audit log with user, client and channel", func(t *testing.T) {
-		mutations := ss.count(t, `SELECT count(*) FROM mutations`)
-		audited := ss.count(t, `SELECT count(DISTINCT m.id) FROM mutations m JOIN audit_log a ON a.client_id = m.client_id AND a.user_id = m.user_id AND a.channel = 'mobile' AND (a.action = m.name OR a.action = 'mutation.unknown')
+		mutations := ss.count(t, `SELECT count(*) FROM mutation_log`)
+		audited := ss.count(t, `SELECT count(DISTINCT m.id) FROM mutation_log m JOIN audit_entries a ON a.client_id = m.client_id AND a.user_id = m.user_id AND a.channel = 'mobile' AND (a.action = m.name OR a.action = 'mutation.unknown')
 			AND (a.entity_id = m.id OR a.after LIKE '%' || m.id || '%' OR a.parent_id = m.visit_id)`)
 		if mutations == 0 || audited != mutations {
 			t.Fatalf("%d of %d mutations audited", audited, mutations)
 		}
-		if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE action = 'conflict.settle' AND user_id = 'lead'`); n == 0 {
+		if n := ss.count(t, `SELECT count(*) FROM audit_entries WHERE action = 'conflict.settle' AND user_id = 'lead'`); n == 0 {
 			t.Fatal("the settlement is not audited")
 		}
 	})
@@ -621,7 +621,7 @@ func TestSyncRejectsBadInput(t *testing.T) {
 		if code := ss.call(t, "POST", "/api/v1/sync/push", "insp1", map[string]string{"Content-Type": "application/json"}, b, &apiErr); code != 413 || apiErr.Code != "too_large" {
 			t.Fatalf("%d %+v", code, apiErr)
 		}
-		if n := ss.count(t, `SELECT count(*) FROM mutations`); n != 0 {
+		if n := ss.count(t, `SELECT count(*) FROM mutation_log`); n != 0 {
 			t.Fatal("something was applied")
 		}
 	})
@@ -632,7 +632,7 @@ func TestSyncRejectsBadInput(t *testing.T) {
 				t.Fatalf("%s: %d %+v", body, code, apiErr)
 			}
 		}
-		if n := ss.count(t, `SELECT count(*) FROM mutations`); n != 0 {
+		if n := ss.count(t, `SELECT count(*) FROM mutation_log`); n != 0 {
 			t.Fatal("something was applied")
 		}
 	})
@@ -665,7 +665,7 @@ func TestSyncRejectsBadInput(t *testing.T) {
 		if resultsOf(r) != "rejected" || !strings.Contains(r.Results[0].Reason, "越权：") {
 			t.Fatalf("%+v", r)
 		}
-		if n := ss.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND user_id = 'insp1' AND reason LIKE '%越权：%'`, m.ID); n != 1 {
+		if n := ss.count(t, `SELECT count(*) FROM audit_entries WHERE entity_id = ? AND user_id = 'insp1' AND reason LIKE '%越权：%'`, m.ID); n != 1 {
 			t.Fatal("not audited")
 		}
 	})

@@ -670,18 +670,18 @@ func (s *sim) check() {
 	t := s.t
 	env := s.env
 	t.Logf("%d mutations: %d applied, %d conflicts, %d rejected; %d notices, %d voided numbers, %d visits complete, %d conflicts settled",
-		env.count(t, `SELECT count(*) FROM mutations`), env.count(t, `SELECT count(*) FROM mutations WHERE status = 'applied'`),
-		env.count(t, `SELECT count(*) FROM mutations WHERE status = 'conflict'`), env.count(t, `SELECT count(*) FROM mutations WHERE status = 'rejected'`),
+		env.count(t, `SELECT count(*) FROM mutation_log`), env.count(t, `SELECT count(*) FROM mutation_log WHERE status = 'applied'`),
+		env.count(t, `SELECT count(*) FROM mutation_log WHERE status = 'conflict'`), env.count(t, `SELECT count(*) FROM mutation_log WHERE status = 'rejected'`),
 		env.count(t, `SELECT count(*) FROM notices`), env.count(t, `SELECT count(*) FROM notice_numbers WHERE state = 'voided'`),
 		env.count(t, `SELECT count(*) FROM visits WHERE status = 'complete'`), env.count(t, `SELECT count(*) FROM conflicts WHERE status = 'settled'`))
 	t.Run("every mutation is stored exactly once with its fate", func(t *testing.T) {
 		for _, p := range s.phones {
 			for id := range p.muts {
-				if n := env.count(t, `SELECT count(*) FROM mutations WHERE id = ?`, id); n != 1 {
+				if n := env.count(t, `SELECT count(*) FROM mutation_log WHERE id = ?`, id); n != 1 {
 					t.Fatalf("mutation %s stored %d times", id, n)
 				}
 			}
-			if n := env.count(t, `SELECT count(*) FROM mutations WHERE client_id = ?`, p.client); n != len(p.muts) {
+			if n := env.count(t, `SELECT count(*) FROM mutation_log WHERE client_id = ?`, p.client); n != len(p.muts) {
 				t.Fatalf("%s: %d stored, %d made", p.user.ID, n, len(p.muts))
 			}
 			if n := env.count(t, `SELECT last_seq FROM clients WHERE id = ?`, p.client); int64(n) != p.seq {
@@ -820,7 +820,7 @@ func (s *sim) serverState(t *testing.T) string {
 	q("conflict %v %v %v %v %v %v %v", `SELECT mutation_id, kind, target, status, coalesce(settled_value, '-'), server_version, server_value FROM conflicts`)
 	q("visit %v %v", `SELECT id, status FROM visits`)
 	q("number %v %v %v %v %v %v", `SELECT dept, year, number, client_id, state, coalesce(notice_id, '-') FROM notice_numbers`)
-	q("mutation %v %v %v", `SELECT client_id, seq, status FROM mutations`)
+	q("mutation %v %v %v", `SELECT client_id, seq, status FROM mutation_log`)
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }

@@ -33,7 +33,7 @@ func TestPushReplaysAStoredFateInsteadOfApplyingAgain(t *testing.T) {
 	if !r.Replayed {
 		t.Fatal("second push of the same mutation was not marked replayed")
 	}
-	if n := env.count(t, `SELECT count(*) FROM mutations WHERE client_id = ?`, c); n != 1 {
+	if n := env.count(t, `SELECT count(*) FROM mutation_log WHERE client_id = ?`, c); n != 1 {
 		t.Fatalf("%d mutation rows, want 1", n)
 	}
 	if n := env.count(t, `SELECT version FROM item_results WHERE item_id = 'v1-scjg-1'`); n != 1 {
@@ -89,7 +89,7 @@ func TestPushRejectsBadMutationsWithAReasonAndMovesOn(t *testing.T) {
 			if r.Status != "rejected" || !strings.Contains(r.Reason, tt.reason) {
 				t.Fatalf("got %s %q, want rejected with %q", r.Status, r.Reason, tt.reason)
 			}
-			if n := env.count(t, `SELECT count(*) FROM audit_log WHERE entity_id = ? AND reason LIKE '被拒绝：%'`, tt.mut.ID); n != 1 {
+			if n := env.count(t, `SELECT count(*) FROM audit_entries WHERE entity_id = ? AND reason LIKE '被拒绝：%'`, tt.mut.ID); n != 1 {
 				t.Fatalf("%d audit rows for the rejection, want 1", n)
 			}
 		})
@@ -139,7 +139,7 @@ func TestPushOfAnotherSchemaVersionRejectsEachMutationAndDrainsTheQueue(t *testi
 	if resp.LastSeq != 2 || resp.Results[0].Status != "rejected" || !strings.Contains(resp.Results[1].Reason, "schema_version 2") {
 		t.Fatalf("got %+v", resp)
 	}
-	if n := env.count(t, `SELECT count(*) FROM mutations WHERE client_id = ? AND args LIKE '%v1-scjg-1%'`, c); n != 1 {
+	if n := env.count(t, `SELECT count(*) FROM mutation_log WHERE client_id = ? AND args LIKE '%v1-scjg-1%'`, c); n != 1 {
 		t.Fatal("the rejected mutation's args were not kept")
 	}
 }
@@ -215,7 +215,7 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 		if cs[0].ID != conflictID || !strings.Contains(string(cs[0].ClientValue), "灭火器过期") {
 			t.Fatalf("conflict %+v, want %s with the note", cs[0], conflictID)
 		}
-		if n := env.count(t, `SELECT count(*) FROM audit_log WHERE kind = 'conflict' AND entity_id = ? AND before IS NOT NULL`, conflictID); n != 1 {
+		if n := env.count(t, `SELECT count(*) FROM audit_entries WHERE kind = 'conflict' AND entity_id = ? AND before IS NOT NULL`, conflictID); n != 1 {
 			t.Fatalf("%d audit rows with the replaced value, want 1", n)
 		}
 	})
@@ -233,7 +233,7 @@ func TestConflictsKeepTheServerValueUntilTheLeadSettles(t *testing.T) {
 		if n := env.count(t, `SELECT count(*) FROM conflicts WHERE status = 'settled' AND settled_by = 'lead'`); n != 1 {
 			t.Fatal("conflict not marked settled")
 		}
-		if n := env.count(t, `SELECT count(*) FROM audit_log WHERE action = 'conflict.settle' AND user_id = 'lead'`); n < 2 {
+		if n := env.count(t, `SELECT count(*) FROM audit_entries WHERE action = 'conflict.settle' AND user_id = 'lead'`); n < 2 {
 			t.Fatalf("%d audit rows for the settlement", n)
 		}
 	})
@@ -414,7 +414,7 @@ func TestANoticeIsLiveOncePerDepartmentAndVisitUntilVoided(t *testing.T) {
 	if number == 0 || voided == "" || reason != "违法事实认定有误，重新开具" {
 		t.Fatalf("voided notice: number %d, voided %q, reason %q", number, voided, reason)
 	}
-	if n := env.count(t, `SELECT count(*) FROM audit_log WHERE action = 'notice.void' AND entity_id = ? AND reason LIKE '作废：%'`, first); n != 1 {
+	if n := env.count(t, `SELECT count(*) FROM audit_entries WHERE action = 'notice.void' AND entity_id = ? AND reason LIKE '作废：%'`, first); n != 1 {
 		t.Fatalf("%d audit rows of the void", n)
 	}
 	second, r := issue(c2, "insp2")
@@ -464,7 +464,7 @@ func numbersGapFree(tb testing.TB, env *syncEnv) {
 	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'used' AND NOT EXISTS (SELECT 1 FROM notices x WHERE x.id = n.notice_id AND x.number = n.number AND x.dept = n.dept AND x.year = n.year)`); n != 0 {
 		tb.Errorf("%d used numbers not on their notice", n)
 	}
-	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'voided' AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'notice_number.void' AND a.entity_id = n.dept || ':' || n.year || ':' || n.number)`); n != 0 {
+	if n := env.count(tb, `SELECT count(*) FROM notice_numbers n WHERE state = 'voided' AND NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.action = 'notice_number.void' AND a.entity_id = n.dept || ':' || n.year || ':' || n.number)`); n != 0 {
 		tb.Errorf("%d voided numbers not logged", n)
 	}
 	if n := env.count(tb, `SELECT count(*) FROM notices WHERE number IS NULL`); n != 0 {
@@ -734,7 +734,7 @@ func TestConcurrentPushesAndPullsKeepEverySequence(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := env.count(t, `SELECT count(*) FROM mutations`); n != len(users)*batches*perBatch {
+	if n := env.count(t, `SELECT count(*) FROM mutation_log`); n != len(users)*batches*perBatch {
 		t.Fatalf("%d mutations stored, want %d", n, len(users)*batches*perBatch)
 	}
 	numbersGapFree(t, env)
@@ -770,13 +770,13 @@ func TestARejectionInsideAPushUndoesOnlyItsOwnMutation(t *testing.T) {
 		query string
 		want  int
 	}{
-		{`SELECT count(*) FROM mutations WHERE client_id = '` + c + `'`, 6},
+		{`SELECT count(*) FROM mutation_log WHERE client_id = '` + c + `'`, 6},
 		{`SELECT count(*) FROM item_results WHERE item_id IN ('v1-scjg-1', 'v1-scjg-2')`, 2},
 		{`SELECT version FROM item_results WHERE item_id = 'v1-scjg-1' AND value = '不涉及'`, 2},
 		{`SELECT version FROM item_results WHERE item_id = 'v1-scjg-2' AND value = '符合'`, 2},
 		{`SELECT count(*) FROM changes WHERE kind = 'item_result'`, 4},
 		{`SELECT count(*) FROM changes WHERE kind = 'rejection'`, 2},
-		{`SELECT count(*) FROM audit_log WHERE action = 'item.set' AND reason = ''`, 4},
+		{`SELECT count(*) FROM audit_entries WHERE action = 'item.set' AND reason = ''`, 4},
 		{`SELECT answered FROM visit_rollups WHERE visit_id = 'v1'`, 2},
 	} {
 		if n := env.count(t, q.query); n != q.want {

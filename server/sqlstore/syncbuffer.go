@@ -20,6 +20,14 @@ import (
 // transaction without flushing first (MutationFate, Head, Changes,
 // Rejections, VisitRecords) or looking in the buffer (ItemResult).
 //
+// Why an applied mutation usually writes one log row (issue 15): the engine
+// audits an applied mutation, appends its change and records it, three
+// rows that say the same thing. When a mutation wrote exactly one audit row
+// and one change of the same record (the engine's pusher.done), the store
+// folds the audit row and the mutation record into the change: the journal
+// row (migration 0019). Reads see them through the views mutation_log and
+// audit_entries; refusals, conflicts and everything else keep their rows.
+//
 // Why savepoints are lazy: the engine brackets every mutation in a
 // savepoint so that a rejection undoes what the mutation wrote. Most
 // mutations write nothing but buffered rows before their fate is known, so
@@ -35,8 +43,9 @@ type appendBuffer struct {
 	changes   [][]any
 	audits    [][]any
 	results   []bufferedResult
-	// ids are the mutation ids in mutations, for the duplicate check.
-	ids map[string]int
+	// ids are the buffered mutation ids (records and journal rows), for the
+	// duplicate check.
+	ids map[string]bool
 	// latest is the index in results of each item's newest buffered value.
 	latest map[string]int
 	// mark is where the buffers stood at the open savepoint.
@@ -61,6 +70,11 @@ func (b *appendBuffer) truncate() {
 	for _, m := range b.mutations[b.mark[0]:] {
 		delete(b.ids, m[0].(string))
 	}
+	for _, c := range b.changes[b.mark[1]:] {
+		if id, ok := c[jcID].(string); ok {
+			delete(b.ids, id)
+		}
+	}
 	b.mutations, b.changes, b.audits = b.mutations[:b.mark[0]], b.changes[:b.mark[1]], b.audits[:b.mark[2]]
 	if len(b.results) > b.mark[3] {
 		b.results = b.results[:b.mark[3]]
@@ -74,8 +88,8 @@ func (b *appendBuffer) truncate() {
 const (
 	mutationInsert = `INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel, code, sent_id) VALUES `
 	mutationRow    = `(?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?)`
-	changeInsert   = `INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at) VALUES `
-	changeRow      = `(?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?)`
+	changeInsert   = `INSERT INTO changes (kind, op, entity_id, visit_id, user_id, client_id, data, at, mutation_id, mutation_client, mutation_seq, action, args, client_at, received_at, actor_id, channel, before) VALUES `
+	changeRow      = `(?, ?, ?, nullif(?, ''), nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	auditInsert    = `INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, before, after, reason) VALUES `
 	auditRow       = `(?, nullif(?, ''), nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	resultInsert   = `INSERT INTO item_results (` + resultCols + `) VALUES `
@@ -163,14 +177,19 @@ func (t *syncTx) flushFirst(n [4]int) error {
 	b.mutations, b.results = slices.Delete(b.mutations, 0, n[0]), slices.Delete(b.results, 0, n[1])
 	b.changes, b.audits = slices.Delete(b.changes, 0, n[2]), slices.Delete(b.audits, 0, n[3])
 	if b.ids == nil {
-		b.ids = map[string]int{}
+		b.ids = map[string]bool{}
 	}
 	if b.latest == nil {
 		b.latest = map[string]int{}
 	}
 	clear(b.ids)
-	for i, m := range b.mutations {
-		b.ids[m[0].(string)] = i
+	for _, m := range b.mutations {
+		b.ids[m[0].(string)] = true
+	}
+	for _, c := range b.changes {
+		if id, ok := c[jcID].(string); ok {
+			b.ids[id] = true
+		}
 	}
 	clear(b.latest)
 	for i, r := range b.results {
@@ -251,7 +270,10 @@ func (t *syncTx) MutationIDsTaken(ids []string) (map[string]bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	found, err := strings1(t, `SELECT id FROM mutations WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	// Each table on its own: SQLite does not push an IN (subquery) into the
+	// view mutation_log and would scan both.
+	found, err := strings1(t, `SELECT id FROM mutations WHERE id IN (SELECT value FROM json_each(?))
+		UNION ALL SELECT mutation_id FROM changes WHERE mutation_id IN (SELECT value FROM json_each(?)) AND mutation_id IS NOT NULL`, string(list), string(list))
 	for _, id := range found {
 		taken[id] = true
 	}
@@ -266,15 +288,59 @@ func (t *syncTx) RecordMutation(r *zsync.MutationRecord) error {
 	if t.buf == nil {
 		return t.insertNew(mutationInsert+mutationRow, args...)
 	}
-	if _, ok := t.buf.ids[r.ID]; ok {
+	if t.buf.ids[r.ID] {
 		return zsync.ErrDuplicate
 	}
 	if t.buf.ids == nil {
-		t.buf.ids = map[string]int{}
+		t.buf.ids = map[string]bool{}
 	}
-	t.buf.ids[r.ID] = len(t.buf.mutations)
+	t.buf.ids[r.ID] = true
+	if t.buf.fold(r) {
+		return nil
+	}
 	t.buf.mutations = append(t.buf.mutations, args)
 	return nil
+}
+
+// The positions of the journal columns in a buffered change row (changeRow).
+const (
+	jcID = 8 + iota
+	jcClient
+	jcSeq
+	jcAction
+	jcArgs
+	jcClientAt
+	jcReceivedAt
+	jcActor
+	jcChannel
+	jcBefore
+	changeWidth
+)
+
+// fold makes the mutation r, applied, one journal row with the audit row and
+// the change it wrote, if those are all it wrote to the logs and they say
+// the same as r: one audit row and one change since its savepoint, of the
+// same record, under r's visit, the audit row with r's time, user, device,
+// channel and action, no reason, and the change's data as its after. Any
+// other shape keeps its three rows, so nothing is lost by folding.
+func (b *appendBuffer) fold(r *zsync.MutationRecord) bool {
+	if r.Status != zsync.StatusApplied || r.Reason != "" || r.Code != "" || r.SentID != "" || r.VisitID == "" ||
+		len(b.audits) != b.mark[2]+1 || len(b.changes) != b.mark[1]+1 {
+		return false
+	}
+	a, c := b.audits[len(b.audits)-1], b.changes[len(b.changes)-1]
+	same := a[0] == any(r.ReceivedAt) && a[1] == any(r.UserID) && a[2] == any(r.ClientID) && a[3] == any(r.Channel) &&
+		a[4] == any(r.Name) && a[11] == any("") &&
+		a[5] == c[0] && a[5] != any("visit") && a[6] == c[2] && a[7] == any("visit") && a[8] == any(r.VisitID) && a[10] == c[6] &&
+		c[1] == any("put") && c[3] == any(r.VisitID) && c[4] == any("") && c[5] == any("") && c[jcID] == nil
+	if !same {
+		return false
+	}
+	c[jcID], c[jcClient], c[jcSeq] = r.ID, r.ClientID, r.Seq
+	c[jcAction], c[jcArgs], c[jcClientAt], c[jcReceivedAt] = r.Name, string(r.Args), r.ClientAt, r.ReceivedAt
+	c[jcActor], c[jcChannel], c[jcBefore] = r.UserID, r.Channel, a[9]
+	b.audits = b.audits[:len(b.audits)-1]
+	return true
 }
 
 // PutItemResult implements zsync.Tx: buffered in a write transaction.

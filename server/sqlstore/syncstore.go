@@ -386,7 +386,7 @@ func (t *syncTx) MutationFate(clientID string, seq int64) (*zsync.Result, string
 	}
 	var r zsync.Result
 	var sent string
-	err := t.row(`SELECT seq, status, reason, code, CASE sent_id WHEN '' THEN id ELSE sent_id END FROM mutations WHERE client_id = ? AND seq = ?`,
+	err := t.row(`SELECT seq, status, reason, code, CASE sent_id WHEN '' THEN id ELSE sent_id END FROM mutation_log WHERE client_id = ? AND seq = ?`,
 		clientID, seq).Scan(&r.Seq, &r.Status, &r.Reason, &r.Code, &sent)
 	if err != nil {
 		return nil, "", none(err)
@@ -584,6 +584,8 @@ func (t *syncTx) AppendChange(c zsync.Change) error {
 	if err != nil {
 		return err
 	}
+	// The journal columns, NULL until a mutation folds into the change.
+	args = append(args, make([]any, changeWidth-len(args))...)
 	if t.buf != nil {
 		t.buf.changes = append(t.buf.changes, args)
 		return nil

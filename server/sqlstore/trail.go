@@ -386,9 +386,10 @@ func (w *trailWalker) visitDown(visit string, keep func(kind, entity string) boo
 	if err := w.visitLookups(visit); err != nil {
 		return err
 	}
-	rows, err := w.tx.Query(`SELECT kind, entity_id, at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_log
+	// audit_entries: the phones' applied records are journal rows (migration 0019).
+	rows, err := w.tx.Query(`SELECT kind, entity_id, at, coalesce(user_id, ''), coalesce(client_id, ''), channel, action, reason FROM audit_entries
 		WHERE parent_kind = 'visit' AND parent_id = ? AND kind IN ('checkin', 'signature', 'item_result', 'outcome', 'notice', 'followup', 'publication')
-		ORDER BY id`, visit)
+		ORDER BY at, src, id`, visit)
 	if err != nil {
 		return err
 	}
@@ -572,11 +573,16 @@ func (w *trailWalker) user(key string) error {
 	}
 	w.out.ID = id
 	depth := map[string]int{"plan_year": report.DepthPlan, "plan": report.DepthPlan, "task": report.DepthTask, "draw": report.DepthDraw, "visit": report.DepthVisit, "followup": report.DepthFollowup}
+	// Their journal rows (applied records from their devices, migration 0019)
+	// are found by device, through the index of the phones' sequence numbers.
 	rows, err := w.tx.Query(`SELECT a.kind, a.entity_id, a.at, coalesce(a.user_id, ''), coalesce(a.client_id, ''), a.channel, a.action, a.reason,
 		coalesce(`+userTrailLabel+`, '')
-		FROM audit_log a WHERE a.user_id = ? OR (a.kind = 'user' AND a.entity_id = ?)
-			OR (a.kind = 'client' AND a.entity_id IN (SELECT c.id FROM clients c WHERE c.user_id = ?))
-		ORDER BY a.id DESC LIMIT ?`, id, id, id, report.TrailLimit+1)
+		FROM (SELECT 1 AS src, id, kind, entity_id, at, user_id, client_id, channel, action, reason, parent_kind, parent_id FROM audit_log
+			WHERE user_id = ? OR (kind = 'user' AND entity_id = ?) OR (kind = 'client' AND entity_id IN (SELECT c.id FROM clients c WHERE c.user_id = ?))
+		UNION ALL
+		SELECT 0, seq, kind, entity_id, received_at, actor_id, mutation_client, channel, action, '', 'visit', visit_id FROM changes
+			WHERE mutation_id IS NOT NULL AND mutation_client IN (SELECT c.id FROM clients c WHERE c.user_id = ?) AND actor_id = ?) a
+		ORDER BY a.at DESC, a.src DESC, a.id DESC LIMIT ?`, id, id, id, id, id, report.TrailLimit+1)
 	if err != nil {
 		return err
 	}

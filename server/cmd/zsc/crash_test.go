@@ -505,7 +505,7 @@ func (s *crashServer) completionTarget(ctx context.Context, users []string) (str
 func (s *crashServer) completions(ctx context.Context) string {
 	db := s.open()
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT entity_id, reason FROM audit_log WHERE action = 'visit.complete' AND kind = 'visit' ORDER BY id`)
+	rows, err := db.QueryContext(ctx, `SELECT entity_id, reason FROM audit_entries WHERE action = 'visit.complete' AND kind = 'visit' ORDER BY id`)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -1187,7 +1187,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 		}
 	}
 	muts := map[string]*mrow{}
-	rows := q(`SELECT id, client_id, user_id, seq, name, status, reason, coalesce(visit_id, ''), received_at, args FROM mutations`)
+	rows := q(`SELECT id, client_id, user_id, seq, name, status, reason, coalesce(visit_id, ''), received_at, args FROM mutation_log`)
 	for rows.Next() {
 		var id, args string
 		m := &mrow{}
@@ -1214,7 +1214,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 	// 2. Each phone's seqs are 1..last_seq, contiguous, covering what was acknowledged.
 	for _, p := range phones {
 		var n, lo, hi, last int64
-		if err := db.QueryRowContext(ctx, `SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM mutations WHERE client_id = ?`, p.id).Scan(&n, &lo, &hi); err != nil {
+		if err := db.QueryRowContext(ctx, `SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM mutation_log WHERE client_id = ?`, p.id).Scan(&n, &lo, &hi); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.QueryRowContext(ctx, `SELECT last_seq FROM clients WHERE id = ?`, p.id).Scan(&last); err != nil {
@@ -1271,7 +1271,7 @@ func (s *crashServer) verify(ctx context.Context, phones []*crashPhone, led *led
 	auditByEntity := map[string]int{} // action, kind and entity → rows
 	type completion struct{ reason, at string }
 	completions := map[string][]completion{} // visit → its visit.complete audit rows
-	rows = q(`SELECT action, kind, entity_id, coalesce(json_extract(after, '$.mutation_id'), ''), reason, at FROM audit_log
+	rows = q(`SELECT action, kind, entity_id, coalesce(json_extract(after, '$.mutation_id'), ''), reason, at FROM audit_entries
 		WHERE action IN ('item.set', 'outcome.set', 'signature.add', 'visit.checkin', 'dept.finish', 'visit.complete')`)
 	for rows.Next() {
 		var action, kind, entity, mid, reason, at string

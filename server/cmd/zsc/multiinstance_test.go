@@ -544,7 +544,7 @@ func checkMultiInstance(ctx context.Context, t *testing.T, dsn string, c *cluste
 	for _, p := range phones {
 		ours[p.id] = true
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, client_id, seq, status, coalesce(args::jsonb->>'item_id', '') FROM mutations WHERE name = 'item.set'`)
+	rows, err := db.QueryContext(ctx, `SELECT id, client_id, seq, status, coalesce(args::jsonb->>'item_id', '') FROM mutation_log WHERE name = 'item.set'`)
 	must(err)
 	for rows.Next() {
 		var id string
@@ -570,7 +570,7 @@ func checkMultiInstance(ctx context.Context, t *testing.T, dsn string, c *cluste
 	// Each phone's seqs are 1..last_seq without a gap, all it made.
 	for _, p := range phones {
 		var n, lo, hi, last int64
-		must(db.QueryRowContext(ctx, `SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM mutations WHERE client_id = ?`, p.id).Scan(&n, &lo, &hi))
+		must(db.QueryRowContext(ctx, `SELECT count(*), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM mutation_log WHERE client_id = ?`, p.id).Scan(&n, &lo, &hi))
 		must(db.QueryRowContext(ctx, `SELECT last_seq FROM clients WHERE id = ?`, p.id).Scan(&last))
 		if n != hi || lo != 1 || last != hi || hi != p.seq {
 			fail("%s: %d mutations with seqs %d..%d, last_seq %d, made %d", p.label, n, lo, hi, last, p.seq)
@@ -595,7 +595,7 @@ func checkMultiInstance(ctx context.Context, t *testing.T, dsn string, c *cluste
 	rows.Close()
 	must(rows.Err())
 	audits := map[string]int{}
-	rows, err = db.QueryContext(ctx, `SELECT coalesce(after::jsonb->>'mutation_id', '') FROM audit_log WHERE action = 'item.set'`)
+	rows, err = db.QueryContext(ctx, `SELECT coalesce(after::jsonb->>'mutation_id', '') FROM audit_entries WHERE action = 'item.set'`)
 	must(err)
 	for rows.Next() {
 		var mid string
