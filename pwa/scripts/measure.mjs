@@ -13,6 +13,7 @@
 //
 //   make build && cd pwa && node scripts/measure.mjs [--runs 3] [--url http://127.0.0.1:8080] [--skip b,c,d]
 //   --trace DIR also writes a Chromium trace of each cold start and prints where its time went.
+//   --json FILE also writes the figures as JSON (`make bench` puts them into one table with the server's).
 //
 // Without --url it starts ../bin/zsc serve --demo --demo-entities 3000 on a
 // temporary database and a free port, and stops it at the end.
@@ -571,9 +572,12 @@ async function accessibility(base) {
 // ---- main -------------------------------------------------------------------
 const server = opt('url') ? { url: opt('url'), stop: async () => undefined } : await startServer()
 const rows = []
+// The figures behind the rows, for --json (times in ms, sizes in bytes unless named KB).
+const figures = { command: `node scripts/measure.mjs ${argv.join(' ')}`.trim(), runs: RUNS, skip: [...SKIP] }
 try {
   const size = sizeReport()
   log(`size: ${size.gzip} KB gzip`)
+  figures.size = { files: size.files, raw_kb: size.raw, gzip_kb: size.gzip }
   const browser = await chromium.launch({ executablePath: CHROME, args: ARGS })
   try {
     if (!SKIP.has('b')) {
@@ -583,6 +587,11 @@ try {
         log(`cold start run ${i + 1}: cold ${secs(runs.at(-1).cold)}, warm ${secs(runs.at(-1).warm)}`)
       }
       const t = runs[0].transfer
+      figures.coldStart = {
+        cold: { median_ms: median(runs.map((r) => r.cold)), runs_ms: runs.map((r) => r.cold) },
+        warm: { median_ms: median(runs.map((r) => r.warm)), runs_ms: runs.map((r) => r.warm) },
+        transfer: t,
+      }
       rows.push(['a) JS+CSS first load, gzip (dist, `scripts/size.mjs`)', `${size.gzip} KB (${size.files} files, ${size.raw} KB raw)`, 'budget 200 KB'])
       rows.push(['a) JS+CSS transferred on a cold load (from zsc)', `${kb(t.js + t.css)} (JS ${kb(t.js)}, CSS ${kb(t.css)}); all requests ${kb(t.all)}`, 'incl. headers; CDP encodedDataLength'])
       rows.push([`b) cold start to first visit-card, no cache, no SW (median of ${RUNS})`, secs(median(runs.map((r) => r.cold))), `runs: ${runs.map((r) => secs(r.cold)).join(', ')}`])
@@ -593,6 +602,7 @@ try {
     if (!SKIP.has('c')) {
       const loop = await queuedSync(browser, server.url, 'loopback')
       log(`sync loopback: ${secs(loop.ms)}, ${kb(loop.up)} up, ${kb(loop.down)} down, ${loop.requests} requests`)
+      figures.syncLoopback = loop
       rows.push([
         `c) sync of ${loop.mutations} queued mutations with ${loop.photos.count} photos, loopback, no throttling`,
         secs(loop.ms),
@@ -605,6 +615,7 @@ try {
         log(`sync mobile run ${i + 1}: ${secs(r.ms)}, ${kb(r.up)} up, ${kb(r.down)} down, ${r.requests} requests, physical ${secs(r.physical)}, ${(r.ms / r.physical).toFixed(2)}×`)
       }
       const mid = runs.find((r) => r.ms === median(runs.map((x) => x.ms))) ?? runs[0]
+      figures.syncMobile = { median: { ...mid, ratio: mid.ms / mid.physical }, runs: runs.map((r) => ({ ...r, ratio: r.ms / r.physical })) }
       rows.push([
         `c) sync of ${mid.mutations} queued mutations with ${mid.photos.count} photos, throttled profile (median of ${RUNS})`,
         `${secs(mid.ms)} = **${(mid.ms / mid.physical).toFixed(2)}×** the physical time ${secs(mid.physical)}`,
@@ -616,6 +627,7 @@ try {
   }
   if (!SKIP.has('d')) {
     const a = await accessibility(server.url)
+    figures.accessibility = a
     for (const [screen, r] of Object.entries(a)) {
       const path = new URL(r.finalUrl).pathname.replace(/[0-9a-f-]{36}/, ':id')
       rows.push([`d) Lighthouse accessibility, ${{ login: '登录', tasks: '我的任务', checklist: '检查单' }[screen]} (${path})`, String(r.score), r.failed.length ? `failing: ${r.failed.join(', ')}` : 'no failing audit'])
@@ -625,7 +637,12 @@ try {
   await server.stop()
 }
 
+const chromiumVersion = execFileSync(CHROME, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^Chromium /, '')
 const netNote = `throttled profile: ${(MOBILE_NET.downloadThroughput * 8) / 1024 / 1024} Mbps down, ${(MOBILE_NET.uploadThroughput * 8) / 1024} kbps up, ${MOBILE_NET.latency} ms RTT, CPU ×${CPU_SLOWDOWN}`
 console.log(`\n| what | figure | notes |\n|---|---|---|`)
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)
-console.log(`\nChromium ${execFileSync(CHROME, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().replace(/^Chromium /, '')}, ${netNote}; \`node scripts/measure.mjs\` (${new Date().toISOString().slice(0, 10)}).`)
+console.log(`\nChromium ${chromiumVersion}, ${netNote}; \`node scripts/measure.mjs\` (${new Date().toISOString().slice(0, 10)}).`)
+if (opt('json')) {
+  Object.assign(figures, { chromium: chromiumVersion, network: { ...MOBILE_NET, cpuSlowdown: CPU_SLOWDOWN }, date: new Date().toISOString() })
+  writeFileSync(opt('json'), JSON.stringify(figures, null, 2) + '\n')
+}
