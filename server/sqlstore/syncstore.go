@@ -415,12 +415,17 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 		d, cached = t.s.cachedItems(id)
 	}
 	var err error
+	// answered is the visit's count of stored results (its rollup, kept by
+	// triggers in the same transaction); NULL without a rollup row.
+	var answered sql.NullInt64
 	if cached {
 		// The status is all that may have moved in the visit's row.
-		err = t.row(`SELECT status FROM visits WHERE id = ?`, id).Scan(&v.Status)
+		err = t.row(`SELECT v.status, r.answered FROM visits v LEFT JOIN visit_rollups r ON r.visit_id = v.id WHERE v.id = ?`, id).
+			Scan(&v.Status, &answered)
 	} else {
-		err = t.row(`SELECT v.task_id, t.region, v.status FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, id).
-			Scan(&d.taskID, &d.region, &v.Status)
+		err = t.row(`SELECT v.task_id, t.region, v.status, r.answered FROM visits v JOIN tasks t ON t.id = v.task_id
+			LEFT JOIN visit_rollups r ON r.visit_id = v.id WHERE v.id = ?`, id).
+			Scan(&d.taskID, &d.region, &v.Status, &answered)
 	}
 	if err != nil {
 		return nil, none(err)
@@ -448,9 +453,10 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	if err != nil {
 		return nil, err
 	}
+	none := answered.Valid && answered.Int64 == 0
 	if cached {
 		v.Items = slices.Clone(d.items)
-		return v, t.knowResults(v)
+		return v, t.knowResults(v, none)
 	}
 	v.Items, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Item, error) {
 		var it zsync.Item
@@ -467,19 +473,23 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 		d.depts, d.items = slices.Clone(v.Depts), slices.Clone(v.Items)
 		t.loadedItems[id] = d
 	}
-	return v, t.knowResults(v)
+	return v, t.knowResults(v, none)
 }
 
 // knowResults reads a visit's stored results once, in a write transaction:
 // the engine loads a visit before it touches the visit's items. An item
-// without a result is known as nil.
-func (t *syncTx) knowResults(v *zsync.Visit) error {
+// without a result is known as nil. none says the visit has no stored result
+// (its rollup), so there is nothing to read: a visit's first push.
+func (t *syncTx) knowResults(v *zsync.Visit, none bool) error {
 	if t.buf == nil {
 		return nil
 	}
-	rs, err := collect(t, scanResult, `SELECT `+resultCols+` FROM item_results WHERE visit_id = ?`, v.ID)
-	if err != nil {
-		return err
+	var rs []zsync.ItemResult
+	if !none {
+		var err error
+		if rs, err = collect(t, scanResult, `SELECT `+resultCols+` FROM item_results WHERE visit_id = ?`, v.ID); err != nil {
+			return err
+		}
 	}
 	if t.known == nil {
 		t.known = map[string]*zsync.ItemResult{}
