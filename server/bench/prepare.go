@@ -25,7 +25,7 @@ import (
 // The shape of the prepared database. Bump prepVersion when it changes: a
 // prepared file of another version is rebuilt.
 const (
-	prepVersion    = "2"
+	prepVersion    = "3" // 3: history as journal rows (migration 0019)
 	itemsPerVisit  = 30  // checklist items per visit, all of the inspecting department
 	visitsPerPhone = 10  // an inspector's day
 	partners       = 200 // inspectors who did the rest of the year's visits
@@ -196,8 +196,8 @@ type people struct {
 // 30 checklist items, every item answered. The first phones×10 visits are
 // the phones' open visits of the day (each phone with a partner); the rest
 // is the year's history, complete, with outcomes. With history, each result
-// also has the mutation that made it, its change-log entry and its audit
-// row, as the sync engine would have left them. The office rollup triggers
+// also has its journal row (the change-log entry that is also the mutation
+// record and the audit entry, migration 0019), as the sync engine leaves it. The office rollup triggers
 // are set aside during the load and the rollups rebuilt at the end.
 func build(ctx context.Context, path string, results, phones int, history bool, log io.Writer) error {
 	db, err := sqlstore.Open(path)
@@ -353,9 +353,9 @@ func build(ctx context.Context, path string, results, phones int, history bool, 
 
 // writers are the batchers of one load transaction.
 type writers struct {
-	history                                             bool
-	tasks, depts, draws, entities, visits, members      *batcher
-	items, results, outcomes, mutations, changes, audit *batcher
+	history                                        bool
+	tasks, depts, draws, entities, visits, members *batcher
+	items, results, outcomes, changes              *batcher
 }
 
 func newWriters(tx *sql.Tx, history bool) *writers {
@@ -372,15 +372,13 @@ func newWriters(tx *sql.Tx, history bool) *writers {
 		results: b(`INSERT INTO item_results (item_id, visit_id, dept, value, note, photos, version, user_id, client_id, channel, mutation_id, updated_at)`,
 			12),
 		outcomes: b(`INSERT INTO outcomes (visit_id, dept, categories, note, version, user_id, client_id, channel, mutation_id, updated_at)`, 10),
-		mutations: b(`INSERT INTO mutations (id, client_id, seq, name, args, client_at, received_at, status, reason, visit_id, user_id, channel)`,
-			12),
-		changes: b(`INSERT INTO changes (kind, op, entity_id, visit_id, data, at)`, 6),
-		audit:   b(`INSERT INTO audit_log (at, user_id, client_id, channel, action, kind, entity_id, parent_kind, parent_id, after)`, 10),
+		changes: b(`INSERT INTO changes (kind, op, entity_id, visit_id, data, at, mutation_id, mutation_client, mutation_seq, action, args, client_at, received_at, actor_id, channel)`,
+			15),
 	}
 }
 
 func (w *writers) flush() error {
-	for _, b := range []*batcher{w.tasks, w.depts, w.draws, w.entities, w.visits, w.members, w.items, w.results, w.outcomes, w.mutations, w.changes, w.audit} {
+	for _, b := range []*batcher{w.tasks, w.depts, w.draws, w.entities, w.visits, w.members, w.items, w.results, w.outcomes, w.changes} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -445,14 +443,9 @@ func (w *writers) visit(pp *people, rng *rand.Rand, i, n, phones int, task, draw
 		}
 		pp.seqs[client]++
 		args, _ := json.Marshal(map[string]any{"visit_id": vid, "item_id": iid, "value": r.Value, "note": "", "photos": []string{}, "base_version": 0})
-		if err := w.mutations.add(mid, client, pp.seqs[client], "item.set", string(args), at, at, zsync.StatusApplied, "", vid, author, zsync.KindMobile); err != nil {
-			return err
-		}
 		data, _ := json.Marshal(r)
-		if err := w.changes.add(zsync.ChangeItemResult, zsync.OpPut, iid, vid, string(data), at); err != nil {
-			return err
-		}
-		if err := w.audit.add(at, author, client, zsync.KindMobile, "item.set", zsync.ChangeItemResult, iid, "visit", vid, string(data)); err != nil {
+		if err := w.changes.add(zsync.ChangeItemResult, zsync.OpPut, iid, vid, string(data), at,
+			mid, client, pp.seqs[client], "item.set", string(args), at, at, author, zsync.KindMobile); err != nil {
 			return err
 		}
 	}
