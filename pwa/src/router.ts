@@ -157,17 +157,6 @@ router.beforeResolve(async (to) => {
   if (/^\/visits\/[^/]+$/.test(to.path)) await preloadChecklist(String(to.params.id))
 })
 
-// The tab's title is set after the new screen's first frame: setting it goes
-// out to the browser, and inside the tap it cost each screen change about
-// 5 ms on a 4× slowed CPU. The timeout covers a hidden page (no frames).
 router.afterEach((to) => {
-  const title = to.meta.title && to.meta.title !== '掌上查' ? `${to.meta.title} - 掌上查` : '掌上查'
-  let done = false
-  const set = () => {
-    if (done) return
-    done = true
-    document.title = title
-  }
-  requestAnimationFrame(() => setTimeout(set))
-  setTimeout(set, 500)
+  document.title = to.meta.title && to.meta.title !== '掌上查' ? `${to.meta.title} - 掌上查` : '掌上查'
 })
