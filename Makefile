@@ -98,7 +98,8 @@ bench_out    := $(abspath $(BENCH_OUT))
 
 bench: $(BENCH_BUILD)
 	@mkdir -p $(bench_out)
-	@rm -f $(addprefix $(bench_out)/bench-,go.txt server.json phone.json week.log week.rc table.md)
+	@rm -f $(addprefix $(bench_out)/bench-,go.txt server.json phone.json week.log week.rc table.md commit.txt)
+	@git describe --always --dirty > $(bench_out)/bench-commit.txt 2>/dev/null || true
 ifneq (,$(filter go,$(bench_parts)))
 	$(BENCH_GOENV) $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_GOTIME) ./... 2>&1 | tee $(bench_out)/bench-go.txt
 endif
@@ -113,7 +114,7 @@ ifneq (,$(filter week,$(bench_parts)))
 endif
 	@cd pwa && node scripts/bench-table.mjs --parts '$(subst $(bench_space),$(bench_comma),$(strip $(bench_parts)))' --mode '$(BENCH_MODE)' \
 		--go $(bench_out)/bench-go.txt --go-benchtime $(BENCH_GOTIME) --server $(bench_out)/bench-server.json --phone $(bench_out)/bench-phone.json \
-		--week $(bench_out)/bench-week.log --week-rc $(bench_out)/bench-week.rc --week-cmd 'cd pwa && $(BENCH_WEEK)' --out $(bench_out)/bench-table.md
+		--week $(bench_out)/bench-week.log --week-rc $(bench_out)/bench-week.rc --week-cmd 'cd pwa && $(BENCH_WEEK)' --commit-file $(bench_out)/bench-commit.txt --out $(bench_out)/bench-table.md
 
 # Minimizing each new input is capped: left at its default (60 s) it takes the whole run, a few dozen inputs tried.
 fuzz:

@@ -6,6 +6,7 @@
 //   --week FILE      the stdout of the week-offline spec (`E2E_WEEK=1 npx playwright test e2e/week-offline.spec.ts`),
 //   --week-rc FILE   and its exit status (0: the run passed)
 //   --parts go,server,phone,week   the producers that were run: a missing file of one of them is a ❌ row and exit 1
+//   --commit-file F  the commit the run started at (`git describe --always --dirty`); without it, HEAD now
 //   --out FILE       also write the table there
 //
 //   make bench                 (runs the producers in order, then this)
@@ -325,8 +326,10 @@ const git = (...a) => {
     return ''
   }
 }
-const commit = git('rev-parse', '--short', 'HEAD')
-const dirty = git('status', '--porcelain', '--untracked-files=no') ? ' plus uncommitted changes' : ''
+// The tree the run started on: others may commit while it runs.
+const described = opt('commit-file') && existsSync(opt('commit-file')) ? readFileSync(opt('commit-file'), 'utf8').trim() : git('describe', '--always', '--dirty')
+const commit = described.replace(/-dirty$/, '')
+const dirty = described.endsWith('-dirty') ? ' plus uncommitted changes' : ''
 const server = readJSON(opt('server'))
 const phone = readJSON(opt('phone'))
 const machine = server?.machine ? `${server.machine.cpu || 'CPU'}, ${server.machine.cpus} CPUs, ${server.machine.go}` : ''
