@@ -113,7 +113,7 @@ ifneq (,$(filter week,$(bench_parts)))
 	cd pwa && { $(BENCH_WEEK) --output=$(bench_out)/bench-week-results 2>&1; echo $$? > $(bench_out)/bench-week.rc; } | tee $(bench_out)/bench-week.log
 endif
 	@cd pwa && node scripts/bench-table.mjs --parts '$(subst $(bench_space),$(bench_comma),$(strip $(bench_parts)))' --mode '$(BENCH_MODE)' \
-		--go $(bench_out)/bench-go.txt --go-benchtime $(BENCH_GOTIME) --server $(bench_out)/bench-server.json --phone $(bench_out)/bench-phone.json \
+		--go $(bench_out)/bench-go.txt --go-benchtime $(BENCH_GOTIME) --go-env '$(BENCH_GOENV)' --server $(bench_out)/bench-server.json --phone $(bench_out)/bench-phone.json \
 		--week $(bench_out)/bench-week.log --week-rc $(bench_out)/bench-week.rc --week-cmd 'cd pwa && $(BENCH_WEEK)' --commit-file $(bench_out)/bench-commit.txt --out $(bench_out)/bench-table.md
 
 # Minimizing each new input is capped: left at its default (60 s) it takes the whole run, a few dozen inputs tried.

@@ -1,6 +1,7 @@
 // Puts every performance figure of issue 15 into ONE Markdown table (what |
 // figure | goal | command), from the files one `make bench` run wrote:
 //   --go FILE        the output of `go test -run '^$' -bench . -benchmem …` (its Benchmark lines)
+//   --go-env "K=V"   the environment go test ran with, for the rows' commands
 //   --server FILE    `go run ./server/bench … -json FILE`
 //   --phone FILE     `node scripts/measure.mjs … --json FILE`
 //   --week FILE      the stdout of the week-offline spec (`E2E_WEEK=1 npx playwright test e2e/week-offline.spec.ts`),
@@ -284,6 +285,8 @@ function goRows() {
   const file = opt('go')
   if (!file || !existsSync(file)) return missing('Go benchmarks', file ?? '--go log', "go test -run '^$' -bench . -benchmem -benchtime 1x ./...")
   const benchtime = opt('go-benchtime', '1x')
+  // Environment the run gave go test (BENCH_QUICK's smaller synthetic year): a row's command needs it too.
+  const env = opt('go-env', '').trim() ? `${opt('go-env').trim()} ` : ''
   let pkg = ''
   let n = 0
   const lines = stripAnsi(readFileSync(file, 'utf8')).split('\n')
@@ -302,13 +305,13 @@ function goRows() {
     const name = m[1].split('/')[0]
     const dir = pkg.replace(/^zsc\//, './')
     const iterations = Number(m[2]) > 1 ? `, ${m[2]} iterations` : ''
-    row(`Go: ${m[1]} (${pkg.replace(/^zsc\//, '')}${iterations})`, fig.join(', '), '', `go test -run '^$' -bench '^${name}$' -benchmem -benchtime ${benchtime} ${dir}/`)
+    row(`Go: ${m[1]} (${pkg.replace(/^zsc\//, '')}${iterations})`, fig.join(', '), '', `${env}go test -run '^$' -bench '^${name}$' -benchmem -benchtime ${benchtime} ${dir}/`)
     n++
   }
   const fail = lines.find((l) => /^(FAIL|--- FAIL|panic:)/.test(l))
   if (fail || n === 0) {
     failed = true
-    row('Go benchmarks', `**${fail ? 'failed' : 'none ran'}**${fail ? `: ${cell(fail)}` : ''} (see the log)`, '❌', `go test -run '^$' -bench . -benchmem -benchtime ${benchtime} ./...`)
+    row('Go benchmarks', `**${fail ? 'failed' : 'none ran'}**${fail ? `: ${cell(fail)}` : ''} (see the log)`, '❌', `${env}go test -run '^$' -bench . -benchmem -benchtime ${benchtime} ./...`)
   }
 }
 
