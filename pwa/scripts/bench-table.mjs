@@ -24,7 +24,8 @@ import { loadavg } from 'node:os'
 
 // The goals of issue 15 (its Done-when) and of the README's table.
 const GOAL = {
-  coldMs: 2000, // cold start to the first visit-card, first load and with the service worker
+  coldMs: 2000, // cold start to the first visit-card with the service worker installed (issue 15)
+  firstLoadMs: 3000, // the very first load, no service worker yet (issue 15: ≤ 3.0 s)
   firstLoadKB: 200, // JS+CSS of the first load, gzip
   syncRatio: 1.1, // the day's sync against the link's physical time
   screenMs: 100, // each screen of the week offline, tap → interactive, median
@@ -86,7 +87,7 @@ function phoneRows() {
     row(
       `cold start to the first visit-card, first load (no service worker, no HTTP cache), ${throttled}`,
       `**${secs(c.cold.median_ms)}** ${medianOf(c.cold.runs_ms, secs)}; ${kb(c.transfer.js + c.transfer.css)} JS+CSS on the wire`,
-      `≤ ${(GOAL.coldMs / 1000).toFixed(1)} s ${ok(c.cold.median_ms <= GOAL.coldMs)}`,
+      `≤ ${(GOAL.firstLoadMs / 1000).toFixed(1)} s ${ok(c.cold.median_ms <= GOAL.firstLoadMs)}`,
       cmd,
     )
     row(
