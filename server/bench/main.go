@@ -138,17 +138,21 @@ type figures struct {
 	prep                    time.Duration
 	raw50, raw1000, rawBare float64
 	rawBook                 float64
-	pushRate                float64
-	pushBatches             latencies
-	pushErrors              int
-	pushStatus              map[string]int
-	pullFirst, pull         latencies
-	pullBytes               int
-	pullChanges             int
-	daily, first            *syncStats
-	durability              *durability
-	pushWriter, pullStore   string
-	soak                    *soakStats
+	// raw50After is the ceiling again, right after the push (the server
+	// idle): the push is compared with the mean of the two, so that load
+	// that came or went between the phases moves both sides alike.
+	raw50After            float64
+	pushRate              float64
+	pushBatches           latencies
+	pushErrors            int
+	pushStatus            map[string]int
+	pullFirst, pull       latencies
+	pullBytes             int
+	pullChanges           int
+	daily, first          *syncStats
+	durability            *durability
+	pushWriter, pullStore string
+	soak                  *soakStats
 }
 
 func run(ctx context.Context, c config, stdout, log io.Writer) error {
@@ -209,7 +213,7 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		return err
 	}
 	rowsPerUser := (c.pushRows/c.concurrency + c.batch - 1) / c.batch * c.batch
-	fmt.Fprintf(log, "setting up the run: %d ingesting inspectors with %d unanswered items each, %d raw rows…\n", c.concurrency, rowsPerUser, 3*c.rawRows)
+	fmt.Fprintf(log, "setting up the run: %d ingesting inspectors with %d unanswered items each, %d raw rows…\n", c.concurrency, rowsPerUser, 4*c.rawRows)
 	rd, err := setupRun(ctx, db, c.concurrency, rowsPerUser, c.rawRows)
 	if err == nil {
 		err = db.Reader().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM visits), (SELECT count(*) FROM users WHERE role = 'inspector')`).Scan(&f.visits, &f.inspectors)
@@ -276,7 +280,17 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 		name string
 		run  func() error
 	}{
-		{"push", func() error { return pushPhase(ctx, c, a, ts, rd, &f, log) }},
+		{"push", func() error {
+			if err := pushPhase(ctx, c, a, ts, rd, &f, log); err != nil || !c.runs("raw") {
+				return err
+			}
+			var err error
+			if f.raw50After, err = rawInsert(ctx, work, "item_results", rd.rawAfter, 50, rd.partner); err != nil {
+				return fmt.Errorf("raw insert after the push: %w", err)
+			}
+			fmt.Fprintf(log, "  raw ceiling again, right after the push: %.0f rows/s (50/tx); before: %.0f\n", f.raw50After, f.raw50)
+			return nil
+		}},
 		{"pull", func() error { return pullPhase(ctx, c, a, ts, &f, log) }},
 		{"phones", func() (err error) { f.daily, err = phonesPhase(ctx, c, a, ts, false, log); return err }},
 		{"phones-bootstrap", func() (err error) { f.first, err = phonesPhase(ctx, c, a, ts, true, log); return err }},
@@ -773,9 +787,18 @@ func verdict(ok bool) string {
 	return "❌"
 }
 
+// ceiling is the raw ceiling the push is compared with: the mean of the
+// measurements before and after it when both were made.
+func (f *figures) ceiling() float64 {
+	if f.raw50After > 0 {
+		return (f.raw50 + f.raw50After) / 2
+	}
+	return f.raw50
+}
+
 // report prints the Markdown table.
 func report(w io.Writer, c config, f *figures) {
-	ratio := f.pushRate / f.raw50
+	ratio := f.pushRate / f.ceiling()
 	pullOK := f.pull.p(0.99) < 10*time.Millisecond
 	machine := fmt.Sprintf("%d CPUs (GOMAXPROCS %d), %s/%s, %s", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version())
 	if m := cpuModel(); m != "" {
@@ -783,7 +806,7 @@ func report(w io.Writer, c config, f *figures) {
 	}
 	hist := "results only"
 	if c.history {
-		hist = "with every result's mutation, change-log entry and audit row"
+		hist = "with every result's journal row: its change-log entry, mutation record and audit entry"
 	}
 	fmt.Fprintf(w, "\n### Sync benchmark (`go run ./server/bench`)\n\n")
 	fmt.Fprintf(w, "Machine: %s. Database: %s item results, %s visits, %s inspectors, %.1f GB (%s); SQLite WAL, synchronous=FULL (every commit fsynced); load generator and server in one process.\n\n",
@@ -791,9 +814,12 @@ func report(w io.Writer, c config, f *figures) {
 	fmt.Fprintf(w, "| Measure | Figure | Goal |\n|---|---|---|\n")
 	if c.runs("raw") {
 		fmt.Fprintf(w, "| Raw ceiling: INSERT into item_results, 50 rows per transaction, synchronous=FULL (an fsync per commit, the push's durability) | %s rows/s | |\n", thousands(f.raw50))
+		if f.raw50After > 0 {
+			fmt.Fprintf(w, "| Raw ceiling again, right after the push (the push is compared with the mean, %s rows/s) | %s rows/s | |\n", thousands(f.ceiling()), thousands(f.raw50After))
+		}
 		fmt.Fprintf(w, "| Raw: the same, 1,000 rows per transaction | %s rows/s | |\n", thousands(f.raw1000))
 		fmt.Fprintf(w, "| Raw: bare table (same columns and key, no index, FKs or rollup triggers), 50 rows per transaction | %s rows/s | |\n", thousands(f.rawBare))
-		fmt.Fprintf(w, "| Raw: each result with the four rows a push writes for it (mutation, result, change, audit row), 50 results per transaction, one multi-row INSERT per table as the engine writes them: the bound of any engine writing these rows | %s results/s = %.0f%% of the raw ceiling | |\n",
+		fmt.Fprintf(w, "| Raw: each result with the rows a push writes for it (the result and its journal row: change, mutation record and audit entry in one), 50 results per transaction, one multi-row INSERT per table as the engine writes them: the bound of any engine writing these rows | %s results/s = %.0f%% of the raw ceiling | |\n",
 			thousands(f.rawBook), 100*f.rawBook/f.raw50)
 	}
 	if d := f.durability; d != nil {
@@ -804,7 +830,7 @@ func report(w io.Writer, c config, f *figures) {
 	}
 	if c.runs("push") {
 		if c.runs("raw") {
-			fmt.Fprintf(w, "| Push ingestion over HTTP: %d phones at once, batches of %d `item.set`, full bookkeeping | %s rows/s = %.0f%% of the raw ceiling (%.0f%% of the four rows' bound) | ≥ 50%% %s |\n",
+			fmt.Fprintf(w, "| Push ingestion over HTTP: %d phones at once, batches of %d `item.set`, full bookkeeping | %s rows/s = %.0f%% of the raw ceiling (%.0f%% of its rows' bound) | ≥ 50%% %s |\n",
 				c.concurrency, c.batch, thousands(f.pushRate), 100*ratio, 100*f.pushRate/f.rawBook, verdict(ratio >= 0.5))
 		} else {
 			fmt.Fprintf(w, "| Push ingestion over HTTP: %d phones at once, batches of %d `item.set`, full bookkeeping | %s rows/s | |\n",
@@ -892,8 +918,8 @@ func writeJSON(path string, c config, f *figures) error {
 		"phases":   strings.Split(c.phases, ","),
 	}
 	if c.runs("raw") {
-		out["raw"] = map[string]any{"rows_per_s_50": f.raw50, "rows_per_s_1000": f.raw1000, "bare_rows_per_s_50": f.rawBare,
-			"bookkeeping_results_per_s_50": f.rawBook, "rows": c.rawRows}
+		out["raw"] = map[string]any{"rows_per_s_50": f.raw50, "rows_per_s_50_after_push": f.raw50After, "ceiling": f.ceiling(),
+			"rows_per_s_1000": f.raw1000, "bare_rows_per_s_50": f.rawBare, "bookkeeping_results_per_s_50": f.rawBook, "rows": c.rawRows}
 	}
 	if d := f.durability; d != nil {
 		out["durability"] = map[string]any{"normal_tx_per_s_1": d.normal1, "full_tx_per_s_1": d.full1, "normal_tx_per_s_n": d.normalN,
@@ -903,7 +929,7 @@ func writeJSON(path string, c config, f *figures) error {
 		push := map[string]any{"phones": c.concurrency, "batch": c.batch, "rows_per_s": f.pushRate, "batches": lat(f.pushBatches),
 			"errors": f.pushErrors, "status": f.pushStatus, "store": f.pushWriter}
 		if c.runs("raw") && f.raw50 > 0 {
-			push["ratio_to_raw"] = f.pushRate / f.raw50
+			push["ratio_to_raw"] = f.pushRate / f.ceiling()
 		}
 		if c.runs("raw") && f.rawBook > 0 {
 			push["ratio_to_bookkeeping"] = f.pushRate / f.rawBook

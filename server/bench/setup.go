@@ -29,12 +29,13 @@ type ingestUser struct {
 // measuring: the push phase's inspectors and their unanswered visits, and
 // unanswered items for the raw-insert ceiling.
 type runData struct {
-	ingest  []*ingestUser
-	rawTrig []itemRef // for the raw ceiling in batches of 50
-	rawBig  []itemRef // for the raw ceiling in batches of 1000
-	rawBook []itemRef // for the raw bookkeeping rows
-	partner string    // a partner inspector (raw rows name them)
-	client  string    // a client of the partner's, for the raw mutation rows
+	ingest   []*ingestUser
+	rawTrig  []itemRef // for the raw ceiling in batches of 50
+	rawBig   []itemRef // for the raw ceiling in batches of 1000
+	rawBook  []itemRef // for the raw bookkeeping rows
+	rawAfter []itemRef // for the raw ceiling again, after the push
+	partner  string    // a partner inspector (raw rows name them)
+	client   string    // a client of the partner's, for the raw mutation rows
 }
 
 // setupRun writes the run's users, visits and items (not measured).
@@ -129,7 +130,7 @@ func setupRun(ctx context.Context, db *sqlstore.DB, concurrency, rowsPerUser, ra
 			VALUES (?, ?, 'mobile', 'bench raw', 1, '1.0.0', ?, ?)`, rd.client, partners[0], now, now); err != nil {
 			return err
 		}
-		for _, dst := range []*[]itemRef{&rd.rawTrig, &rd.rawBig, &rd.rawBook} {
+		for _, dst := range []*[]itemRef{&rd.rawTrig, &rd.rawBig, &rd.rawBook, &rd.rawAfter} {
 			for len(*dst) < rawRows {
 				items, err := newVisit(partners[:2], min(itemsPerVisit, rawRows-len(*dst)))
 				if err != nil {
