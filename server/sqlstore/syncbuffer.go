@@ -328,6 +328,10 @@ func (b *appendBuffer) fold(r *zsync.MutationRecord) bool {
 		len(b.audits) != b.mark[2]+1 || len(b.changes) != b.mark[1]+1 {
 		return false
 	}
+	// a is in auditRow's order (0 at, 1 user, 2 client, 3 channel, 4 action,
+	// 5 kind, 6 entity, 7 parent kind, 8 parent, 9 before, 10 after, 11
+	// reason), c in changeRow's (0 kind, 1 op, 2 entity, 3 visit, 4 user
+	// scope, 5 client scope, 6 data, 7 at, then the journal columns).
 	a, c := b.audits[len(b.audits)-1], b.changes[len(b.changes)-1]
 	same := a[0] == any(r.ReceivedAt) && a[1] == any(r.UserID) && a[2] == any(r.ClientID) && a[3] == any(r.Channel) &&
 		a[4] == any(r.Name) && a[11] == any("") &&
