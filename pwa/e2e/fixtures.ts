@@ -132,10 +132,40 @@ export async function waitForServiceWorker(page: Page): Promise<void> {
     .toBe('activated')
 }
 
-/** sync taps the indicator (it syncs) and waits for 已同步. */
+/**
+ * syncAndWait taps the indicator (it syncs) and waits for a run that ended
+ * after the tap with every answer (the shared sync state's last_ok_at), then
+ * for 已同步. The indicator alone is not enough: it may still read 已同步
+ * from before the tap while the run it starts has not begun.
+ */
 export async function syncAndWait(page: Page): Promise<void> {
+  const tapped = Date.now()
   await page.getByTestId('sync-status').click()
+  await expect
+    .poll(() => lastOkAt(page), { message: 'a sync run that ended after the tap', timeout: 30_000 })
+    .toBeGreaterThanOrEqual(tapped)
   await waitSynced(page)
+}
+
+/** lastOkAt reads when a sync run last got every answer (ms), from the phone's meta table; 0 if never. */
+function lastOkAt(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('zsc')
+        open.onerror = () => reject(open.error)
+        open.onsuccess = () => {
+          const idb = open.result
+          const get = idb.transaction('meta', 'readonly').objectStore('meta').get('sync_state')
+          get.onsuccess = () => {
+            const at = (get.result as { value?: { last_ok_at?: string | null } } | undefined)?.value?.last_ok_at
+            idb.close()
+            resolve(at ? Date.parse(at) : 0)
+          }
+          get.onerror = () => (idb.close(), reject(get.error))
+        }
+      }),
+  )
 }
 
 /** openVisit opens a visit from 我的任务 by tapping its card. */
