@@ -7,7 +7,7 @@
 // and 以上情况属实, then 本部门检查完毕, which shows 待同步 until the server
 // answers. The 检查记录表 prints from the phone (offline) and from the desk
 // (the office keeps no local copy). Taps are counted on the way.
-import { drawStroke, expect, signIn, Taps, test, waitSynced, openVisit, item, type Phone } from './fixtures'
+import { drawStroke, expect, signIn, Taps, test, openVisit, item, type Phone, syncAndWait } from './fixtures'
 import { createHash } from 'node:crypto'
 import { deptCode, type Api, type Visit } from './api'
 import { photoFile, photoPng } from './images'
@@ -251,8 +251,7 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
 
   // Back online: the server applies the finish and sends it back.
   await context.setOffline(false)
-  await page.getByTestId('sync-status').click()
-  await waitSynced(page)
+  await syncAndWait(page)
   await expect(page.getByTestId('dept-state-scjg')).toContainText('本部门已检查完毕')
   await expect(page.getByTestId('dept-chip-scjg')).toHaveText('市市场监管局 已检查完毕')
   await expect(page.getByTestId('visit-rejected')).toHaveCount(0)
@@ -265,8 +264,7 @@ test('insp1 walks 市市场监管局 check points offline, signs with his teamma
   const others = visit.departments.map(deptCode).filter((d) => d !== 'scjg')
   for (const [k, d] of others.entries()) await finishDepartment(api, visit.id, d, 40 + k)
   expect((await api.state(visit.id)).visit.status, 'the server completed the visit').toBe('complete')
-  await page.getByTestId('sync-status').click()
-  await waitSynced(page)
+  await syncAndWait(page)
   await expect(page.getByTestId('visit-complete-banner')).toBeVisible()
   await expect(page.getByTestId('visit-status')).toHaveText('已完成')
   for (const d of visit.departments.map(deptCode)) await expect(page.getByTestId(`dept-chip-${d}`)).toContainText('已检查完毕')

@@ -2,7 +2,7 @@
 // signal to different values. The first sync wins; the second is a conflict
 // that the phone shows; lead sees it under 冲突 with both values and settles
 // it after confirming; both phones show the settled value after their next pull.
-import { answer, expect, item, openVisit, test, waitSynced, type Phone } from './fixtures'
+import { answer, expect, item, openVisit, test, waitSynced, type Phone, syncAndWait } from './fixtures'
 
 // One tap each (one item.set per phone). Today every further offline edit of
 // the same item (a note typed after the tap) is one more open conflict on the
@@ -30,15 +30,13 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
 
   // Phone A syncs first: its value is the server's.
   await a.context.setOffline(false)
-  await a.page.getByTestId('sync-status').click()
-  await waitSynced(a.page)
+  await syncAndWait(a.page)
   let st = await api.state(visit.id, 'lead')
   expect(st.results.find((r) => r.item_id === target.id)?.value).toBe('符合')
 
   // Phone B syncs second: a conflict, shown on the item and in 我的.
   await b.context.setOffline(false)
-  await b.page.getByTestId('sync-status').click()
-  await waitSynced(b.page)
+  await syncAndWait(b.page)
   await expect(b.page.getByTestId(`item-${target.id}-conflict`)).toBeVisible()
   await expect(item(b.page, target.id)).toHaveAttribute('data-value', '符合')
   // The inspector whose value lost still sees it, marked 待组长裁定.
@@ -94,8 +92,7 @@ test('two phones disagree offline; the lead confirms a settlement and both phone
   // Both phones follow on their next pull.
   for (const p of [a, b]) {
     await openVisit(p.page, visit.id)
-    await p.page.getByTestId('sync-status').click()
-    await waitSynced(p.page)
+    await syncAndWait(p.page)
     await expect(item(p.page, target.id)).toHaveAttribute('data-value', '不符合')
     await expect(p.page.getByTestId(`item-${target.id}-conflict`)).toHaveCount(0)
     // Every phone of the visit is told the lead's decision.

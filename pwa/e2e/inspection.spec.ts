@@ -13,7 +13,7 @@
 // typing is not), from opening the visit to 本部门检查完毕 with the notice
 // issued; the README records the count and the time (issue 10: ≤ 60 taps).
 import type { Page } from '@playwright/test'
-import { drawStroke, expect, item, Taps, test, waitSynced, type Phone } from './fixtures'
+import { drawStroke, expect, item, Taps, test, type Phone, syncAndWait } from './fixtures'
 import { chinaYear, deptCode, type Api, type TeamMember, type Visit } from './api'
 import { photoFile } from './images'
 import { deadlineFor } from '../src/notice/deadline'
@@ -222,8 +222,7 @@ test('a joint visit of two departments, both phones offline: check points, photo
   // ---- back online: both sync; the server completes the visit by itself ----
   for (const p of [a, b]) {
     await p.context.setOffline(false)
-    await p.page.getByTestId('sync-status').click()
-    await waitSynced(p.page)
+    await syncAndWait(p.page)
   }
   await expect.poll(async () => (await api.state(visit.id)).visit.status, { message: 'the server completes the visit', timeout: 30_000 }).toBe('complete')
   const st = (await api.state(visit.id)) as unknown as {
@@ -249,8 +248,7 @@ test('a joint visit of two departments, both phones offline: check points, photo
   // Both phones hear it from the server.
   for (const p of [a, b]) {
     await p.page.goto(`/visits/${visit.id}`)
-    await p.page.getByTestId('sync-status').click()
-    await waitSynced(p.page)
+    await syncAndWait(p.page)
     await expect(p.page.getByTestId('visit-complete-banner')).toBeVisible()
     await expect(p.page.getByTestId('visit-status')).toHaveText('已完成')
   }
@@ -268,8 +266,7 @@ test('a joint visit of two departments, both phones offline: check points, photo
   await page.getByTestId('followup-note').locator('textarea').fill('复查时已在服务大厅醒目位置公示收费项目和标准')
   await page.getByTestId('followup-submit').click()
   await expect(page.getByTestId('notice-followup-result')).toContainText('已改正')
-  await page.getByTestId('sync-status').click()
-  await waitSynced(page)
+  await syncAndWait(page)
   const after = (await api.state(visit.id)) as unknown as { notices: { id: string; status: string }[]; outcomes: { dept: string; categories: string[] }[] }
   expect(after.notices.find((n) => n.id === secondId)?.status).toBe('corrected')
   expect(after.outcomes.find((o) => o.dept === 'scjg')?.categories).toContain('发现问题经责令已改正')

@@ -7,7 +7,7 @@
 // app on the phone that synced last, the server then completes the visit by
 // itself, both phones learn it, and nothing is lost.
 import type { Api, Visit } from './api'
-import { answer, chooseOutcome, drawSignature, expect, finishDepartment, item, openVisit, test, waitSynced, type Phone } from './fixtures'
+import { answer, chooseOutcome, drawSignature, expect, finishDepartment, item, openVisit, test, waitSynced, type Phone, syncAndWait } from './fixtures'
 
 /** An open plan-66 visit with insp1 and insp3 on its team (the office swaps them in when the draw did not). */
 async function sharedVisit(api: Api): Promise<Visit> {
@@ -65,8 +65,7 @@ async function workOffline(p: Phone, visit: Visit, dept: Dept) {
 
 async function reconnect(p: Phone) {
   await p.context.setOffline(false)
-  await p.page.getByTestId('sync-status').click()
-  await waitSynced(p.page)
+  await syncAndWait(p.page)
 }
 
 for (const order of [
@@ -102,8 +101,7 @@ for (const order of [
 
     // The phone that synced last pulls everyone's work: every department finished, the entity's signature awaited.
     const last = phones[order[1]].page
-    await last.getByTestId('sync-status').click()
-    await waitSynced(last)
+    await syncAndWait(last)
     for (const d of ['scjg', 'wjw', 'zjj']) await expect(last.getByTestId(`dept-chip-${d}`)).toHaveAttribute('data-state', 'finished')
     await expect(last.getByTestId('completion-waits')).toContainText('被检查单位')
     await expect(last.getByTestId('visit-status')).toHaveCount(0)
@@ -114,8 +112,7 @@ for (const order of [
     await drawSignature(last, { entity: '王经理', role: 0, phone: '13800000000' })
     await waitSynced(last)
     await expect.poll(async () => (await api.state(visit.id)).visit.status, { message: 'the server completed the visit' }).toBe('complete')
-    await last.getByTestId('sync-status').click()
-    await waitSynced(last)
+    await syncAndWait(last)
     await expect(last.getByTestId('visit-complete-banner')).toBeVisible()
     await expect(last.getByTestId('visit-status')).toHaveText('已完成')
     await last.getByTestId('back-to-tasks').click()

@@ -9,7 +9,7 @@
 // text is checked: no word of 4+ Latin letters (but for USCC, GPS, PWA) and
 // no UUID.
 import type { Page } from '@playwright/test'
-import { answer, expect, openVisit, signIn, test, waitSynced } from './fixtures'
+import { answer, expect, openVisit, signIn, test, waitSynced, syncAndWait } from './fixtures'
 
 /** Abbreviations a screen may show, and the device's own system name (我的 → 系统). */
 const ALLOWED = new Set(['USCC', 'GPS', 'PWA', 'ANDROID', 'LINUX', 'WINDOWS', 'IPHONE', 'IPAD', 'MACINTOSH', 'HARMONYOS'])
@@ -64,8 +64,7 @@ test('a swapped-out inspector: told 你已被组长调出本次检查, the refus
   // Back online: the record is still sent; the server refuses it (out of scope) and the pull takes the visit off.
   await context.setOffline(false)
   await page.goto('/tasks')
-  await page.getByTestId('sync-status').click()
-  await waitSynced(page)
+  await syncAndWait(page)
   const note = page.locator(`[data-testid="removed-note"][data-visit-id="${visit.id}"]`)
   await expect(note).toContainText('你已被组长调出本次检查')
   await expect(note).toContainText(visit.entity.name)

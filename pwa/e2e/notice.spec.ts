@@ -11,7 +11,7 @@
 // 待移交立案.
 import { createHash, randomUUID } from 'node:crypto'
 import type { Page } from '@playwright/test'
-import { expect, signIn, test, waitSynced } from './fixtures'
+import { expect, signIn, test, waitSynced, syncAndWait } from './fixtures'
 import { chinaYear, type Api, type Visit } from './api'
 import { DESK } from './devices'
 import { photoPng } from './images'
@@ -249,8 +249,7 @@ test('a notice issued offline, printed, voided and re-issued; 复查 after the d
 
   // Back online: the server holds both, the first voided with its reason, the second live.
   await context.setOffline(false)
-  await page.getByTestId('sync-status').click()
-  await waitSynced(page)
+  await syncAndWait(page)
   const st = (await api.state(visit.id, 'lead')) as unknown as { notices: NoticeWire[] }
   const mine = st.notices.filter((n) => n.dept === 'scjg')
   const first = mine.find((n) => n.id === firstId)!
