@@ -119,7 +119,7 @@ func (e *Engine) Pull(ctx context.Context, u *schema.User, req PullRequest) (*Pu
 			return err
 		}
 		at := e.now()
-		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
+		if err := tx.TouchClient(c.ID, at, req.Pending, nil); err != nil {
 			return err
 		}
 		if err := e.renew(tx, c); err != nil {

@@ -72,9 +72,6 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 			}
 		}
 		at := e.now()
-		if err := tx.TouchClient(c.ID, at, req.Pending); err != nil {
-			return err
-		}
 		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}, names: deptNames{tx: tx}}
 		// Mutation ids are unique across all clients: one query for the
 		// new mutations of the push instead of one per mutation.
@@ -122,11 +119,13 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 				resp.LastSeq = m.Seq
 			}
 		}
-		// Step 4.
+		// Step 4, with last_seen and the pending count (a refused push
+		// rolls back whole, so nothing is lost by noting them last).
+		var last *int64
 		if resp.LastSeq != c.LastSeq {
-			return tx.SetLastSeq(c.ID, resp.LastSeq)
+			last = &resp.LastSeq
 		}
-		return nil
+		return tx.TouchClient(c.ID, at, req.Pending, last)
 	})
 	if err != nil {
 		return nil, err

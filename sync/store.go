@@ -120,10 +120,10 @@ type Tx interface {
 	// PutClient inserts a client or updates its registration fields
 	// (platform, installed, app_version, pending, last_seen).
 	PutClient(c *Client) error
-	// TouchClient notes last_seen and, when given, the pending count.
-	TouchClient(id, at string, pending *int) error
-	// SetLastSeq stores the client's last applied seq (§5 step 3).
-	SetLastSeq(id string, seq int64) error
+	// TouchClient notes last_seen and, when given, the pending count and
+	// the client's last applied seq (§5 step 3): one write of the client's
+	// row per push.
+	TouchClient(id, at string, pending *int, lastSeq *int64) error
 	// RetireClient marks a client retired (once).
 	RetireClient(id, at string) error
 

@@ -154,10 +154,7 @@ func (t *syncTx) flushFirst(n [4]int) error {
 		{changeInsert, changeRow, "", b.changes[:n[2]]}, {auditInsert, auditRow, "", b.audits[:n[3]]}} {
 		rows := tbl.rows
 		for len(rows) > 0 {
-			k := maxChunk
-			for k > len(rows) {
-				k /= 2
-			}
+			k := min(len(rows), maxChunk)
 			args := make([]any, 0, k*len(rows[0]))
 			for _, r := range rows[:k] {
 				args = append(args, r...)

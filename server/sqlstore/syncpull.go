@@ -297,6 +297,7 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 	for k, visit := range list {
 		if sp, v := itemSpans[k], out[visit]; sp.to > sp.from && v != nil {
 			v.Items = items[sp.from:sp.to:sp.to]
+			t.noteDrawn(v)
 		}
 		if sp := resultSpans[k]; sp.to > sp.from {
 			states[visit].Results = results[sp.from:sp.to:sp.to]
@@ -325,6 +326,28 @@ func (t *syncTx) loadVisits(ids string, list []string, states map[string]*zsync.
 		v.Items = items
 	}
 	return out, nil
+}
+
+// noteDrawn keeps what a pull read of a visit's drawn part (task, region,
+// departments, the whole checklist in Visit's order) for the sync store's
+// checklist cache: the phone pulled the visit to push its results, and its
+// first push then reads no checklist row. v.Items must still be every item
+// in (dept, ord, id) order, before loadVisits filters and ranks them.
+func (t *syncTx) noteDrawn(v *Visit) {
+	if t.s == nil {
+		return
+	}
+	d := drawnVisit{taskID: v.TaskID, region: v.Region, depts: make([]string, len(v.Departments)), items: make([]zsync.Item, len(v.Items))}
+	for i, dep := range v.Departments {
+		d.depts[i] = dep.Code
+	}
+	for i, it := range v.Items {
+		d.items[i] = zsync.Item{ID: it.ID, Dept: it.Dept, Name: it.Name}
+	}
+	if t.loadedItems == nil {
+		t.loadedItems = map[string]drawnVisit{}
+	}
+	t.loadedItems[v.ID] = d
 }
 
 // each runs a query through the statement cache and hands every row to scan.

@@ -107,6 +107,10 @@ func (s *SyncStore) cacheItems(loaded map[string]drawnVisit) {
 		clear(s.items)
 	}
 	for id, d := range loaded {
+		// A lead's bootstrap may bring more visits than the cache holds.
+		if len(s.items) >= maxCachedChecklists {
+			break
+		}
 		s.items[id] = d
 	}
 }
@@ -350,13 +354,8 @@ func (t *syncTx) PutClient(c *zsync.Client) error {
 	return err
 }
 
-func (t *syncTx) TouchClient(id, at string, pending *int) error {
-	_, err := t.exec(`UPDATE clients SET last_seen = ?, pending = coalesce(?, pending) WHERE id = ?`, at, pending, id)
-	return err
-}
-
-func (t *syncTx) SetLastSeq(id string, seq int64) error {
-	_, err := t.exec(`UPDATE clients SET last_seq = ? WHERE id = ?`, seq, id)
+func (t *syncTx) TouchClient(id, at string, pending *int, lastSeq *int64) error {
+	_, err := t.exec(`UPDATE clients SET last_seen = ?, pending = coalesce(?, pending), last_seq = coalesce(?, last_seq) WHERE id = ?`, at, pending, lastSeq, id)
 	return err
 }
 
@@ -414,50 +413,58 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 	if t.s != nil {
 		d, cached = t.s.cachedItems(id)
 	}
-	var err error
-	// answered is the visit's count of stored results (its rollup, kept by
-	// triggers in the same transaction); NULL without a rollup row.
-	var answered sql.NullInt64
-	if cached {
-		// The status is all that may have moved in the visit's row.
-		err = t.row(`SELECT v.status, r.answered FROM visits v LEFT JOIN visit_rollups r ON r.visit_id = v.id WHERE v.id = ?`, id).
-			Scan(&v.Status, &answered)
-	} else {
-		err = t.row(`SELECT v.task_id, t.region, v.status, r.answered FROM visits v JOIN tasks t ON t.id = v.task_id
-			LEFT JOIN visit_rollups r ON r.visit_id = v.id WHERE v.id = ?`, id).
-			Scan(&d.taskID, &d.region, &v.Status, &answered)
-	}
+	// What may move in a visit, in one statement (a push loads a visit or
+	// two per 50 results): kind 0 its status and its count of stored results
+	// (answered, its rollup kept by triggers in the same transaction; -1
+	// without a rollup row), kind 1 its team by user, kind 2 the departments
+	// that finished, in order.
+	var kind, active int
+	var a, b, c, e string
+	answered := "-1"
+	found := false
+	rows, err := t.query(`SELECT 0, v.status, CAST(coalesce(r.answered, -1) AS TEXT), 0, '', '' FROM visits v
+			LEFT JOIN visit_rollups r ON r.visit_id = v.id WHERE v.id = ?
+		UNION ALL SELECT 1, m.user_id, m.dept, m.active, u.name, u.cert_no FROM visit_members m JOIN users u ON u.id = m.user_id
+			WHERE m.visit_id = ?
+		UNION ALL SELECT 2, dept, '', 0, '', '' FROM dept_finishes WHERE visit_id = ?
+		ORDER BY 1, 2`, id, id, id)
 	if err != nil {
-		return nil, none(err)
+		return nil, err
 	}
-	if !cached {
-		if d.depts, err = strings1(t, `SELECT dept FROM task_departments WHERE task_id = ? ORDER BY ord`, d.taskID); err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&kind, &a, &b, &active, &c, &e); err != nil {
 			return nil, err
 		}
+		switch kind {
+		case 0:
+			v.Status, answered, found = a, b, true
+		case 1:
+			v.Members = append(v.Members, zsync.Member{UserID: a, Dept: b, Active: active != 0, Name: c, CertNo: e})
+		case 2:
+			v.Finished = append(v.Finished, a)
+		}
 	}
-	v.TaskID, v.Region, v.Depts = d.taskID, d.region, slices.Clone(d.depts)
-	v.Members, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Member, error) {
-		var m zsync.Member
-		err := sc.Scan(&m.UserID, &m.Dept, &m.Active, &m.Name, &m.CertNo)
-		return m, err
-	}, `SELECT m.user_id, m.dept, m.active, u.name, u.cert_no FROM visit_members m JOIN users u ON u.id = m.user_id
-		WHERE m.visit_id = ? ORDER BY m.user_id`, id)
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	v.Finished, err = collect(t, func(sc interface{ Scan(...any) error }) (string, error) {
-		var d string
-		err := sc.Scan(&d)
-		return d, err
-	}, `SELECT dept FROM dept_finishes WHERE visit_id = ? ORDER BY dept`, id)
-	if err != nil {
-		return nil, err
+	if !found {
+		return nil, none(sql.ErrNoRows)
 	}
-	none := answered.Valid && answered.Int64 == 0
+	none := answered == "0"
 	if cached {
+		v.TaskID, v.Region, v.Depts = d.taskID, d.region, slices.Clone(d.depts)
 		v.Items = slices.Clone(d.items)
 		return v, t.knowResults(v, none)
 	}
+	if err := t.row(`SELECT v.task_id, t.region FROM visits v JOIN tasks t ON t.id = v.task_id WHERE v.id = ?`, id).
+		Scan(&d.taskID, &d.region); err != nil {
+		return nil, err
+	}
+	if d.depts, err = strings1(t, `SELECT dept FROM task_departments WHERE task_id = ? ORDER BY ord`, d.taskID); err != nil {
+		return nil, err
+	}
+	v.TaskID, v.Region, v.Depts = d.taskID, d.region, slices.Clone(d.depts)
 	v.Items, err = collect(t, func(sc interface{ Scan(...any) error }) (zsync.Item, error) {
 		var it zsync.Item
 		err := sc.Scan(&it.ID, &it.Dept, &it.Name)
@@ -470,7 +477,7 @@ func (t *syncTx) Visit(id string) (*zsync.Visit, error) {
 		if t.loadedItems == nil {
 			t.loadedItems = map[string]drawnVisit{}
 		}
-		d.depts, d.items = slices.Clone(v.Depts), slices.Clone(v.Items)
+		d.items = slices.Clone(v.Items)
 		t.loadedItems[id] = d
 	}
 	return v, t.knowResults(v, none)
