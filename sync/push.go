@@ -54,6 +54,25 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 			decoded[i].args, decoded[i].err = DecodeArgs(m.Name, m.Args)
 		}
 	}
+	// A new mutation's id is almost never taken (phones make UUIDv7s), so
+	// the first try does not look the push's ids up: the store's unique
+	// keys refuse a taken one, the transaction fails whole with
+	// ErrDuplicate, and the second try looks them up first and keeps such a
+	// mutation as a rejection. Both tries answer the same; the first spares
+	// the single writer a lookup per push.
+	resp, err := e.push(ctx, u, req, decoded, false)
+	if errors.Is(err, ErrDuplicate) {
+		resp, err = e.push(ctx, u, req, decoded, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// push is one try of Push: its write transaction. lookUp: look the new
+// mutations' ids up before applying them (MutationIDsTaken).
+func (e *Engine) push(ctx context.Context, u *schema.User, req *PushRequest, decoded []decodedArgs, lookUp bool) (*PushResponse, error) {
 	var resp *PushResponse
 	err := e.Store.Write(ctx, func(tx Tx) error {
 		// Step 1 and 2.
@@ -75,14 +94,17 @@ func (e *Engine) Push(ctx context.Context, u *schema.User, req *PushRequest) (*P
 		p := &pusher{e: e, tx: tx, u: u, c: c, at: at, visits: map[string]*Visit{}, names: deptNames{tx: tx}}
 		// Mutation ids are unique across all clients: one query for the
 		// new mutations of the push instead of one per mutation.
-		var ids []string
-		for _, m := range req.Mutations {
-			if m.Seq > c.LastSeq {
-				ids = append(ids, m.ID)
+		p.taken = map[string]bool{}
+		if lookUp {
+			var ids []string
+			for _, m := range req.Mutations {
+				if m.Seq > c.LastSeq {
+					ids = append(ids, m.ID)
+				}
 			}
-		}
-		if p.taken, err = tx.MutationIDsTaken(ids); err != nil {
-			return err
+			if p.taken, err = tx.MutationIDsTaken(ids); err != nil {
+				return err
+			}
 		}
 		resp = &PushResponse{LastSeq: c.LastSeq, Results: make([]Result, 0, len(req.Mutations))}
 		// Step 3.

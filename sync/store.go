@@ -131,8 +131,9 @@ type Tx interface {
 	MutationIDsTaken(ids []string) (map[string]bool, error)
 	// RecordMutation stores a mutation and its fate; ErrDuplicate when its id
 	// or (client, seq) is taken. A store may find the duplicate only at the
-	// end of the transaction, failing it whole: the engine checks the ids
-	// of a push first (MutationIDsTaken).
+	// end of the transaction, failing it whole with ErrDuplicate: the
+	// engine then tries the push again, checking its ids first
+	// (MutationIDsTaken).
 	RecordMutation(r *MutationRecord) error
 
 	// AddCheckin inserts a check-in; ErrDuplicate on a known id.

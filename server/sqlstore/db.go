@@ -48,6 +48,9 @@ type DB struct {
 	stop    chan struct{}
 	done    chan struct{}
 	closing gosync.Once
+	// wal fsyncs commits off the writer and answers their callers after it
+	// (walsync.go); nil on PostgreSQL and unless SyncFull.
+	wal *walSyncer
 }
 
 // Synchronous is the durability a database opens with (SQLite's
@@ -55,14 +58,29 @@ type DB struct {
 type Synchronous string
 
 const (
-	// SyncFull fsyncs the WAL at every commit: a write acknowledged to a
-	// caller survives power loss (DESIGN §8.4). Group commit pays for it:
-	// one fsync serves every transaction of a group. The default.
+	// SyncFull: a write acknowledged to a caller survives power loss
+	// (DESIGN §8.4). Group commit pays for it (one fsync serves every
+	// transaction of a group), and the fsync runs beside the writer, not in
+	// its COMMIT (walsync.go): the next group works while the disk syncs.
+	// The default.
 	SyncFull Synchronous = "FULL"
+	// SyncInCommit is SQLite's own synchronous=FULL: the same durability,
+	// the fsync inside every COMMIT, on the writer. Only for measuring what
+	// the syncer gains (server/bench).
+	SyncInCommit Synchronous = "FULL-IN-COMMIT"
 	// SyncNormal fsyncs only at checkpoints: a power cut may lose the last
-	// commits. Only for measuring what FULL costs (server/bench).
+	// commits. Only for measuring what durability costs (server/bench).
 	SyncNormal Synchronous = "NORMAL"
 )
+
+// pragma is SQLite's synchronous setting for s: SyncFull commits with
+// NORMAL (WAL stays consistent) and the syncer adds the fsync.
+func (s Synchronous) pragma() string {
+	if s == SyncInCommit {
+		return "FULL"
+	}
+	return "NORMAL"
+}
 
 // Options are the settings of OpenWith.
 type Options struct {
@@ -73,7 +91,7 @@ type Options struct {
 // pragmas go in the DSN so that every pooled connection gets them (STYLE 6).
 func dsn(path string, readOnly bool, sync Synchronous) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + string(sync) + ")", "cache_size(-32000)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(" + sync.pragma() + ")", "cache_size(-32000)", "temp_store(MEMORY)"} {
 		q.Add("_pragma", p)
 	}
 	if readOnly {
@@ -103,9 +121,9 @@ func OpenWith(path string, o Options) (*DB, error) {
 	switch sync {
 	case "":
 		sync = SyncFull
-	case SyncFull, SyncNormal:
+	case SyncFull, SyncInCommit, SyncNormal:
 	default:
-		return nil, fmt.Errorf("open %s: synchronous %q is neither FULL nor NORMAL", path, sync)
+		return nil, fmt.Errorf("open %s: synchronous %q is not one of FULL, FULL-IN-COMMIT or NORMAL", path, sync)
 	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -133,6 +151,9 @@ func OpenWith(path string, o Options) (*DB, error) {
 	c.SetMaxOpenConns(1)
 	db := &DB{Path: path, write: w, read: r, ckpt: c, queue: make(chan *writeReq, 256), writerDone: make(chan struct{}),
 		Now: func() time.Time { return time.Now().UTC() }, stop: make(chan struct{}), done: make(chan struct{})}
+	if sync == SyncFull {
+		db.wal = newWALSyncer(path)
+	}
 	go db.writer()
 	go db.checkpointer()
 	if err := db.migrate(); err != nil {
@@ -215,7 +236,14 @@ func (db *DB) Read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if db.wal != nil {
+		// Not before what the snapshot saw is on disk (walsync.go).
+		return db.wal.afterRead(ctx)
+	}
+	return nil
 }
 
 // Reader exposes the reader pool for simple one-statement queries.

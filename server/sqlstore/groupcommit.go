@@ -46,6 +46,11 @@ type writeReq struct {
 // that makes their writes durable, so an acknowledged push is never lost.
 func (db *DB) writer() {
 	defer close(db.writerDone)
+	if db.wal != nil {
+		// Runs first: the groups handed to the syncer are answered before
+		// writerDone says every write has its outcome.
+		defer db.wal.close()
+	}
 	for {
 		var first *writeReq
 		select {
@@ -104,8 +109,13 @@ func (db *DB) commitGroup(group []*writeReq) {
 	start := time.Now()
 	db.stats.groupStart.Store(start.UnixNano())
 	// Deferred calls run last first: the transaction ends (tx.Rollback below
-	// is a no-op after a commit), the counters move, then callers wake.
+	// is a no-op after a commit), the counters move, then callers wake, or
+	// the syncer wakes them after its fsync (handed).
+	handed := false
 	defer func() {
+		if handed {
+			return
+		}
 		for _, r := range group {
 			close(r.done)
 		}
@@ -173,13 +183,23 @@ func (db *DB) commitGroup(group []*writeReq) {
 		return
 	}
 	c0 := time.Now()
+	var n uint64
+	if db.wal != nil {
+		n = db.wal.begin()
+	}
 	err = tx.Commit()
 	db.stats.commit.Add(int64(time.Since(c0)))
 	if err != nil {
 		failAll(err)
-		return
+	} else {
+		db.stats.commits.Add(1)
 	}
-	db.stats.commits.Add(1)
+	if db.wal != nil {
+		// Even a failed commit: the syncer's count must pass n, or readers
+		// would wait for it.
+		handed = true
+		db.wal.hand(n, group)
+	}
 }
 
 // runWrite runs fn, turning a panic into a value the caller re-raises.
