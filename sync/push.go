@@ -443,7 +443,7 @@ func (p *pusher) audit(m Mutation, kind, id, visitID string, before, after any, 
 func (p *pusher) done(m Mutation, kind, id, visitID string, before, after any) (fate, error) {
 	// Encoded once for both rows: on a push of results this is most of the
 	// engine's own work.
-	a, err := json.Marshal(after)
+	a, err := encodeData(after)
 	if err != nil {
 		return fate{}, err
 	}

@@ -11,16 +11,19 @@ import (
 	"zsc/server/sqlstore"
 )
 
-// durability is what synchronous=FULL (DESIGN §8.4: an acknowledged write
+// durability is what durability (DESIGN §8.4: an acknowledged write
 // survives power loss) costs the single writer, measured in one run against
-// NORMAL on the same file: writers commit write transactions of 50
-// result-shaped rows each through sqlstore.DB.Write, first one writer alone
-// (every transaction its own commit, its own fsync), then c.concurrency at
-// once (group commit: one fsync per group).
+// NORMAL on the same file, both ways of paying it: SQLite's own
+// synchronous=FULL (the fsync inside COMMIT, sqlstore.SyncInCommit) and the
+// server's (the fsync beside the writer, sqlstore.SyncFull). Writers commit
+// write transactions of 50 result-shaped rows each through
+// sqlstore.DB.Write, first one writer alone (every transaction its own
+// commit, its own fsync), then c.concurrency at once (group commit: one
+// fsync per group).
 type durability struct {
-	normal1, full1 float64 // transactions/s, one writer
-	normalN, fullN float64 // transactions/s, c.concurrency writers
-	groupN         float64 // transactions per commit with FULL, c.concurrency writers
+	normal1, inCommit1, full1 float64 // transactions/s, one writer
+	normalN, inCommitN, fullN float64 // transactions/s, c.concurrency writers
+	groupN                    float64 // transactions per commit with FULL, c.concurrency writers
 }
 
 // durabilityTxs is how many transactions each measurement commits: enough
@@ -34,8 +37,9 @@ func durabilityPhase(ctx context.Context, c config, path string, rd *runData, lo
 		writers int
 		rate    *float64
 	}{
-		{sqlstore.SyncNormal, 1, &d.normal1}, {sqlstore.SyncFull, 1, &d.full1},
-		{sqlstore.SyncNormal, c.concurrency, &d.normalN}, {sqlstore.SyncFull, c.concurrency, &d.fullN},
+		{sqlstore.SyncNormal, 1, &d.normal1}, {sqlstore.SyncInCommit, 1, &d.inCommit1}, {sqlstore.SyncFull, 1, &d.full1},
+		{sqlstore.SyncNormal, c.concurrency, &d.normalN}, {sqlstore.SyncInCommit, c.concurrency, &d.inCommitN},
+		{sqlstore.SyncFull, c.concurrency, &d.fullN},
 	} {
 		if err := settle(ctx, path); err != nil {
 			return nil, err

@@ -76,6 +76,7 @@ type config struct {
 	concurrency     int
 	batch           int
 	pushRows        int
+	pushSync        sqlstore.Synchronous
 	rawRows         int
 	pulls           int
 	pullUsers       int
@@ -104,6 +105,7 @@ func main() {
 	flag.IntVar(&c.concurrency, "concurrency", 64, "phones pushing at once in the ingestion phase")
 	flag.IntVar(&c.batch, "batch", 50, "mutations per push in the ingestion phase")
 	flag.IntVar(&c.pushRows, "push-rows", 96_000, "item.set mutations pushed in the ingestion phase")
+	pushSync := flag.String("push-sync", string(sqlstore.SyncFull), "the server's durability in the push, pull and phone phases: FULL (the server's: fsync beside the writer), FULL-IN-COMMIT (SQLite's FULL, for the A/B) or NORMAL (not durable)")
 	flag.IntVar(&c.rawRows, "raw-rows", 100_000, "rows per raw-insert measurement")
 	flag.IntVar(&c.pulls, "pulls", 1000, "bootstrap pulls measured")
 	flag.IntVar(&c.pullUsers, "pull-users", 100, "inspectors the bootstrap pulls rotate over")
@@ -121,6 +123,7 @@ func main() {
 	flag.StringVar(&c.jsonOut, "json", "", "also write the figures as JSON to this file (make bench combines it with the phone's figures into one table)")
 	flag.StringVar(&c.profileDir, "cpuprofile", "", "write a CPU profile per phase (push.pprof, pull.pprof, phones.pprof) into this directory")
 	flag.Parse()
+	c.pushSync = sqlstore.Synchronous(*pushSync)
 	bench := run
 	if pgMode(&c) { // pg.go
 		bench = runPG
@@ -247,14 +250,14 @@ func run(ctx context.Context, c config, stdout, log io.Writer) error {
 
 	// What durable commits cost, NORMAL against FULL, with the server closed.
 	if c.runs("durability") {
-		fmt.Fprintf(log, "durability (synchronous NORMAL vs FULL)…\n")
+		fmt.Fprintf(log, "durability (NORMAL vs fsync in COMMIT vs fsync beside the writer)…\n")
 		if f.durability, err = durabilityPhase(ctx, c, work, rd, log); err != nil {
 			return err
 		}
 	}
 
 	// The real server on a real listener.
-	db, err = sqlstore.Open(work)
+	db, err = sqlstore.OpenWith(work, sqlstore.Options{Synchronous: c.pushSync})
 	if err != nil {
 		return err
 	}
@@ -818,8 +821,8 @@ func report(w io.Writer, c config, f *figures) {
 		hist = "with every result's journal row: its change-log entry, mutation record and audit entry"
 	}
 	fmt.Fprintf(w, "\n### Sync benchmark (`go run ./server/bench`)\n\n")
-	fmt.Fprintf(w, "Machine: %s. Database: %s item results, %s visits, %s inspectors, %.1f GB (%s); SQLite WAL, synchronous=FULL (every commit fsynced); load generator and server in one process.\n\n",
-		machine, thousands(float64(c.results)), thousands(float64(f.visits)), thousands(float64(f.inspectors)), float64(f.dbBytes)/1e9, hist)
+	fmt.Fprintf(w, "Machine: %s. Database: %s item results, %s visits, %s inspectors, %.1f GB (%s); SQLite WAL, the server's durability %s (every acknowledged commit fsynced unless NORMAL); load generator and server in one process.\n\n",
+		machine, thousands(float64(c.results)), thousands(float64(f.visits)), thousands(float64(f.inspectors)), float64(f.dbBytes)/1e9, hist, c.pushSync)
 	fmt.Fprintf(w, "| Measure | Figure | Goal |\n|---|---|---|\n")
 	if c.runs("raw") {
 		fmt.Fprintf(w, "| Raw ceiling: INSERT into item_results, 50 rows per transaction, synchronous=FULL (an fsync per commit, the push's durability) | %s rows/s | |\n", thousands(f.raw50))
@@ -832,10 +835,10 @@ func report(w io.Writer, c config, f *figures) {
 			thousands(f.rawBook), 100*f.rawBook/f.raw50)
 	}
 	if d := f.durability; d != nil {
-		fmt.Fprintf(w, "| Durable commits: write transactions of 50 rows via the single writer, 1 writer, synchronous NORMAL / FULL | %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
-			thousands(d.normal1), thousands(d.full1), 100*d.full1/d.normal1)
-		fmt.Fprintf(w, "| Durable commits: the same, %d writers at once (group commit, %.1f transactions per FULL commit), NORMAL / FULL | %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
-			c.concurrency, d.groupN, thousands(d.normalN), thousands(d.fullN), 100*d.fullN/d.normalN)
+		fmt.Fprintf(w, "| Durable commits: write transactions of 50 rows via the single writer, 1 writer: not durable (NORMAL) / fsync in COMMIT (SQLite's FULL) / fsync beside the writer (the server's FULL) | %s / %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
+			thousands(d.normal1), thousands(d.inCommit1), thousands(d.full1), 100*d.full1/d.normal1)
+		fmt.Fprintf(w, "| Durable commits: the same, %d writers at once (group commit, %.1f transactions per FULL commit) | %s / %s / %s tx/s (FULL = %.0f%% of NORMAL) | |\n",
+			c.concurrency, d.groupN, thousands(d.normalN), thousands(d.inCommitN), thousands(d.fullN), 100*d.fullN/d.normalN)
 	}
 	if c.runs("push") {
 		if c.runs("raw") {
@@ -923,7 +926,7 @@ func writeJSON(path string, c config, f *figures) error {
 	out := map[string]any{
 		"command":  "go run ./server/bench " + strings.Join(os.Args[1:], " "),
 		"machine":  map[string]any{"cpu": cpuModel(), "cpus": runtime.NumCPU(), "gomaxprocs": runtime.GOMAXPROCS(0), "go": runtime.Version()},
-		"database": map[string]any{"results": c.results, "visits": f.visits, "inspectors": f.inspectors, "bytes": f.dbBytes, "history": c.history, "synchronous": "FULL"},
+		"database": map[string]any{"results": c.results, "visits": f.visits, "inspectors": f.inspectors, "bytes": f.dbBytes, "history": c.history, "synchronous": string(c.pushSync)},
 		"phases":   strings.Split(c.phases, ","),
 	}
 	if c.runs("raw") {
@@ -931,8 +934,9 @@ func writeJSON(path string, c config, f *figures) error {
 			"rows_per_s_1000": f.raw1000, "bare_rows_per_s_50": f.rawBare, "bookkeeping_results_per_s_50": f.rawBook, "rows": c.rawRows}
 	}
 	if d := f.durability; d != nil {
-		out["durability"] = map[string]any{"normal_tx_per_s_1": d.normal1, "full_tx_per_s_1": d.full1, "normal_tx_per_s_n": d.normalN,
-			"full_tx_per_s_n": d.fullN, "writers_n": c.concurrency, "full_tx_per_commit_n": d.groupN}
+		out["durability"] = map[string]any{"normal_tx_per_s_1": d.normal1, "in_commit_tx_per_s_1": d.inCommit1, "full_tx_per_s_1": d.full1,
+			"normal_tx_per_s_n": d.normalN, "in_commit_tx_per_s_n": d.inCommitN, "full_tx_per_s_n": d.fullN, "writers_n": c.concurrency,
+			"full_tx_per_commit_n": d.groupN}
 	}
 	if c.runs("push") {
 		push := map[string]any{"phones": c.concurrency, "batch": c.batch, "rows_per_s": f.pushRate, "batches": lat(f.pushBatches),
