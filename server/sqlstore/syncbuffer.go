@@ -340,6 +340,9 @@ func (b *appendBuffer) fold(r *zsync.MutationRecord) bool {
 	c[jcID], c[jcClient], c[jcSeq] = r.ID, r.ClientID, r.Seq
 	c[jcAction], c[jcArgs], c[jcClientAt], c[jcReceivedAt] = r.Name, string(r.Args), r.ClientAt, r.ReceivedAt
 	c[jcActor], c[jcChannel], c[jcBefore] = r.UserID, r.Channel, a[9]
+	// The scopes are '' (checked above), stored NULL: nil binds no text,
+	// and a push binds some 1,500 values.
+	c[4], c[5] = nil, nil
 	b.audits = b.audits[:len(b.audits)-1]
 	return true
 }
