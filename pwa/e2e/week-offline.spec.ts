@@ -290,9 +290,17 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   // WEEK_PROFILE=<dir>: a CPU profile of each timed tap, <dir>/<n> <screen>.cpuprofile (where the time goes).
   const profileDir = process.env.WEEK_PROFILE
   let profiled = 0
+  // WEEK_TRACE=<dir>: a Chrome trace of each timed tap (style, layout, paint: what a CPU profile calls "(program)").
+  const traceDir = process.env.WEEK_TRACE
   const timeTapOf = async (screen: string, tap: string, ready: string, count = 1): Promise<number> => {
     if (profileDir) await cdp.send('Profiler.start')
-    const ms = await timeTap(page, tap, ready, count, !!profileDir)
+    if (traceDir) {
+      const fs = await import('node:fs')
+      fs.mkdirSync(traceDir, { recursive: true })
+      await context.browser()!.startTracing(page, { path: `${traceDir}/${String(++profiled).padStart(2, '0')} ${screen}.json`, categories: ['devtools.timeline'] })
+    }
+    const ms = await timeTap(page, tap, ready, count, !!profileDir || !!traceDir)
+    if (traceDir) await context.browser()!.stopTracing()
     if (profileDir) {
       const { profile } = await cdp.send('Profiler.stop')
       const fs = await import('node:fs')
