@@ -72,7 +72,7 @@ func (s *SyncStore) Write(ctx context.Context, fn func(tx zsync.Tx) error) error
 		return t.flush()
 	})
 	if err == nil && len(loaded) > 0 {
-		s.cacheItems(loaded)
+		s.cacheItems(loaded, true)
 	}
 	return err
 }
@@ -88,7 +88,7 @@ func (s *SyncStore) Read(ctx context.Context, fn func(tx zsync.ReadTx) error) er
 		return err
 	})
 	if err == nil && len(loaded) > 0 {
-		s.cacheItems(loaded)
+		s.cacheItems(loaded, false)
 	}
 	return err
 }
@@ -100,14 +100,18 @@ func (s *SyncStore) cachedItems(visitID string) (drawnVisit, bool) {
 	return d, ok
 }
 
-func (s *SyncStore) cacheItems(loaded map[string]drawnVisit) {
+// cacheItems keeps the drawn parts loaded. evict: a push's loads, which
+// empty a full cache to make room; a pull's (readers warming the cache for
+// the pushes to come) only fill what room there is, so that a lead's
+// bootstrap of thousands of visits, none of which he pushes results to,
+// never throws out the inspectors' checklists.
+func (s *SyncStore) cacheItems(loaded map[string]drawnVisit, evict bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.items)+len(loaded) > maxCachedChecklists {
+	if evict && len(s.items)+len(loaded) > maxCachedChecklists {
 		clear(s.items)
 	}
 	for id, d := range loaded {
-		// A lead's bootstrap may bring more visits than the cache holds.
 		if len(s.items) >= maxCachedChecklists {
 			break
 		}

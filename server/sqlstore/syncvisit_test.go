@@ -6,6 +6,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,5 +64,28 @@ func TestAVisitsDrawnPartIsReadOncePerStore(t *testing.T) {
 	}
 	if second.Status != "complete" || len(second.Members) != len(first.Members)-1 {
 		t.Fatalf("status %s with %d members, want complete with %d", second.Status, len(second.Members), len(first.Members)-1)
+	}
+}
+
+// A pull warms the checklist cache only where there is room: a lead's
+// bootstrap of more visits than it holds keeps the checklists the pushes
+// loaded; a push's loads make room when it is full.
+func TestAPullNeverEvictsThePushesChecklists(t *testing.T) {
+	s := &SyncStore{items: map[string]drawnVisit{}}
+	s.cacheItems(map[string]drawnVisit{"pushed": {taskID: "t"}}, true)
+	lead := map[string]drawnVisit{}
+	for i := range maxCachedChecklists + 10 {
+		lead[fmt.Sprint("lead-", i)] = drawnVisit{}
+	}
+	s.cacheItems(lead, false)
+	if _, ok := s.cachedItems("pushed"); !ok {
+		t.Fatal("a pull's visits evicted a pushed visit's checklist")
+	}
+	if len(s.items) != maxCachedChecklists {
+		t.Fatalf("the cache holds %d visits, want it full at %d", len(s.items), maxCachedChecklists)
+	}
+	s.cacheItems(map[string]drawnVisit{"next": {}}, true)
+	if _, ok := s.cachedItems("next"); !ok {
+		t.Fatal("a push's checklist found no room in a full cache")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	gosync "sync"
 	"sync/atomic"
-	"time"
 )
 
 // walSyncer makes commits durable off the writer (SyncFull on SQLite).
@@ -41,8 +40,6 @@ type walSyncer struct {
 	failed error         // sticky: after a failed fsync nothing more is acknowledged
 	// fsync is the sync itself; tests replace it (under mu).
 	fsync func(path string) error
-	// counters for WriteStats
-	syncs, syncTime atomic.Int64
 }
 
 // syncBatch is one committed group waiting for its fsync.
@@ -112,7 +109,6 @@ func (s *walSyncer) syncAndRelease(batch []syncBatch) {
 	err, fsync := s.failed, s.fsync
 	s.mu.Unlock()
 	if err == nil {
-		t0 := time.Now()
 		if err = fsync(s.path); err != nil {
 			// After a failed fsync the kernel may have dropped the dirty
 			// pages: what is committed may never reach the disk. Refuse
@@ -120,8 +116,6 @@ func (s *walSyncer) syncAndRelease(batch []syncBatch) {
 			// (SQLite recovers from the WAL on disk).
 			err = fmt.Errorf("store: fsync %s failed, writes are no longer durable (restart the server): %w", s.path, err)
 		}
-		s.syncs.Add(1)
-		s.syncTime.Add(int64(time.Since(t0)))
 	}
 	s.mu.Lock()
 	if err != nil {
