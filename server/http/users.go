@@ -53,11 +53,15 @@ func fieldsOf(r sqlstore.UserRecord) account.Fields {
 }
 
 func (s *Server) listUsers(c echo.Context) error {
-	us, err := s.DB.ListUsers(c.Request().Context(), authz.ListFilter(user(c), authz.UserRead), c.QueryParam("q"))
+	page, size, err := paging(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"users": us})
+	out, err := s.DB.ListUsers(c.Request().Context(), authz.ListFilter(user(c), authz.UserRead), sqlstore.UserQuery{Q: c.QueryParam("q"), Page: page, Size: size})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type createUserRequest struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -232,18 +233,39 @@ func TestUserScopeAndAudit(t *testing.T) {
 		t.Fatalf("the office reset an admin's password: %d", code)
 	}
 	var list struct {
-		Users []struct{ Username, Dept, Region string }
+		Total int
+		Items []struct{ Username, Dept, Region string }
 	}
-	if code := ts.Do(t, "GET", "/api/v1/users", wjw, nil, &list); code != 200 || len(list.Users) == 0 {
+	if code := ts.Do(t, "GET", "/api/v1/users", wjw, nil, &list); code != 200 || len(list.Items) == 0 {
 		t.Fatalf("list: %d", code)
 	}
-	for _, u := range list.Users {
+	for _, u := range list.Items {
 		if u.Dept != "wjw" || u.Region != "621021" {
 			t.Fatalf("a county 卫健委 office lists %+v", u)
 		}
 	}
-	if code := ts.Do(t, "GET", "/api/v1/users?q=insp", office, nil, &list); code != 200 || len(list.Users) < 3 {
-		t.Fatalf("the 联席办's search: %d %d", code, len(list.Users))
+	if code := ts.Do(t, "GET", "/api/v1/users?q=insp", office, nil, &list); code != 200 || len(list.Items) < 3 {
+		t.Fatalf("the 联席办's search: %d %d", code, len(list.Items))
+	}
+	// A page at a time: the pages together are the whole list, once each.
+	var all struct{ Total int }
+	if code := ts.Do(t, "GET", "/api/v1/users", office, nil, &all); code != 200 || all.Total < 4 {
+		t.Fatalf("the 联席办's list: %d, %d accounts", code, all.Total)
+	}
+	seen := map[string]bool{}
+	for page := 1; len(seen) < all.Total; page++ {
+		if code := ts.Do(t, "GET", fmt.Sprintf("/api/v1/users?size=3&page=%d", page), office, nil, &list); code != 200 || len(list.Items) == 0 || len(list.Items) > 3 {
+			t.Fatalf("page %d: %d, %d rows", page, code, len(list.Items))
+		}
+		for _, u := range list.Items {
+			if seen[u.Username] {
+				t.Fatalf("%s on two pages", u.Username)
+			}
+			seen[u.Username] = true
+		}
+	}
+	if code := ts.Do(t, "GET", "/api/v1/users?page=0", office, nil, &e); code != 400 {
+		t.Fatalf("page 0: %d", code)
 	}
 
 	if code := ts.Do(t, "PATCH", "/api/v1/users/"+mine.User.ID, wjw, map[string]string{"role": "lead", "reason": "任命组长"}, nil); code != 200 {

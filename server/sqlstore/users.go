@@ -103,14 +103,26 @@ func scanUserRecord(sc scanner) (UserRecord, error) {
 	return r, err
 }
 
-// ListUsers lists the accounts the policy's filter f shows (authz.ListFilter
-// of UserRead), matching q in the username, name or 执法证号 when q is set.
-func (db *DB) ListUsers(ctx context.Context, f authz.Filter, q string) ([]UserRecord, error) {
+// UserQuery narrows the account list; Page and Size page it (pageOf).
+type UserQuery struct {
+	Q    string // part of the username, name or 执法证号
+	Page int
+	Size int
+}
+
+// ListUsers lists, a page at a time, the accounts the policy's filter f
+// shows (authz.ListFilter of UserRead), matching q.Q in the username, name
+// or 执法证号 when it is set. A city has about a thousand accounts: the desk
+// shows a page, not all of them (a table of a thousand rows made every
+// keystroke in the user form take a second).
+func (db *DB) ListUsers(ctx context.Context, f authz.Filter, q UserQuery) (*Page[UserRecord], error) {
+	page, size := pageOf(q.Page, q.Size)
+	out := &Page[UserRecord]{Page: page, Size: size, Items: []UserRecord{}}
+	if f.None {
+		return out, nil
+	}
 	where, args := `1 = 1`, []any{}
 	if !f.All {
-		if f.None {
-			where += ` AND 0`
-		}
 		if f.Region != "" {
 			where += ` AND u.region = ?`
 			args = append(args, f.Region)
@@ -120,18 +132,21 @@ func (db *DB) ListUsers(ctx context.Context, f authz.Filter, q string) ([]UserRe
 			args = append(args, f.Dept)
 		}
 	}
-	if q = strings.TrimSpace(q); q != "" {
+	if s := strings.TrimSpace(q.Q); s != "" {
 		where += ` AND (u.username LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\' OR u.cert_no LIKE ? ESCAPE '\')`
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-		args = append(args, like, like, like)
+		pat := "%" + like(s) + "%"
+		args = append(args, pat, pat, pat)
 	}
-	out := []UserRecord{}
 	err := db.Read(ctx, func(tx *sql.Tx) error {
-		return eachRow(tx, userRecordSelect+` WHERE `+where+` ORDER BY u.disabled, u.region, u.dept, u.role, u.username LIMIT 2000`, args, func(sc scanner) error {
-			r, err := scanUserRecord(sc)
-			out = append(out, r)
+		if err := tx.QueryRow(`SELECT count(*) FROM users u WHERE `+where, args...).Scan(&out.Total); err != nil {
 			return err
-		})
+		}
+		return eachRow(tx, userRecordSelect+` WHERE `+where+` ORDER BY u.disabled, u.region, u.dept, u.role, u.username LIMIT ? OFFSET ?`,
+			append(args, size, (page-1)*size), func(sc scanner) error {
+				r, err := scanUserRecord(sc)
+				out.Items = append(out.Items, r)
+				return err
+			})
 	})
 	return out, err
 }

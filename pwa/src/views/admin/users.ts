@@ -2,6 +2,7 @@
 // policy decides which: authz user.read / user.manage), their devices, and
 // the actions on them. Online only, through the app's one HTTP client.
 import { request } from '../../api/http'
+import type { Page } from '../office/directory'
 
 export interface UserRow {
   id: string
@@ -71,7 +72,12 @@ export function checkPassword(username: string, pw: string): string {
   return ''
 }
 
-export const listUsers = (q = '') => request<{ users: UserRow[] }>(`/users${q ? `?q=${encodeURIComponent(q)}` : ''}`).then((r) => r.users)
+/** listUsers reads one page of the accounts the caller oversees, matching q. */
+export function listUsers(q: string, page: number, size: number): Promise<Page<UserRow>> {
+  const p = new URLSearchParams({ page: String(page), size: String(size) })
+  if (q) p.set('q', q)
+  return request<Page<UserRow>>(`/users?${p}`)
+}
 export const createUser = (u: NewUser) => request<{ user: UserRow; password: string }>('/users', { method: 'POST', body: u })
 export const patchUser = (id: string, p: Partial<NewUser> & { reason?: string }) => request<UserRow>(`/users/${id}`, { method: 'PATCH', body: p })
 export const disableUser = (id: string, reason: string) => request<UserRow>(`/users/${id}/disable`, { method: 'POST', body: { reason } })
