@@ -75,9 +75,8 @@ Dexie.on('storagemutated', () => {
   rewarm?.()
 })
 
-// No deadline: while a sync writes on and on, each write would drop a
-// warm-up that a deadline forced in between; it waits for a quiet page.
-const whenIdle = (fn: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(fn) : setTimeout(fn, 200))
+const whenIdle = (fn: () => void) =>
+  'requestIdleCallback' in window ? requestIdleCallback(fn, { timeout: 2000 }) : setTimeout(fn, 200)
 
 /**
  * keepWarm keeps the checklists of ids() warm while the screen that calls
@@ -102,49 +101,38 @@ export function keepWarm(ids: () => string[]): () => void {
   }
 }
 
-/** The warm-up reads under way, by visit: a tap on one waits for it rather than read twice. */
-const warming = new Map<string, Promise<unknown>>()
-/** Visits a warm-up reads together: a short read, so that a tap waits little for its own. */
-const CHUNK = 6
+/** The warm-up read under way: a tap on one of its visits waits for it rather than read twice. */
+let warming: { ids: Set<string>; done: Promise<unknown> } | undefined
 
 /**
- * warmChecklists reads the checklist records of ids not warm yet, in the
- * list's order (the cards at the top first), CHUNK visits a read, each read
- * started in an idle moment. A write meanwhile stops it (the records read
- * are not kept; keepWarm starts again).
+ * warmChecklists reads the checklist records of the first `max` of ids not
+ * warm yet: the cards at the top of the list, the ones a finger reaches
+ * first (a short read, so that a tap seldom finds it under way).
  */
-export async function warmChecklists(ids: string[], max = 60): Promise<void> {
+export async function warmChecklists(ids: string[], max = 12): Promise<void> {
   const want = ids.filter((id) => !warm.has(id)).slice(0, max)
+  if (want.length === 0) return
   const gen = generation
-  for (let i = 0; i < want.length && gen === generation; i += CHUNK) {
-    if (i > 0) await new Promise<void>((resolve) => whenIdle(resolve))
+  const read = db.transaction('r', [db.results, db.outbox, db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs], () =>
+    Promise.all([workOf(want), sideRecordsOf(want)]),
+  )
+  const mine = { ids: new Set(want), done: read.catch(() => undefined) }
+  warming = mine
+  try {
+    const [work, side] = await read
     if (gen !== generation) return
-    const chunk = want.slice(i, i + CHUNK)
-    const read = db.transaction('r', [db.results, db.outbox, db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs], () =>
-      Promise.all([workOf(chunk), sideRecordsOf(chunk)]),
-    )
-    const done = read.catch(() => undefined)
-    for (const id of chunk) warming.set(id, done)
-    try {
-      const [work, side] = await read
-      if (gen !== generation) return
-      for (const id of chunk) warm.set(id, { work: work.get(id)!, side: side.get(id)! })
-    } finally {
-      for (const id of chunk) if (warming.get(id) === done) warming.delete(id)
-    }
+    for (const id of want) warm.set(id, { work: work.get(id)!, side: side.get(id)! })
+  } finally {
+    if (warming === mine) warming = undefined
   }
 }
 
 /** readChecklist reads everything the checklist shows, in one transaction. */
 export async function readChecklist(visitId: string): Promise<ChecklistStart> {
   const held = knownVisit(visitId)
-  if (held && !warm.has(visitId)) await warming.get(visitId)
+  if (held && !warm.has(visitId) && warming?.ids.has(visitId)) await warming.done
   const w = warm.get(visitId)
-  if (held && w) {
-    // Counted by the week-offline run: how many taps opened from warm records.
-    performance.mark('zsc:checklist-warm')
-    return { visitId, visit: held, work: w.work, side: w.side }
-  }
+  if (held && w) return { visitId, visit: held, work: w.work, side: w.side }
   const stores = [db.visits, db.results, db.outbox, db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs]
   return db.transaction('r', held ? stores.slice(1) : stores, async () => {
     const [visit, work, side] = await Promise.all([held ?? visitById(visitId), workOf([visitId]), sideRecordsOf([visitId])])
