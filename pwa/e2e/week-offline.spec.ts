@@ -293,17 +293,6 @@ test('a week offline: 500 changes, 30 visits, 50 photos, offline reloads, then a
   // WEEK_TRACE=<dir>: a Chrome trace of each timed tap (style, layout, paint: what a CPU profile calls "(program)").
   const traceDir = process.env.WEEK_TRACE
   const timeTapOf = async (screen: string, tap: string, ready: string, count = 1): Promise<number> => {
-    // A person reads a screen before tapping on it: the tap is timed from a
-    // page that has been idle a moment (a whole idle period, 50 ms, free),
-    // not while the screen before it is still finishing what it drew late.
-    await page.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const give = performance.now() + 3000
-          const wait = () => requestIdleCallback((d) => (d.timeRemaining() >= 49 || performance.now() > give ? resolve() : wait()))
-          wait()
-        }),
-    )
     if (profileDir) await cdp.send('Profiler.start')
     if (traceDir) {
       const fs = await import('node:fs')

@@ -7,8 +7,7 @@ import { createApp, defineComponent, h, nextTick, ref, shallowRef } from 'vue'
 import { db } from '../src/db/index'
 import { visitById, visitSideRecords } from '../src/db/queries'
 import { useLive } from '../src/composables/live'
-import { preloadChecklist, readChecklist, shareVisits, takeChecklist, visitWork, warmChecklists } from '../src/visit/preload'
-import { sideRecordsOf } from '../src/db/queries'
+import { preloadChecklist, readChecklist, shareVisits, takeChecklist, visitWork } from '../src/visit/preload'
 import { sameAnswer } from '../src/visit/stable'
 
 const visit = (id: string) =>
@@ -86,58 +85,6 @@ describe('the checklist read before the screen opens', () => {
       await expect.poll(() => shown.value).toBe('不涉及')
     } finally {
       app.unmount()
-    }
-  })
-})
-
-describe('the checklists 我的任务 warms', () => {
-  const checkin = (id: string, visit_id: string, at: string) =>
-    ({ id, visit_id, user_id: 'u', at, lat: null, lng: null, accuracy: null, _dirty: 0, _base: null }) as never
-
-  it('read several visits at once as each alone, in the same order', async () => {
-    await seed()
-    // Two check-ins at the same time on v-2, one earlier: time, then the index's order.
-    await db.checkins.bulkPut([checkin('c-3', 'v-2', '2024-06-03T09:00:00Z'), checkin('c-2', 'v-2', '2024-06-03T09:00:00Z'), checkin('c-0', 'v-2', '2024-06-03T07:00:00Z')])
-    await db.blobs.bulkPut([
-      { sha256: 'a', visit_id: 'v-2', uploaded: 0 } as never,
-      { sha256: 'b', visit_id: 'v-2', uploaded: 1 } as never,
-    ])
-    const many = await sideRecordsOf(['v-1', 'v-2', 'v-9'])
-    for (const id of ['v-1', 'v-2', 'v-9']) expect(many.get(id)).toEqual(await visitSideRecords(id))
-    expect(many.get('v-2')!.checkins.map((c) => c.id)).toEqual(['c-0', 'c-2', 'c-3'])
-    expect(many.get('v-2')!.waitingBlobs).toBe(1)
-  })
-
-  it('open a checklist without reading it again, until anything is written', async () => {
-    await seed()
-    const held = { ...(await visitById('v-1'))! }
-    shareVisits((id) => (id === 'v-1' ? held : undefined))
-    try {
-      await warmChecklists(['v-1'])
-      const first = await readChecklist('v-1')
-      expect(first.work).toEqual(await visitWork('v-1'))
-      expect(first.side).toEqual(await visitSideRecords('v-1'))
-      // The same objects again: nothing was read.
-      expect((await readChecklist('v-1')).work).toBe(first.work)
-      await db.results.put(result('i-1', '不涉及'))
-      await expect.poll(async () => (await readChecklist('v-1')).work.results.find((r) => r.item_id === 'i-1')?.value).toBe('不涉及')
-      expect((await readChecklist('v-1')).work).not.toBe(first.work)
-    } finally {
-      shareVisits(undefined)
-    }
-  })
-
-  it('keep nothing read before a write that landed while reading', async () => {
-    await seed()
-    const held = { ...(await visitById('v-1'))! }
-    shareVisits((id) => (id === 'v-1' ? held : undefined))
-    try {
-      const warming = warmChecklists(['v-1'])
-      await db.results.put(result('i-1', '不涉及'))
-      await warming
-      expect((await readChecklist('v-1')).work.results.find((r) => r.item_id === 'i-1')?.value).toBe('不涉及')
-    } finally {
-      shareVisits(undefined)
     }
   })
 })

@@ -2,7 +2,7 @@
 // so the screens follow every write, from this tab or another one.
 import { db, type Row } from './index'
 import { META, getMeta, getSession, getSyncState } from './meta'
-import type { Checkin, Conflict, Department, DeptFinish, Lease, Notice, Outcome, OutboxEntry, Signature, Visit } from './types'
+import type { Conflict, Department, Lease, Notice, OutboxEntry, Visit } from './types'
 import { countUnsent, unsentOfVisit, unsentTally } from './outbox'
 
 export { getSession, getSyncState }
@@ -40,51 +40,17 @@ export async function visitRecords(visitId: string) {
  * them), so that a tap does not re-read and re-draw all of these.
  */
 export async function visitSideRecords(visitId: string) {
-  return (await sideRecordsOf([visitId])).get(visitId)!
-}
-
-export type SideRecords = ReturnType<typeof emptySide>
-const emptySide = () => ({
-  checkins: [] as Row<Checkin>[],
-  outcomes: [] as Row<Outcome>[],
-  signatures: [] as Row<Signature>[],
-  notices: [] as Row<Notice>[],
-  conflicts: [] as Row<Conflict>[],
-  finishes: [] as Row<DeptFinish>[],
-  waitingBlobs: 0,
-})
-
-/**
- * sideRecordsOf reads visitSideRecords for several visits at once, one
- * query a store (我的任务 warms the checklists of its cards with it, see
- * src/visit/preload.ts). Each visit's lists keep the order a read of that
- * visit alone gives: the index's, then sorted by time (a stable sort).
- */
-export async function sideRecordsOf(ids: string[]): Promise<Map<string, SideRecords>> {
-  const stores = [db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs]
-  return db.transaction('r', stores, async () => {
-    const [checkins, outcomes, signatures, notices, conflicts, finishes, waiting] = await Promise.all([
-      db.checkins.where('visit_id').anyOf(ids).sortBy('at'),
-      db.outcomes.where('visit_id').anyOf(ids).toArray(),
-      db.signatures.where('visit_id').anyOf(ids).sortBy('at'),
-      db.notices.where('visit_id').anyOf(ids).sortBy('issued_at'),
-      db.conflicts.where('visit_id').anyOf(ids).toArray(),
-      db.dept_finishes.where('visit_id').anyOf(ids).toArray(),
-      db.blobs.where('visit_id').anyOf(ids).filter((b) => !b.uploaded).toArray(),
+  return db.transaction('r', [db.checkins, db.outcomes, db.signatures, db.notices, db.conflicts, db.dept_finishes, db.blobs], async () => {
+    const [checkins, outcomes, signatures, notices, conflicts, finishes, waitingBlobs] = await Promise.all([
+      db.checkins.where('visit_id').equals(visitId).sortBy('at'),
+      db.outcomes.where('visit_id').equals(visitId).toArray(),
+      db.signatures.where('visit_id').equals(visitId).sortBy('at'),
+      db.notices.where('visit_id').equals(visitId).sortBy('issued_at'),
+      db.conflicts.where('visit_id').equals(visitId).toArray(),
+      db.dept_finishes.where('visit_id').equals(visitId).toArray(),
+      db.blobs.where('visit_id').equals(visitId).filter((b) => !b.uploaded).count(),
     ])
-    const out = new Map(ids.map((id) => [id, emptySide()]))
-    const of = (visitId: string | undefined) => out.get(visitId ?? '')
-    for (const r of checkins) of(r.visit_id)?.checkins.push(r)
-    for (const r of outcomes) of(r.visit_id)?.outcomes.push(r)
-    for (const r of signatures) of(r.visit_id)?.signatures.push(r)
-    for (const r of notices) of(r.visit_id)?.notices.push(r)
-    for (const r of conflicts) of(r.visit_id)?.conflicts.push(r)
-    for (const r of finishes) of(r.visit_id)?.finishes.push(r)
-    for (const b of waiting) {
-      const side = of(b.visit_id)
-      if (side) side.waitingBlobs++
-    }
-    return out
+    return { checkins, outcomes, signatures, notices, conflicts, finishes, waitingBlobs }
   })
 }
 
