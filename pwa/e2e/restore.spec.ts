@@ -5,13 +5,15 @@
 // same address. The phone's next sync re-registers, sees the new epoch,
 // reports its numbers and re-bootstraps; a second phone (insp2, same
 // department) is then leased numbers, none of them the first phone's.
+// On PostgreSQL (ZSC_E2E_PG) the backup is the documented one: pg_dump of
+// the schema, pg_restore, then `zsc new-epoch`.
 import { test, expect, type Page } from '@playwright/test'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ZSC_BIN, DEMO_ENTITIES } from './server'
+import { ZSC_BIN, DEMO_ENTITIES, newDatabase, type Database } from './server'
 import { openPhone, syncAndWait } from './fixtures'
 
 function freePort(): Promise<number> {
@@ -26,10 +28,10 @@ function freePort(): Promise<number> {
   })
 }
 
-/** serve starts `zsc serve --demo` on dir/zsc.db and port, and waits for /healthz. */
-async function serve(dir: string, port: number): Promise<{ proc: ChildProcess; log: () => string }> {
+/** serve starts `zsc serve --demo` on db and port, and waits for /healthz. */
+async function serve(db: Database, port: number): Promise<{ proc: ChildProcess; log: () => string }> {
   let out = ''
-  const proc = spawn(ZSC_BIN, ['serve', '--demo', '--demo-entities', DEMO_ENTITIES, '--db', join(dir, 'zsc.db'), '--addr', `127.0.0.1:${port}`], {
+  const proc = spawn(ZSC_BIN, ['serve', '--demo', '--demo-entities', DEMO_ENTITIES, ...db.args, '--addr', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()))
@@ -54,11 +56,6 @@ async function stop(proc: ChildProcess): Promise<void> {
   await done
 }
 
-function zsc(...args: string[]): string {
-  const r = spawnSync(ZSC_BIN, args, { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`zsc ${args.join(' ')}: ${r.stderr}${r.stdout}`)
-  return r.stdout
-}
 
 /** phoneState reads the phone's leases and meta from its IndexedDB (Dexie database 'zsc'). */
 function phoneState(page: Page): Promise<{ leases: number[]; epoch: string; deviceNo: number }> {
@@ -91,11 +88,12 @@ test('after a restore no phone is leased another phone’s notice number', async
   test.setTimeout(180_000)
   const dir = mkdtempSync(join(tmpdir(), 'zsc-restore-'))
   const backup = join(dir, 'backup')
+  const db = newDatabase(dir)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  let server = await serve(dir, port)
+  let server = await serve(db, port)
   try {
-    zsc('backup', backup, '--db', join(dir, 'zsc.db'))
+    db.backup(backup)
 
     const a = await openPhone(browser, url, 'insp1')
     const before = await phoneState(a.page)
@@ -131,8 +129,8 @@ test('after a restore no phone is leased another phone’s notice number', async
     )
 
     await stop(server.proc)
-    zsc('restore', backup, '--db', join(dir, 'zsc.db'))
-    server = await serve(dir, port)
+    db.restore(backup)
+    server = await serve(db, port)
 
     await syncAndWait(a.page)
     const after = await phoneState(a.page)
@@ -156,6 +154,7 @@ test('after a restore no phone is leased another phone’s notice number', async
     throw err
   } finally {
     await stop(server.proc)
+    db.drop()
     rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { Api } from './api'
 import { PHONE, answer, expect, openPhone, openVisit, signIn, test, waitSynced } from './fixtures'
-import { DEMO_ENTITIES, ZSC_BIN } from './server'
+import { DEMO_ENTITIES, ZSC_BIN, newDatabase } from './server'
 
 /**
  * A server this file can stop and start again on the same port and
@@ -23,6 +23,7 @@ import { DEMO_ENTITIES, ZSC_BIN } from './server'
 class RestartableServer {
   private proc: ChildProcess | null = null
   readonly dir = mkdtempSync(join(tmpdir(), 'zsc-e2e-sync-'))
+  readonly db = newDatabase(this.dir)
   port = 0
   get url() {
     return `http://127.0.0.1:${this.port}`
@@ -30,7 +31,7 @@ class RestartableServer {
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort()
-    const args = ['serve', '--demo', '--demo-entities', DEMO_ENTITIES, '--db', join(this.dir, 'zsc.db'), '--addr', `127.0.0.1:${this.port}`]
+    const args = ['serve', '--demo', '--demo-entities', DEMO_ENTITIES, ...this.db.args, '--addr', `127.0.0.1:${this.port}`]
     const proc = spawn(ZSC_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     proc.stdout!.on('data', (b: Buffer) => (out += b.toString()))
@@ -60,6 +61,7 @@ class RestartableServer {
 
   async remove(): Promise<void> {
     await this.stop()
+    this.db.drop()
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
