@@ -41,6 +41,18 @@ test('the 联席办 previews, refuses and imports a plan table, lists the plans 
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   await signIn(page, 'office', /\/office$/)
+  // 联席办工作台 on a tablet (768 px): the toolbar's buttons wrap to a second line, each label on one line, and the page does not scroll sideways.
+  await page.setViewportSize({ width: 768, height: 1024 })
+  for (const id of ['office-paper-entry', 'office-followups', 'office-referrals', 'office-checklists']) {
+    const lines = await page.getByTestId(id).locator('.van-button__text').evaluate((t) => {
+      const r = document.createRange()
+      r.selectNodeContents(t)
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size
+    })
+    expect(lines, `${id} on one line`).toBe(1)
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768)
+  await page.setViewportSize(DESK.viewport)
   await page.goto('/office/plans')
   // The list opens on the year with plans: the demo's 2024.
   await expect(page.getByTestId('plans-year')).toHaveValue('2024')
@@ -110,6 +122,18 @@ test('the 联席办 previews, refuses and imports a plan table, lists the plans 
   expect(demo.departments[1].settled ?? []).toEqual([])
   await page.getByTestId('plans-year').scrollIntoViewIfNeeded()
   await shot(page, 'desk-plans.png')
+  await expect(plan1.getByTestId('plan-narrow')).toBeHidden()
+
+  // On a tablet, in either orientation, the plans fit the width: 发起部门, 抽查层级 and 抽查时间 go under the
+  // plan's name, and neither the page nor the table scrolls sideways.
+  const list = page.getByTestId('plans-list')
+  for (const viewport of [{ width: 768, height: 1024 }, { width: 1024, height: 768 }]) {
+    await page.setViewportSize(viewport)
+    await expect(plan1.getByTestId('plan-narrow')).toContainText('市发展改革委发起 · 市级')
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width)
+    expect(await list.evaluate((t) => t.getBoundingClientRect().width <= t.parentElement!.clientWidth + 1), `the table fits at ${viewport.width} px`).toBe(true)
+  }
+  await page.setViewportSize(DESK.viewport)
   expect(await page.locator('body').innerText()).not.toMatch(UUID)
   expect(errors).toEqual([])
 })

@@ -109,6 +109,10 @@ test('结果公示: the office sees every due result; the department previews, p
   await expect(page.getByTestId('desk-nav')).toHaveCount(0)
   await expect(page.getByTestId('tabbar')).toBeVisible()
   await expect(row).toBeVisible()
+  // The page does not scroll sideways, and the row's button is on screen (the plan and the date give way).
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768)
+  const button = (await row.getByRole('button').boundingBox())!
+  expect(button.x + button.width).toBeLessThanOrEqual(768)
   await page.setViewportSize(DESK.viewport)
   await expect(page.getByTestId('desk-nav')).toBeVisible()
 

@@ -170,6 +170,12 @@ test('the trail of a visit, forward and back, exported as CSV', async ({ api, pa
   await expect(after.locator('[data-kind="item_result"]').first()).toBeVisible()
   await expect(after).toContainText('检查结论')
   await shot(page, 'desk-trail.png')
+  // On a tablet (768 px) 说明 keeps a readable width (the table scrolls inside its panel, 类型 staying in view); the page does not scroll sideways.
+  await page.setViewportSize({ width: 768, height: 1024 })
+  const label = before.getByTestId('trail-entry').first().locator('td').nth(1)
+  expect((await label.boundingBox())!.width).toBeGreaterThanOrEqual(140)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(768)
+  await page.setViewportSize(DESK.viewport)
 
   // 逆向可溯: from one result back to its visit, draw, task and plan.
   await after.locator('[data-kind="item_result"]').first().getByTestId('trail-walk').click()
