@@ -2,6 +2,7 @@
 // a tombstone that says so, its unsent work stays in the outbox and is still
 // pushed, and what the server rejects stays listed with a Chinese reason.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import Dexie from 'dexie'
 import { db } from '../src/db/index'
 import { markRemovedSeen, removedVisit, removedVisits } from '../src/db/meta'
 import { setItem } from '../src/sync/actions'
@@ -61,6 +62,28 @@ describe('a visit taken off the phone', () => {
     await syncNow()
     expect(await db.visits.get(VISIT_ID)).toBeDefined()
     expect(await removedVisits()).toEqual({})
+  })
+
+  it('stores the tombstone in the transaction that removes the visit (a reload right after cannot lose it)', async () => {
+    // A page closed between two transactions loses the second: refuse any
+    // write of the tombstones outside the transaction that removes visits.
+    const put = db.meta.put.bind(db.meta)
+    const spy = vi.spyOn(db.meta, 'put').mockImplementation(((row: { key: string }, ...rest: unknown[]) => {
+      let tx = Dexie.currentTransaction as (Dexie.Transaction & { parent?: Dexie.Transaction }) | null
+      while (tx?.parent) tx = tx.parent // a nested transaction commits with its parent
+      if (row.key === 'removed_visits' && !tx?.storeNames.includes('visits')) {
+        return Dexie.Promise.reject(new Error('the page was closed before the tombstone was written'))
+      }
+      return (put as (...a: unknown[]) => Promise<unknown>)(row, ...rest)
+    }) as typeof db.meta.put)
+    try {
+      server.put({ kind: 'visit', op: 'remove', id: VISIT_ID, data: {} })
+      await pull()
+    } finally {
+      spy.mockRestore()
+    }
+    expect(await db.visits.get(VISIT_ID)).toBeUndefined()
+    expect(await removedVisit(VISIT_ID)).toMatchObject({ visit_id: VISIT_ID, entity_name: '庆阳市西峰区好味食品店', seen: false })
   })
 
   it('leaves a tombstone for a visit of the user missing from a new bootstrap', async () => {

@@ -5,7 +5,7 @@
 // the screens show server state + pending work, whatever order things
 // arrived in.
 import { db, SYNCED_TABLES, type SyncedTable } from './index'
-import { META, getMeta, setMeta } from './meta'
+import { META, getMeta, setMeta, updateRemovedVisits, type RemovedVisit } from './meta'
 import { transactionRowStore, type RowStore } from './rows'
 import type { OutboxEntry, Rejection } from './types'
 
@@ -51,6 +51,14 @@ export interface PullPage {
    * and a record of a visit the phone does not hold is not stored.
    */
   open_year?: number
+  /**
+   * The tombstones of this page (visits of ours it removes, or a bootstrap's
+   * last page does not bring back) and the visits we are on again: stored in
+   * the page's transaction, so that a page applied is never without them (a
+   * reload right after the removal lost the note 你已被组长调出本次检查 for good:
+   * the cursor had moved past the removal).
+   */
+  removed_visits?: { gone: RemovedVisit[]; back: string[] }
 }
 
 export interface ApplyPullOptions {
@@ -160,6 +168,7 @@ export async function applyPull(page: PullPage, opts: ApplyPullOptions): Promise
       if (e.state === 'rejected' || e.state === 'conflict') continue
       await opts.replay(e, rows)
     }
+    if (page.removed_visits) await updateRemovedVisits(page.removed_visits.gone, page.removed_visits.back)
     await setMeta(META.cursor, page.cursor)
     if (page.bootstrap_token !== undefined) await setMeta(META_BOOTSTRAP_TOKEN, page.bootstrap_token)
     if (page.open_year !== undefined) await setMeta(META_OPEN_YEAR, page.open_year)

@@ -25,7 +25,6 @@ import {
   rotateClientId,
   setMeta,
   setSyncState,
-  updateRemovedVisits,
   type RemovedVisit,
 } from '../db/meta'
 import { countUnsent, markSendFailed, markSending, pruneSettled, realignSequence, recordFates, unsentMutations } from '../db/outbox'
@@ -220,6 +219,11 @@ export async function pull(): Promise<void> {
     }
     const removed = await removedBy(changes)
     for (const v of removed.back) kept.add(v)
+    if (before && !res.bootstrap_token) {
+      // The bootstrap's last page: ours that it did not bring back are gone.
+      removed.gone.push(...before.filter((v) => !kept.has(v.visit_id)))
+      before = null
+    }
     // A new plan year for a lead: what the phone skipped as another year's
     // is now wanted, so the state is fetched again.
     const openYear = await getMeta<number>(META_OPEN_YEAR)
@@ -233,19 +237,14 @@ export async function pull(): Promise<void> {
         bootstrap,
         bootstrap_token: res.bootstrap_token ?? '',
         open_year: res.open_year ?? 0,
+        removed_visits: { gone: removed.gone.filter((r) => !removed.back.includes(r.visit_id)), back: removed.back },
       },
       { toTarget, replay, at: nowISO(), userId: base.user_id },
     )
-    if (before && !res.bootstrap_token) {
-      // The bootstrap's last page: ours that it did not bring back are gone.
-      removed.gone.push(...before.filter((v) => !kept.has(v.visit_id)))
-      before = null
-    }
     // After the page: a crash in between leaves the old epoch beside the
     // new cursor, and the next pull bootstraps again, which is safe.
     if (res.epoch) await setMeta(META_EPOCH, res.epoch)
     if (res.device_no && res.device_no > 0) await setMeta(META_DEVICE_NO, res.device_no)
-    await updateRemovedVisits(removed.gone.filter((r) => !removed.back.includes(r.visit_id)), removed.back)
     // Photos the server still waits for: make sure they are queued again.
     for (const sha of res.missing_blobs ?? []) {
       await db.blobs.where('sha256').equals(sha).and((b) => b.uploaded === 1).modify({ uploaded: 0, received: 0 })
