@@ -2,7 +2,7 @@
 // a tombstone that says so, its unsent work stays in the outbox and is still
 // pushed, and what the server rejects stays listed with a Chinese reason.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import Dexie from 'dexie'
+import Dexie, { type Transaction } from 'dexie'
 import { db } from '../src/db/index'
 import { markRemovedSeen, removedVisit, removedVisits } from '../src/db/meta'
 import { setItem } from '../src/sync/actions'
@@ -69,7 +69,7 @@ describe('a visit taken off the phone', () => {
     // write of the tombstones outside the transaction that removes visits.
     const put = db.meta.put.bind(db.meta)
     const spy = vi.spyOn(db.meta, 'put').mockImplementation(((row: { key: string }, ...rest: unknown[]) => {
-      let tx = Dexie.currentTransaction as (Dexie.Transaction & { parent?: Dexie.Transaction }) | null
+      let tx = Dexie.currentTransaction as (Transaction & { parent?: Transaction }) | null
       while (tx?.parent) tx = tx.parent // a nested transaction commits with its parent
       if (row.key === 'removed_visits' && !tx?.storeNames.includes('visits')) {
         return Dexie.Promise.reject(new Error('the page was closed before the tombstone was written'))
