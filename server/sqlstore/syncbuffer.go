@@ -101,8 +101,9 @@ const (
 		mutation_id = excluded.mutation_id, updated_at = excluded.updated_at`
 )
 
-// multiRow caches the text of an INSERT of n rows; chunks are powers of
-// two, so each table has at most maxChunk's bit length statement shapes.
+// multiRow caches the text of an INSERT of n rows; a chunk has at most
+// maxChunk rows, so each table has at most maxChunk statement shapes (and the
+// store's prepared-statement cache, which keeps each shape, stays bounded).
 var multiRow gosync.Map // string → string
 
 const maxChunk = 64
@@ -132,7 +133,7 @@ func (t *syncTx) flush() error {
 
 // flushFirst writes the first n rows of each buffer (mutations, results,
 // changes, audits: the order rows reference each other in), each table in
-// chunks of a power of two, and keeps the rest.
+// chunks of at most maxChunk rows, and keeps the rest.
 func (t *syncTx) flushFirst(n [4]int) error {
 	b := t.buf
 	// Each item's last buffered value only: it is the one that stands, and
