@@ -10,7 +10,6 @@ import (
 	"zsc/server/authz"
 	"zsc/server/report"
 	"zsc/server/sqlstore"
-	"zsc/testdata"
 )
 
 // followups serves the browser's 复查 (R12): the notices due for follow-up
@@ -25,12 +24,7 @@ type followups struct {
 // followupRoutes registers GET /followups (lead, office, inspector: each in
 // their scope, see sqlite.followupScope) and GET /referrals (office, lead).
 func (s *Server) followupRoutes(authed *echo.Group) {
-	cal, err := report.LoadCalendar(testdata.FS, "holidays")
-	if err != nil {
-		// Embedded in the binary: a bad file is a build mistake the tests catch.
-		panic("holiday calendar: " + err.Error())
-	}
-	f := &followups{s: s, cal: cal}
+	f := &followups{s: s, cal: s.Calendar}
 	route(authed, http.MethodGet, "/followups", authz.FollowupList, f.list)
 	route(authed, http.MethodGet, "/referrals", authz.ReferralList, f.referrals)
 }

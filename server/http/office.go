@@ -16,7 +16,6 @@ import (
 	"zsc/server/report"
 	"zsc/server/sqlstore"
 	zsync "zsc/sync"
-	"zsc/testdata"
 )
 
 // PublicRate is how many requests one address may make to the public
@@ -37,16 +36,9 @@ type office struct {
 
 // officeRoutes registers the office's routes: the six targets, 附件3, stale
 // devices, office entry of paper results, publication (R13), the public
-// results page's API and the audit trail (R15). The holiday calendar is
-// loaded here from the embedded testdata.
+// results page's API and the audit trail (R15).
 func (s *Server) officeRoutes(public, authed *echo.Group) {
-	cal, err := report.LoadCalendar(testdata.FS, "holidays")
-	if err != nil {
-		// The calendar is embedded in the binary: a bad file is a build
-		// mistake that tests catch, never a runtime condition.
-		panic("holiday calendar: " + err.Error())
-	}
-	o := &office{s: s, cal: cal, sync: s.Sync}
+	o := &office{s: s, cal: s.Calendar, sync: s.Sync}
 	route(authed, http.MethodGet, "/metrics", authz.MetricsRead, o.metrics)
 	route(authed, http.MethodGet, "/reports/progress", authz.MetricsRead, o.progress)
 	route(authed, http.MethodGet, "/devices/stale", authz.MetricsRead, o.staleDevices)

@@ -26,8 +26,10 @@ import (
 	"zsc/server/auth"
 	"zsc/server/authz"
 	"zsc/server/photos"
+	"zsc/server/report"
 	"zsc/server/sqlstore"
 	zsync "zsc/sync"
+	"zsc/testdata"
 )
 
 // Server is the HTTP front of zsc.
@@ -45,6 +47,9 @@ type Server struct {
 	Photos photos.Store
 	// Sync is the sync engine (DESIGN §5); syncRoutes makes one if nil.
 	Sync *zsync.Engine
+	// Calendar is the holiday calendar (testdata/holidays, embedded) that
+	// counts working days for publication deadlines and 复查 due dates.
+	Calendar *report.Calendar
 	// ViaTLS says whether a request reached the server over TLS, for HSTS
 	// (middleware.go). Nil judges the connection only (r.TLS); behind a
 	// TLS reverse proxy, set it to believe X-Forwarded-Proto from trusted
@@ -59,7 +64,13 @@ type Server struct {
 // New wires the routes. Photos live in the folder blobDir; with "" the
 // caller sets Photos (photos.DB) before serving.
 func New(db *sqlstore.DB, a *auth.Service, log *slog.Logger, pwa fs.FS, blobDir string) *Server {
-	s := &Server{DB: db, Auth: a, Log: log, PWA: pwa, BlobDir: blobDir}
+	cal, err := report.LoadCalendar(testdata.FS, "holidays")
+	if err != nil {
+		// The calendar is embedded in the binary: a bad file is a build
+		// mistake that tests catch, never a runtime condition.
+		panic("holiday calendar: " + err.Error())
+	}
+	s := &Server{DB: db, Auth: a, Log: log, PWA: pwa, BlobDir: blobDir, Calendar: cal}
 	if blobDir != "" {
 		s.Photos = dirStore(blobDir)
 	}

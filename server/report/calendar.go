@@ -118,6 +118,26 @@ func (c *Calendar) Years() []int {
 // Covers reports whether the calendar knows the holidays of year.
 func (c *Calendar) Covers(year int) bool { return c.years[year] }
 
+// Uncovered lists the years whose deadlines may be counted on today (a
+// China date) without their holidays: today's year, and from November the
+// next (a visit completed in December has its 20 working days in January;
+// the State Council publishes a year's arrangement in November or
+// December). Their working days then follow the weekend rule alone, which
+// misses 元旦 and 春节: the operator adds the year's file and rebuilds.
+func (c *Calendar) Uncovered(today time.Time) []int {
+	var out []int
+	years := []int{today.Year()}
+	if today.Month() >= time.November {
+		years = append(years, today.Year()+1)
+	}
+	for _, y := range years {
+		if !c.Covers(y) {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
 // IsWorkingDay reports whether the calendar date of t (in t's location) is
 // a working day.
 func (c *Calendar) IsWorkingDay(t time.Time) bool {

@@ -1,6 +1,8 @@
 package report_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +108,24 @@ func TestDeadline(t *testing.T) {
 			t.Fatalf("16:30 UTC on 31 May is %s in China, want 2024-06-01", got)
 		}
 	})
+}
+
+func TestUncoveredYears(t *testing.T) {
+	cal := report.NewCalendar()
+	if err := cal.Read(strings.NewReader("date\tkind\tname\n2026-01-01\tholiday\t元旦\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		today string
+		want  []int
+	}{
+		{"2026-06-30", nil},         // its own year is known; December is far
+		{"2026-11-01", []int{2027}}, // from November the next year's deadlines are near
+		{"2027-01-04", []int{2027}}, // a year without its file
+		{"2025-12-31", []int{2025}}, // an older year without its file, the next one known
+	} {
+		if got := cal.Uncovered(day(tc.today)); !slices.Equal(got, tc.want) {
+			t.Errorf("Uncovered(%s) = %v, want %v", tc.today, got, tc.want)
+		}
+	}
 }

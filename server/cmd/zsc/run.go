@@ -24,6 +24,7 @@ import (
 	"zsc/server/metrics"
 	"zsc/server/photos"
 	"zsc/server/postgres"
+	"zsc/server/report"
 	"zsc/server/sqlstore"
 	zsync "zsc/sync"
 )
@@ -346,6 +347,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	a := auth.New(db, secret)
 	a.Limiter = auth.NewLimiterWith(db.Now, c.Login)
 	srv := zhttp.New(db, a, log, pwa.Dist(), photoDir)
+	// A deadline counted in a year the embedded calendar lacks misses that
+	// year's 元旦 and 春节 (the server's publication deadlines and the phone's
+	// 复查 dates are both built from testdata/holidays).
+	for _, y := range srv.Calendar.Uncovered(time.Now().In(report.China)) {
+		log.Warn("no holiday calendar for a year deadlines may fall in: its working days count Monday to Friday only; add testdata/holidays/<year>.tsv from the State Council's notice and rebuild zsc", "year", y)
+	}
 	if c.Photos == photos.InDB {
 		srv.Photos = photos.NewDB(db)
 		log.Info("photos are kept in the database", "photos", c.Photos)
