@@ -44,8 +44,9 @@ test-long:
 test-pwa: pwa/node_modules/.package-lock.json
 	cd pwa && npm test
 
+# The specs are type-checked first: Playwright only strips their types.
 test-e2e: build
-	cd pwa && npm run e2e
+	cd pwa && npx tsc --noEmit -p e2e && npm run e2e
 
 # The end-to-end suite again with every server on PostgreSQL: each in a schema
 # of its own in ZSC_TEST_PG's database (pwa/e2e/server.ts); the restore spec

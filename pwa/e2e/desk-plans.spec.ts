@@ -47,7 +47,7 @@ test('the 联席办 previews, refuses and imports a plan table, lists the plans 
     const lines = await page.getByTestId(id).locator('.van-button__text').evaluate((t) => {
       const r = document.createRange()
       r.selectNodeContents(t)
-      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size
+      return new Set(Array.from(r.getClientRects(), (b) => Math.round(b.top))).size
     })
     expect(lines, `${id} on one line`).toBe(1)
   }

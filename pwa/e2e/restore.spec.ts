@@ -10,23 +10,10 @@
 import { test, expect, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ZSC_BIN, DEMO_ENTITIES, newDatabase, type Database } from './server'
+import { ZSC_BIN, DEMO_ENTITIES, freePort, newDatabase, type Database } from './server'
 import { openPhone, syncAndWait } from './fixtures'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a ? a.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** serve starts `zsc serve --demo` on db and port, and waits for /healthz. */
 async function serve(db: Database, port: number): Promise<{ proc: ChildProcess; log: () => string }> {

@@ -25,7 +25,7 @@ export const DEMO_ENTITIES = process.env.ZSC_DEMO_ENTITIES ?? '3000'
 export const E2E_PG = process.env.ZSC_E2E_PG ?? ''
 
 /** run runs a command to its end and returns its output; a failure throws with what it printed. */
-export function run(cmd: string, args: string[]): string {
+function run(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' })
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`)
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} (exit ${r.status ?? r.signal}):\n${r.stderr}${r.stdout}`)
@@ -81,7 +81,8 @@ export interface ZscServer {
   stop: () => Promise<void>
 }
 
-function freePort(): Promise<number> {
+/** freePort finds a loopback port nobody listens on (for a server a spec starts itself). */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const s = createServer()
     s.unref()

@@ -7,13 +7,12 @@
 // lead's date change arrives untouched. Screenshots of each state.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { Api } from './api'
 import { PHONE, answer, expect, openPhone, openVisit, signIn, test, waitSynced } from './fixtures'
-import { DEMO_ENTITIES, ZSC_BIN, newDatabase } from './server'
+import { DEMO_ENTITIES, ZSC_BIN, freePort, newDatabase } from './server'
 
 /**
  * A server this file can stop and start again on the same port and
@@ -64,17 +63,6 @@ class RestartableServer {
     this.db.drop()
     rmSync(this.dir, { recursive: true, force: true })
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
 }
 
 /** recordStates notes every state the indicator shows, with the time, from now on (the page keeps the list). */
